@@ -1,0 +1,40 @@
+# OCOP Hub — `make run` starts everything, `make test` checks everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := libs/contracts libs/kit libs/cli \
+	services/registry services/evaluation services/marketplace-sync services/search services/portal
+STAMP := $(VENV)/.installed
+PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+
+.PHONY: setup run test lint typecheck pytest services clean
+
+setup: $(STAMP)
+
+$(STAMP): $(PYPROJECTS) requirements-dev.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt \
+		$(foreach p,$(PACKAGES),-e $(p))
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/ocop up $(ARGS)
+
+services:
+	@bash deploy/ensure-services.sh
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy libs services
+
+pytest: setup services
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: setup services lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .ocop .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,49 @@
+"""Who consumes what: the one table of subscriptions, the task names and the scheduled jobs.
+
+Each consuming service has one queue named after it and one event task on that queue; the outbox
+relay sends every event to the queue of each subscriber listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ocop_contracts.events import PRODUCT_EVENTS
+
+SERVICES = ("portal", "registry", "evaluation", "marketplace_sync", "search")
+
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    **{event_type: ("search", "marketplace_sync", "evaluation") for event_type in PRODUCT_EVENTS},
+    "evaluation.decided": ("registry",),
+    "listing.changed": ("registry",),
+    "system.ping": SERVICES,
+}
+
+
+def subscribers(event_type: str) -> tuple[str, ...]:
+    """The services whose queue receives events of this type (none for an unknown type)."""
+    return SUBSCRIPTIONS.get(event_type, ())
+
+
+def queue_for(service: str) -> str:
+    """The queue a service consumes."""
+    return service
+
+
+def event_task(service: str) -> str:
+    """The name of the task through which a service receives events."""
+    return f"ocop.{service}.event"
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    task: str
+    service: str
+    every_seconds: float
+
+
+# Scheduled jobs: the one beat process sends these tasks to the owning service's queue.
+SCHEDULE: tuple[ScheduledJob, ...] = (
+    ScheduledJob("ocop.registry.refresh_certificate_status", "registry", 3600.0),
+    ScheduledJob("ocop.marketplace_sync.reconcile", "marketplace_sync", 3600.0),
+)

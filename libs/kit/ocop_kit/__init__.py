@@ -1,0 +1,1 @@
+"""OCOP Hub kit: settings, database, Celery, outbox, auth, problem details, pagination, logging."""

@@ -1,0 +1,151 @@
+"""The FastAPI app every service starts from: health, errors, correlation ids, idempotency,
+migrations on start and the dead-letter API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from celery import Celery
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ocop_kit.auth import Principal, require_roles
+from ocop_kit.db import ServiceDatabase, run_migrations, utc_now
+from ocop_kit.errors import NotFound, install_error_handlers
+from ocop_kit.idempotency import IdempotencyMiddleware
+from ocop_kit.logging import correlation_id, new_correlation_id
+from ocop_kit.pagination import Page, paginate
+from ocop_kit.settings import KitSettings
+from ocop_kit.tables import DeadLetter
+
+log = logging.getLogger(__name__)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for one request; the endpoint commits, anything uncommitted is rolled back."""
+    db: ServiceDatabase = request.app.state.db
+    with db.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+def create_service_app(
+    *,
+    service: str,
+    title: str,
+    description: str,
+    settings: KitSettings,
+    db: ServiceDatabase,
+    celery: Celery | None,
+    migrations_dir: Path | None,
+    routers: list[APIRouter],
+    version: str = "0.1.0",
+) -> FastAPI:
+    """Build a service's app: its routers plus everything the kit gives every service."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if migrations_dir is not None:
+            run_migrations(db, migrations_dir)
+        log.info("service ready", extra={"service": service})
+        yield
+        db.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.celery = celery
+    install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, db=db)
+
+    @app.middleware("http")
+    async def _correlation(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        cid = request.headers.get("x-request-id") or new_correlation_id()
+        token = correlation_id.set(cid)
+        try:
+            response = await call_next(request)
+        finally:
+            correlation_id.reset(token)
+        response.headers["X-Request-ID"] = cid
+        return response
+
+    @app.get("/healthz", tags=["health"], summary="Ready: the service and its database answer")
+    def healthz(session: DbSession) -> dict[str, str]:
+        session.execute(text("SELECT 1"))
+        return {"status": "ok", "service": service}
+
+    for router in routers:
+        app.include_router(router)
+    app.include_router(dead_letter_router())
+    return app
+
+
+Operator = Annotated[Principal, require_roles("sync_operator")]
+
+
+class DeadLetterOut(BaseModel):
+    id: str
+    task_name: str
+    task_id: str
+    args: list[Any]
+    keyword_args: dict[str, Any]
+    error: str
+    retries: int
+    failed_at: datetime
+    replayed_at: datetime | None
+
+
+def _dead_letter_out(letter: DeadLetter) -> DeadLetterOut:
+    return DeadLetterOut(
+        id=letter.id,
+        task_name=letter.task_name,
+        task_id=letter.task_id,
+        args=letter.args,
+        keyword_args=letter.kwargs,
+        error=letter.error,
+        retries=letter.retries,
+        failed_at=letter.failed_at,
+        replayed_at=letter.replayed_at,
+    )
+
+
+def dead_letter_router() -> APIRouter:
+    router = APIRouter(prefix="/v1/dead-letters", tags=["operations"])
+
+    @router.get("", summary="Tasks that failed after all their retries")
+    def list_dead_letters(
+        session: DbSession, _: Operator, cursor: str | None = None, limit: int | None = None
+    ) -> Page[DeadLetterOut]:
+        rows, next_cursor = paginate(session, select(DeadLetter), DeadLetter.id, cursor, limit)
+        return Page(
+            items=[DeadLetterOut.model_validate(r, from_attributes=True) for r in rows],
+            next_cursor=next_cursor,
+        )
+
+    @router.post(
+        "/{dead_letter_id}/replay", status_code=202, summary="Send a dead-lettered task again"
+    )
+    def replay(
+        dead_letter_id: str, request: Request, session: DbSession, _: Operator
+    ) -> DeadLetterOut:
+        letter = session.get(DeadLetter, dead_letter_id)
+        if letter is None:
+            raise NotFound("Không có bản ghi lỗi này", "No such dead letter")
+        celery: Celery = request.app.state.celery
+        celery.send_task(letter.task_name, args=letter.args, kwargs=letter.kwargs)
+        letter.replayed_at = utc_now()
+        session.commit()
+        return _dead_letter_out(letter)
+
+    return router

@@ -1,0 +1,87 @@
+"""The Celery app factory: at-least-once delivery, bounded retries and a dead-letter record."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from celery import Celery, Task
+
+import ocop_kit.broker  # noqa: F401  (registers the embedded transport)
+from ocop_contracts import queue_for
+from ocop_kit.db import ServiceDatabase
+from ocop_kit.settings import KitSettings
+from ocop_kit.tables import DeadLetter
+
+log = logging.getLogger(__name__)
+
+
+class PermanentError(Exception):
+    """A failure that retrying cannot fix (bad message, rejected content): dead-letter at once."""
+
+
+class ReliableTask(Task):
+    """Retries with exponential backoff and jitter; what still fails is kept as a dead letter."""
+
+    autoretry_for = (Exception,)
+    dont_autoretry_for = (PermanentError,)
+    max_retries = 6
+    retry_backoff = 1
+    retry_backoff_max = 300
+    retry_jitter = True
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        db: ServiceDatabase | None = getattr(self.app, "ocop_db", None)
+        log.error("task failed for good", extra={"task": self.name, "task_id": task_id})
+        if db is None:
+            return
+        with db.session() as session:
+            session.add(
+                DeadLetter(
+                    task_name=self.name,
+                    task_id=task_id,
+                    args=list(args or []),
+                    kwargs=dict(kwargs or {}),
+                    error="".join(traceback.format_exception_only(type(exc), exc)).strip(),
+                    retries=self.request.retries or 0,
+                )
+            )
+
+
+def make_celery(service: str, settings: KitSettings, db: ServiceDatabase | None = None) -> Celery:
+    """A Celery app for one service, consuming the service's own queue."""
+    broker = settings.celery_broker_url()
+    app: Celery = Celery(f"ocop_{service}", broker=broker, task_cls=ReliableTask)
+    transport_options: dict[str, Any] = {}
+    if broker.startswith("redis"):
+        # A task whose worker died unacknowledged comes back after this long.
+        transport_options = {"visibility_timeout": 600}
+    elif broker.startswith("filesystem"):
+        folder = str((settings.data_dir / "broker").resolve())
+        transport_options = {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "polling_interval": 0.05,
+        }
+    app.conf.update(
+        task_default_queue=queue_for(service),
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        worker_enable_remote_control=broker.startswith("redis"),
+        worker_send_task_events=False,
+        enable_utc=True,
+        timezone="Asia/Ho_Chi_Minh",
+    )
+    app.ocop_db = db  # type: ignore[attr-defined]
+    return app

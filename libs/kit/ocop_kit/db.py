@@ -1,0 +1,178 @@
+"""Database: one engine and session factory per service, the kit's own tables, migrations."""
+
+from __future__ import annotations
+
+import fcntl
+import uuid
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from ocop_kit.settings import KitSettings
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """A time-ordered UUID (version 7) as text: sorts by creation, safe for cursors."""
+    ms = int(datetime.now(UTC).timestamp() * 1000)
+    rand = uuid.uuid4().int & ((1 << 74) - 1)
+    value = (
+        (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    )
+    return str(uuid.UUID(int=value))
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes stored as UTC on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class KitBase(DeclarativeBase):
+    """Declarative base of the kit's own tables (outbox, inbox, history, dead letters, ...).
+
+    Every service database holds these tables next to its own; a service's Alembic environment
+    migrates both `KitBase.metadata` and its own metadata.
+    """
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def service_metadata() -> MetaData:
+    """A fresh MetaData with the project's constraint naming convention, for a service's Base."""
+    return MetaData(naming_convention=NAMING)
+
+
+class ServiceDatabase:
+    """The engine and session factory of one service's own database (or PostgreSQL schema)."""
+
+    def __init__(self, service: str, settings: KitSettings) -> None:
+        self.service = service
+        self.url = settings.database_url_for(service)
+        self.schema = settings.schema_for(service)
+        self.engine = make_engine(self.url, self.schema)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on any error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def make_engine(url: str, schema: str | None = None) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    connect_args: dict[str, Any] = {}
+    if schema:
+        connect_args["options"] = f"-csearch_path={schema}"
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True, pool_size=10)
+
+
+@contextmanager
+def _migration_lock(db: ServiceDatabase) -> Iterator[None]:
+    """Serialise migrations of one service across processes (API and worker start together)."""
+    if db.url.startswith("sqlite"):
+        lock_path = Path(db.url.removeprefix("sqlite:///") + ".migrate.lock")
+        with lock_path.open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    key = zlib.crc32(f"ocop-migrate-{db.schema}".encode())
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            conn.commit()
+
+
+def run_migrations(db: ServiceDatabase, migrations_dir: Path) -> None:
+    """Bring a service's database to the newest revision (creating its schema on PostgreSQL)."""
+    with _migration_lock(db):
+        if db.schema:
+            with db.engine.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
+        config = Config()
+        config.set_main_option("script_location", str(migrations_dir))
+        config.attributes["engine"] = db.engine
+        command.upgrade(config, "head")
+
+
+def alembic_env(target_metadata: list[MetaData]) -> None:
+    """The body of every service's `migrations/env.py` (online migrations only)."""
+    from alembic import context
+
+    import ocop_kit.tables  # noqa: F401  (registers the kit's tables on KitBase.metadata)
+
+    engine = context.config.attributes.get("engine")
+    if engine is None:
+        raise RuntimeError("run migrations through ocop_kit.db.run_migrations")
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()

@@ -1,0 +1,84 @@
+"""Transactional outbox: events are written with the change, and a relay publishes them.
+
+`publish` adds the event to the caller's transaction, so the event exists if and only if the change
+was committed. The relay sends pending events to every subscriber's queue and then marks them sent;
+if it dies in between, the event is sent again on restart and consumers drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from celery import Celery
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ocop_contracts import EventBase, event_task, queue_for, subscribers
+from ocop_kit.db import ServiceDatabase, utc_now
+from ocop_kit.logging import correlation_id
+from ocop_kit.tables import OutboxEvent
+
+log = logging.getLogger(__name__)
+
+
+def publish(session: Session, event: EventBase) -> None:
+    """Record an event in the current transaction; it is delivered after the commit."""
+    if event.correlation_id is None and correlation_id.get():
+        event = event.model_copy(update={"correlation_id": correlation_id.get()})
+    session.add(
+        OutboxEvent(
+            event_id=event.id,
+            event_type=event.type,
+            aggregate_id=event.aggregate_id,
+            body=event.model_dump(mode="json"),
+        )
+    )
+
+
+def relay_once(db: ServiceDatabase, celery: Celery, batch: int = 200) -> int:
+    """Send one batch of pending events, oldest first; returns how many were sent."""
+    with db.session() as session:
+        query = select(OutboxEvent).where(OutboxEvent.sent_at.is_(None)).order_by(OutboxEvent.seq)
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        pending = session.scalars(query.limit(batch)).all()
+        if not pending:
+            return 0
+        with celery.producer_or_acquire() as producer:
+            for row in pending:
+                for service in subscribers(row.event_type):
+                    celery.send_task(
+                        event_task(service),
+                        args=[row.body],
+                        queue=queue_for(service),
+                        task_id=f"{row.event_id}:{service}",
+                        producer=producer,
+                    )
+        session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.seq.in_([row.seq for row in pending]))
+            .values(sent_at=utc_now())
+        )
+        return len(pending)
+
+
+def run_relay(dbs: Sequence[ServiceDatabase], celery: Celery, poll_seconds: float) -> None:
+    """Relay the outboxes of the given services until the process is stopped."""
+    log.info("outbox relay started", extra={"services": [db.service for db in dbs]})
+    backoff = poll_seconds
+    while True:
+        sent = 0
+        try:
+            for db in dbs:
+                sent += relay_once(db, celery)
+            backoff = poll_seconds
+        except Exception:
+            # The broker or the database is down: keep the events and try again, slower.
+            log.exception("outbox relay failed; retrying")
+            backoff = min(max(backoff * 2, 0.5), 10.0)
+            time.sleep(backoff)
+            continue
+        if not sent:
+            time.sleep(poll_seconds)

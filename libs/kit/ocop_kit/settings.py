@@ -1,0 +1,73 @@
+"""Settings every service shares; each service extends `KitSettings` with its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KitSettings(BaseSettings):
+    """Read from `OCOP_*` environment variables; the defaults are the embedded setup."""
+
+    model_config = SettingsConfigDict(env_prefix="OCOP_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".ocop"), description="Where all embedded state lives.")
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL; each service uses its own schema in it. Unset: SQLite files.",
+    )
+    broker_url: str | None = Field(
+        default=None, description="Redis URL for Celery. Unset: an embedded broker under data_dir."
+    )
+    embedded_broker: Literal["sqlite", "filesystem"] = "sqlite"
+    environment: Literal["development", "production"] = "development"
+    secret_key: str | None = Field(
+        default=None,
+        description="Key that signs bearer tokens; required in production, "
+        "generated under data_dir otherwise.",
+    )
+    token_ttl_seconds: int = 12 * 3600
+    relay_poll_seconds: float = 0.05
+    worker_concurrency: int = 1
+    log_level: str = "INFO"
+
+    def database_url_for(self, service: str) -> str:
+        """The SQLAlchemy URL of a service's own database."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.data_dir.resolve() / service}.db"
+
+    def schema_for(self, service: str) -> str | None:
+        """PostgreSQL schema of a service (its tables live there); None on SQLite."""
+        return service if self.database_url else None
+
+    def celery_broker_url(self) -> str:
+        if self.broker_url:
+            return self.broker_url
+        broker_dir = (self.data_dir / "broker").resolve()
+        broker_dir.mkdir(parents=True, exist_ok=True)
+        if self.embedded_broker == "filesystem":
+            return "filesystem://"
+        return f"ocopsqlite+sqlite:///{broker_dir / 'broker.db'}"
+
+    def signing_key(self) -> str:
+        """The token signing key: configured, or (outside production) one kept under data_dir."""
+        if self.secret_key:
+            return self.secret_key
+        if self.environment == "production":
+            raise RuntimeError("OCOP_SECRET_KEY must be set in production")
+        key_file = self.data_dir / "secret.key"
+        if not key_file.exists():
+            import secrets
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()

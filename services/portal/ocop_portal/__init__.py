@@ -1,0 +1,3 @@
+"""OCOP Hub Portal service: the web pages people use."""
+
+SERVICE = "portal"

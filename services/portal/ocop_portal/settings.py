@@ -1,0 +1,14 @@
+"""Settings of the Portal service (environment variables `OCOP_*`)."""
+
+from functools import lru_cache
+
+from ocop_kit.settings import KitSettings
+
+
+class Settings(KitSettings):
+    pass
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
