@@ -22,6 +22,7 @@ from ocop_contracts.events import (
     ScoreSheetSnapshot,
     parse_event,
 )
+from ocop_contracts.reference import CHANNEL_CODES, PRODUCT_GROUP_CODES, top_level_group
 from ocop_contracts.routing import (
     SCHEDULE,
     SERVICES,
@@ -33,7 +34,9 @@ from ocop_contracts.routing import (
 )
 
 __all__ = [
+    "CHANNEL_CODES",
     "PRODUCT_EVENTS",
+    "PRODUCT_GROUP_CODES",
     "SCHEDULE",
     "SERVICES",
     "SUBSCRIPTIONS",
@@ -60,4 +63,5 @@ __all__ = [
     "parse_event",
     "queue_for",
     "subscribers",
+    "top_level_group",
 ]

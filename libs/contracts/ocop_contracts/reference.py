@@ -1,0 +1,23 @@
+"""Codes more than one service must agree on."""
+
+from __future__ import annotations
+
+# Marketplace channels a product can be listed on (the sync service owns their configuration).
+CHANNEL_CODES = ("postmart", "voso", "shopee", "lazada", "tiki", "sendo", "provincial")
+
+# The six product groups of Decision 148/QĐ-TTg (2023). A product's `group` is one of these or a
+# sub-group code below it, written `<group>.<sub-group>`: its top-level group is the part before
+# the first dot.
+PRODUCT_GROUP_CODES = (
+    "thuc_pham",  # Thực phẩm
+    "do_uong",  # Đồ uống
+    "duoc_lieu",  # Dược liệu và sản phẩm từ dược liệu
+    "thu_cong_my_nghe",  # Hàng thủ công mỹ nghệ
+    "sinh_vat_canh",  # Sinh vật cảnh
+    "du_lich",  # Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch
+)
+
+
+def top_level_group(group: str) -> str:
+    """`thuc_pham.nong_san` → `thuc_pham`."""
+    return group.split(".", 1)[0]
