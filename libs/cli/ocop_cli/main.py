@@ -69,3 +69,7 @@ def main(argv: list[str] | None = None) -> None:
                 str(args.reject_rate),
             ],
         )
+
+
+if __name__ == "__main__":
+    main()
