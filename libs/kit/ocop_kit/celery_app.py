@@ -59,13 +59,6 @@ def make_celery(service: str, settings: KitSettings, db: ServiceDatabase | None 
     if broker.startswith("redis"):
         # A task whose worker died unacknowledged comes back after this long.
         transport_options = {"visibility_timeout": 600}
-    elif broker.startswith("filesystem"):
-        folder = str((settings.data_dir / "broker").resolve())
-        transport_options = {
-            "data_folder_in": folder,
-            "data_folder_out": folder,
-            "polling_interval": 0.05,
-        }
     app.conf.update(
         task_default_queue=queue_for(service),
         task_acks_late=True,

@@ -22,7 +22,6 @@ class KitSettings(BaseSettings):
     broker_url: str | None = Field(
         default=None, description="Redis URL for Celery. Unset: an embedded broker under data_dir."
     )
-    embedded_broker: Literal["sqlite", "filesystem"] = "sqlite"
     environment: Literal["development", "production"] = "development"
     secret_key: str | None = Field(
         default=None,
@@ -49,12 +48,12 @@ class KitSettings(BaseSettings):
         return service if self.database_url else None
 
     def celery_broker_url(self) -> str:
+        """Redis when configured; otherwise kombu's SQL transport on a SQLite file (measured
+        against kombu's filesystem transport, which crashed consumers on half-written files)."""
         if self.broker_url:
             return self.broker_url
         broker_dir = (self.data_dir / "broker").resolve()
         broker_dir.mkdir(parents=True, exist_ok=True)
-        if self.embedded_broker == "filesystem":
-            return "filesystem://"
         return f"ocopsqlite+sqlite:///{broker_dir / 'broker.db'}"
 
     def signing_key(self) -> str:
