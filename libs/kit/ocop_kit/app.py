@@ -4,6 +4,7 @@ migrations on start and the dead-letter API."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -68,13 +69,23 @@ def create_service_app(
     app.add_middleware(IdempotencyMiddleware, db=db)
 
     @app.middleware("http")
-    async def _correlation(
+    async def _correlation_and_access_log(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         cid = request.headers.get("x-request-id") or new_correlation_id()
         token = correlation_id.set(cid)
+        started = time.perf_counter()
         try:
             response = await call_next(request)
+            log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.url.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
         finally:
             correlation_id.reset(token)
         response.headers["X-Request-ID"] = cid
@@ -128,10 +139,7 @@ def dead_letter_router() -> APIRouter:
         session: DbSession, _: Operator, cursor: str | None = None, limit: int | None = None
     ) -> Page[DeadLetterOut]:
         rows, next_cursor = paginate(session, select(DeadLetter), DeadLetter.id, cursor, limit)
-        return Page(
-            items=[DeadLetterOut.model_validate(r, from_attributes=True) for r in rows],
-            next_cursor=next_cursor,
-        )
+        return Page(items=[_dead_letter_out(r) for r in rows], next_cursor=next_cursor)
 
     @router.post(
         "/{dead_letter_id}/replay", status_code=202, summary="Send a dead-lettered task again"
