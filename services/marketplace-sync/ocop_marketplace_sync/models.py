@@ -1,5 +1,12 @@
-"""Tables of the Marketplace sync service (none yet beyond the kit's)."""
+"""Tables of the Marketplace sync service (imported here so migrations see them)."""
 
 from ocop_marketplace_sync.database import Base
+from ocop_marketplace_sync.listings.models import (
+    ChannelLock,
+    ChannelToken,
+    Listing,
+    ProductSnapshotRow,
+    SyncReport,
+)
 
-__all__ = ["Base"]
+__all__ = ["Base", "ChannelLock", "ChannelToken", "Listing", "ProductSnapshotRow", "SyncReport"]

@@ -1,12 +1,46 @@
 """Settings of the Marketplace sync service (environment variables `OCOP_*`)."""
 
 from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
 
 from ocop_kit.settings import KitSettings
 
 
 class Settings(KitSettings):
-    pass
+    marketplace_base_url: str | None = Field(
+        default=None,
+        description="One base URL for every channel (the simulator in development and tests). "
+        "Unset: each channel's own `base_url` from the channel file.",
+    )
+    channel_base_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per-channel base URLs as JSON (OCOP_CHANNEL_BASE_URLS); "
+        "they win over marketplace_base_url.",
+    )
+    channels_file: Path | None = Field(
+        default=None, description="A channel configuration file replacing the built-in one."
+    )
+    sim_rate_limit: float = Field(
+        default=20.0,
+        description="Requests a second the simulator allows per channel and shop "
+        "(OCOP_SIM_RATE_LIMIT); pointed at the simulator, no channel is driven faster.",
+    )
+    sim_error_rate: float = 0.0
+    http_timeout_seconds: float = 10.0
+    sync_concurrency: int = Field(default=8, description="Concurrent HTTP requests in one run.")
+    sync_batch_size: int = 200
+    sync_attempts_per_run: int = Field(
+        default=6, description="Attempts of one request within a run (429, 5xx, timeouts only)."
+    )
+    retry_base_seconds: float = 0.25
+    retry_max_seconds: float = 30.0
+    rate_limit_margin_ms: int = Field(
+        default=50,
+        description="Extra window length of our limiter, so clock skew never puts a request over.",
+    )
+    run_lease_seconds: float = 120.0
 
 
 @lru_cache

@@ -1,0 +1,1 @@
+"""Channels as configuration data: base URL, shops and credentials, rate limit, mappings."""

@@ -1,0 +1,1 @@
+"""Listings: the desired state per product × channel, and the runs that converge channels to it."""
