@@ -46,16 +46,23 @@ def main() -> None:
         import redis
 
         redis.Redis.from_url(env["OCOP_BROKER_URL"]).flushdb()
-    settings = KitSettings(data_dir=data_dir, database_url=env.get("OCOP_DATABASE_URL"),
-                           broker_url=env.get("OCOP_BROKER_URL"))
+    settings = KitSettings(
+        data_dir=data_dir,
+        database_url=env.get("OCOP_DATABASE_URL"),
+        broker_url=env.get("OCOP_BROKER_URL"),
+    )
     registry, search = ServiceDatabase("registry", settings), ServiceDatabase("search", settings)
     run_migrations(registry, migrations_dir("ocop_registry"))
     run_migrations(search, migrations_dir("ocop_search"))
     log = (data_dir / "procs.log").open("wb")
-    procs = [subprocess.Popen([sys.executable, "-m", "ocop_search", "worker"], env=env,
-                              stdout=log, stderr=log),
-             subprocess.Popen([sys.executable, "-m", "ocop_kit.relay", "registry"], env=env,
-                              stdout=log, stderr=log)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ocop_search", "worker"], env=env, stdout=log, stderr=log
+        ),
+        subprocess.Popen(
+            [sys.executable, "-m", "ocop_kit.relay", "registry"], env=env, stdout=log, stderr=log
+        ),
+    ]
     try:
         # Warm-up: the first event waits for the worker to be up.
         trips = []
@@ -66,23 +73,29 @@ def main() -> None:
             deadline = time.monotonic() + 60
             while True:
                 with search.session() as session:
-                    done = session.scalar(select(ProcessedEvent.processed_at).where(
-                        ProcessedEvent.event_id == event.id))
+                    done = session.scalar(
+                        select(ProcessedEvent.processed_at).where(
+                            ProcessedEvent.event_id == event.id
+                        )
+                    )
                 if done is not None:
                     break
                 if time.monotonic() > deadline:
                     raise SystemExit("event not consumed within 60 s")
                 time.sleep(0.005)
             with registry.session() as session:
-                created = session.scalar(select(OutboxEvent.created_at).where(
-                    OutboxEvent.event_id == event.id))
+                created = session.scalar(
+                    select(OutboxEvent.created_at).where(OutboxEvent.event_id == event.id)
+                )
             assert created is not None
             if i:
                 trips.append((done - created).total_seconds() * 1000)
         trips.sort()
-        print(f"broker={args.broker} events={len(trips)} "
-              f"median={statistics.median(trips):.1f} ms p95={trips[int(len(trips) * .95)]:.1f} ms "
-              f"max={trips[-1]:.1f} ms")
+        print(
+            f"broker={args.broker} events={len(trips)} "
+            f"median={statistics.median(trips):.1f} ms p95={trips[int(len(trips) * 0.95)]:.1f} ms "
+            f"max={trips[-1]:.1f} ms"
+        )
     finally:
         for proc in procs:
             proc.kill()
@@ -90,8 +103,7 @@ def main() -> None:
         registry.dispose()
         search.dispose()
         if pg_db:
-            with psycopg.connect("postgresql://postgres@127.0.0.1/postgres",
-                                 autocommit=True) as c:
+            with psycopg.connect("postgresql://postgres@127.0.0.1/postgres", autocommit=True) as c:
                 c.execute(f'DROP DATABASE "{pg_db}" WITH (FORCE)')
 
 
