@@ -1,0 +1,414 @@
+"""The embedded engine: a Tantivy index on disk under `<data_dir>/search`.
+
+Layout: each full build is a generation directory `gen-<id>`; the file `CURRENT` names the one in
+use and is replaced atomically, so a rebuild swaps in at once for every process. Tantivy allows
+one writer per index across processes: only the indexing worker opens this engine with
+`writer=True`; API processes read, and pick up new commits and new generations on their next search.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from tantivy import (
+    Document,
+    FieldType,
+    Filter,
+    Index,
+    Occur,
+    Order,
+    Query,
+    SchemaBuilder,
+    TextAnalyzerBuilder,
+    Tokenizer,
+)
+
+from ocop_search.documents import SearchDocument
+from ocop_search.engines.base import (
+    FACETS,
+    HIGHLIGHT_FIELDS,
+    SearchEngineError,
+    SearchQuery,
+    SearchResult,
+    hit_from_document,
+)
+from ocop_search.text import QueryTerm, highlight, nfc, typo_budget
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+ANALYZER = "vi_folded"
+WRITER_HEAP_BYTES = 64_000_000
+
+# Searchable fields and the weight of a match in each (BM25 is multiplied by it).
+TEXT_FIELDS: dict[str, float] = {
+    "name": 3.0,
+    "producer_name": 1.5,
+    "places": 1.0,
+    "tags": 1.0,
+    "description": 0.5,
+}
+# Constant scores per query word. A whole-word (exact) match outranks a prefix match, which
+# outranks a fuzzy one, whatever BM25 adds: Tantivy scores fuzzy and prefix hits as constants.
+EXACT_BONUS = 100.0
+PREFIX_BONUS = 30.0
+FUZZY_BONUS = 10.0
+FACET_FIELDS = {
+    "stars": "stars",
+    "group": "group_top",
+    "province_code": "province_code",
+    "certification": "certification",
+}
+SORT_FIELDS = {
+    "stars:desc": ("stars", Order.Desc),
+    "stars:asc": ("stars", Order.Asc),
+    "recognised_on:desc": ("recognised_day", Order.Desc),
+    "recognised_on:asc": ("recognised_day", Order.Asc),
+}
+
+
+def vietnamese_analyzer() -> tantivy.TextAnalyzer:
+    """Split on non-alphanumerics, lowercase, fold diacritics (đ → d). Text must arrive NFC."""
+    return (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(40))
+        .filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+        .build()
+    )
+
+
+def build_schema() -> tantivy.Schema:
+    builder = SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
+    builder.add_text_field("province_code", fast=True, tokenizer_name="raw")
+    builder.add_text_field("group_top", fast=True, tokenizer_name="raw")
+    builder.add_text_field("group_codes", tokenizer_name="raw")
+    builder.add_text_field("certification", fast=True, tokenizer_name="raw")
+    builder.add_integer_field("stars", indexed=True, fast=True)
+    builder.add_integer_field("expires_day", indexed=True, fast=True)
+    builder.add_integer_field("recognised_day", fast=True)
+    builder.add_bytes_field("source", stored=True)
+    return builder.build()
+
+
+def _to_tantivy(document: SearchDocument) -> Document:
+    tags = [document.group_name, *document.certifications]
+    return Document(
+        id=document.id,
+        name=document.name,
+        producer_name=document.producer_name,
+        places=[*document.places(), *document.aliases],
+        tags=tags,
+        description=document.description or "",
+        province_code=document.province_code,
+        group_top=document.group_top,
+        group_codes=document.group_codes,
+        certification=document.certification_codes or [],
+        stars=document.stars,
+        expires_day=document.expires_day,
+        recognised_day=document.recognised_day,
+        source=document.model_dump_json().encode(),
+    )
+
+
+class TantivyEngine:
+    """Tantivy behind the SearchEngine interface."""
+
+    name = "tantivy"
+
+    def __init__(self, root: Path, *, writer: bool) -> None:
+        self.root = root
+        self.is_writer = writer
+        self.schema = build_schema()
+        self.analyzer = vietnamese_analyzer()
+        self._lock = threading.RLock()
+        self._index: Index | None = None
+        self._writer: tantivy.IndexWriter | None = None
+        self._generation: str | None = None
+        self._seen: tuple[int, int] = (-1, -1)
+
+    # --- files --------------------------------------------------------------------------------
+
+    @property
+    def _pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def _read_pointer(self) -> str | None:
+        try:
+            data = json.loads(self._pointer.read_text())
+        except FileNotFoundError:
+            return None
+        if data.get("schema") != SCHEMA_VERSION:
+            return None
+        return str(data["generation"])
+
+    def _write_pointer(self, generation: str) -> None:
+        temporary = self.root / f".CURRENT.{uuid.uuid4().hex}"
+        temporary.write_text(json.dumps({"generation": generation, "schema": SCHEMA_VERSION}))
+        os.replace(temporary, self._pointer)
+
+    def _open(self, generation: str, *, create: bool) -> Index:
+        path = self.root / generation
+        if create:
+            path.mkdir(parents=True, exist_ok=False)
+            index = Index(self.schema, path=str(path), reuse=False)
+        else:
+            index = Index.open(str(path))
+        index.register_tokenizer(ANALYZER, self.analyzer)
+        return index
+
+    def _stamp(self) -> tuple[int, int]:
+        """Change marks of the pointer and of the current generation's last commit."""
+        try:
+            pointer = self._pointer.stat().st_mtime_ns
+            meta = (self.root / str(self._generation) / "meta.json").stat().st_mtime_ns
+        except FileNotFoundError:
+            return (-1, -1)
+        return (pointer, meta)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        with self._lock:
+            if self._index is not None:
+                return
+            self.root.mkdir(parents=True, exist_ok=True)
+            generation = self._read_pointer()
+            if generation is None:
+                if not self.is_writer:
+                    return
+                generation = f"gen-{uuid.uuid4().hex}"
+                index = self._open(generation, create=True)
+                index.writer(WRITER_HEAP_BYTES, 1).commit()
+                self._write_pointer(generation)
+            else:
+                index = self._open(generation, create=False)
+            self._index, self._generation = index, generation
+            if self.is_writer:
+                self._writer = self._new_writer(index)
+            self._seen = self._stamp()
+
+    def _new_writer(self, index: Index) -> tantivy.IndexWriter:
+        try:
+            return index.writer(WRITER_HEAP_BYTES, 1)
+        except ValueError as exc:
+            raise SearchEngineError(
+                "the search index is locked by another writer (the search worker)"
+            ) from exc
+
+    def _refresh(self) -> Index | None:
+        """The index to read, reopened or reloaded if the worker committed or swapped since."""
+        with self._lock:
+            if self._index is None:
+                self.prepare()
+                if self._index is None:
+                    return None
+            if self.is_writer:
+                return self._index
+            stamp = self._stamp()
+            if stamp != self._seen:
+                generation = self._read_pointer()
+                if generation and generation != self._generation:
+                    self._index, self._generation = self._open(generation, create=False), generation
+                else:
+                    self._index.reload()
+                self._seen = self._stamp()
+            return self._index
+
+    def close(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.wait_merging_threads()
+            self._writer = None
+            self._index = None
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def _writable(self) -> tuple[Index, tantivy.IndexWriter]:
+        if not self.is_writer:
+            raise SearchEngineError("this process only reads the search index")
+        self.prepare()
+        assert self._index is not None and self._writer is not None
+        return self._index, self._writer
+
+    def upsert(self, documents: Sequence[SearchDocument]) -> None:
+        with self._lock:
+            index, writer = self._writable()
+            for document in documents:
+                writer.delete_documents_by_term("id", document.id)
+                writer.add_document(_to_tantivy(document))
+            writer.commit()
+            index.reload()
+
+    def delete(self, ids: Sequence[str]) -> None:
+        with self._lock:
+            index, writer = self._writable()
+            for product_id in ids:
+                writer.delete_documents_by_term("id", product_id)
+            writer.commit()
+            index.reload()
+
+    def rebuild(self, documents: Iterable[SearchDocument]) -> int:
+        with self._lock:
+            self._writable()
+            previous = self._generation
+            generation = f"gen-{uuid.uuid4().hex}"
+            index = self._open(generation, create=True)
+            writer = self._new_writer(index)
+            count = 0
+            try:
+                for document in documents:
+                    writer.add_document(_to_tantivy(document))
+                    count += 1
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                del writer
+                shutil.rmtree(self.root / generation, ignore_errors=True)
+                raise
+            index.reload()
+            self._write_pointer(generation)
+            if self._writer is not None:
+                self._writer.wait_merging_threads()
+            self._index, self._writer, self._generation = index, writer, generation
+            self._remove_old_generations(keep={generation, str(previous)})
+            return count
+
+    def _remove_old_generations(self, keep: set[str]) -> None:
+        # The previous generation stays one more round: a reader may be opening it right now.
+        for path in self.root.glob("gen-*"):
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        index = self._refresh()
+        return 0 if index is None else index.searcher().num_docs
+
+    def analyze(self, text: str) -> list[str]:
+        """The folded terms Tantivy indexes for a text."""
+        return list(self.analyzer.analyze(nfc(text)))
+
+    def _term_clause(self, term: QueryTerm) -> Query:
+        exact = [Query.term_query(self.schema, f, term.text) for f in TEXT_FIELDS]
+        clauses = [
+            (Occur.Should, Query.boost_query(Query.term_query(self.schema, f, term.text), w))
+            for f, w in TEXT_FIELDS.items()
+        ]
+        clauses.append((Occur.Should, self._constant(exact, EXACT_BONUS)))
+        if term.typos:
+            fuzzy = [
+                Query.fuzzy_term_query(self.schema, f, term.text, term.typos, True)
+                for f in TEXT_FIELDS
+            ]
+            clauses.append((Occur.Should, self._constant(fuzzy, FUZZY_BONUS)))
+        if term.prefix:
+            prefix = [
+                Query.fuzzy_term_query(self.schema, f, term.text, 0, True, True)
+                for f in TEXT_FIELDS
+            ]
+            clauses.append((Occur.Should, self._constant(prefix, PREFIX_BONUS)))
+        return Query.boolean_query(clauses)
+
+    @staticmethod
+    def _constant(alternatives: list[Query], score: float) -> Query:
+        return Query.const_score_query(
+            Query.boolean_query([(Occur.Should, q) for q in alternatives]), score
+        )
+
+    def _any_of(self, field: str, values: Sequence[Any]) -> Query:
+        return Query.boolean_query(
+            [(Occur.Should, Query.term_query(self.schema, field, v)) for v in values]
+        )
+
+    def _filters(self, query: SearchQuery) -> list[tuple[Occur, Query]]:
+        filters: list[tuple[Occur, Query]] = []
+        if query.province_codes:
+            filters.append((Occur.Must, self._any_of("province_code", query.province_codes)))
+        if query.stars:
+            filters.append((Occur.Must, self._any_of("stars", list(query.stars))))
+        if query.groups:
+            filters.append((Occur.Must, self._any_of("group_codes", query.groups)))
+        if query.certifications:
+            filters.append((Occur.Must, self._any_of("certification", query.certifications)))
+        if query.valid_on_day is not None:
+            valid = Query.range_query(
+                self.schema, "expires_day", FieldType.Integer, lower_bound=query.valid_on_day
+            )
+            filters.append((Occur.Must, valid))
+        return filters
+
+    def _compose(self, terms: list[QueryTerm], filters: list[tuple[Occur, Query]]) -> Query:
+        clauses = [(Occur.Must, self._term_clause(t)) for t in terms] + filters
+        if not clauses:
+            return Query.all_query()
+        if not terms:
+            clauses.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(clauses)
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        index = self._refresh()
+        if index is None:
+            return SearchResult.empty(query.facets)
+        searcher = index.searcher()
+        terms = [QueryTerm(word, typo_budget(word), prefix=False) for word in self.analyze(query.q)]
+        if terms:
+            last = terms[-1]
+            terms[-1] = QueryTerm(last.text, last.typos, prefix=True)
+        filters = self._filters(query)
+        # All words are required; only when nothing matches are trailing words dropped.
+        used = terms
+        tantivy_query = self._compose(used, filters)
+        sort = SORT_FIELDS.get(query.sort)
+        while True:
+            if sort is None:
+                found = searcher.search(tantivy_query, query.limit, offset=query.offset)
+            else:
+                found = searcher.search(
+                    tantivy_query,
+                    query.limit,
+                    offset=query.offset,
+                    order_by_field=sort[0],
+                    order=sort[1],
+                )
+            total = int(found.count)  # type: ignore[attr-defined]
+            if total or len(used) <= 1:
+                break
+            used = used[:-1]
+            used[-1] = QueryTerm(used[-1].text, used[-1].typos, prefix=True)
+            tantivy_query = self._compose(used, filters)
+        hits = []
+        for _score, address in found.hits:
+            source = json.loads(searcher.doc(address).get_first("source") or b"{}")
+            hit = hit_from_document(source)
+            if query.highlight and used:
+                hit["_formatted"] = {
+                    name: highlight(source[name], used) if source.get(name) else source.get(name)
+                    for name in HIGHLIGHT_FIELDS
+                }
+            hits.append(hit)
+        facets = self._facets(searcher, tantivy_query) if query.facets else {}
+        return SearchResult(hits, total, facets)
+
+    def _facets(self, searcher: tantivy.Searcher, query: Query) -> dict[str, dict[str, int]]:
+        aggregations = {
+            name: {"terms": {"field": field, "size": 100}} for name, field in FACET_FIELDS.items()
+        }
+        result = searcher.aggregate(query, aggregations)
+        return {
+            name: {str(b["key"]): int(b["doc_count"]) for b in result[name]["buckets"]}
+            for name in FACETS
+        }

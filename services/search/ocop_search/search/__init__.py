@@ -1,0 +1,1 @@
+"""Searching: the public search and suggest endpoints."""

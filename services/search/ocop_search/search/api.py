@@ -1,0 +1,99 @@
+"""HTTP: `GET /v1/search`, `GET /v1/suggest`, and the index's status and reindex for admins."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from celery import Celery
+from fastapi import APIRouter, Depends, Query, Request
+
+from ocop_kit.auth import Principal, require_roles
+from ocop_search.engines import SearchEngine, SearchEngineError
+from ocop_search.engines.base import SortOrder
+from ocop_search.search import service
+from ocop_search.search.schemas import (
+    IndexStatus,
+    ReindexAccepted,
+    SearchResponse,
+    SuggestResponse,
+)
+
+REINDEX_TASK = "ocop.search.reindex"
+router = APIRouter(prefix="/v1", tags=["search"])
+
+
+def get_engine(request: Request) -> SearchEngine:
+    engine: SearchEngine = request.app.state.search_engine
+    return engine
+
+
+Engine = Annotated[SearchEngine, Depends(get_engine)]
+Admin = Annotated[Principal, require_roles("admin")]
+Codes = Annotated[list[str] | None, Query()]
+
+
+@router.get(
+    "/search",
+    summary="Search certified OCOP products",
+    description=(
+        "Vietnamese with or without diacritics (đ = d), one typo in words of 4+ letters and two "
+        "in 8+, the last word as a prefix; every word must match, and only when nothing does "
+        "are trailing words dropped. Filters take codes, repeated or comma-separated; values of "
+        "one filter are OR-ed, different filters AND-ed. Facets count all matching products."
+    ),
+    response_model_by_alias=True,
+)
+def search(
+    engine: Engine,
+    q: Annotated[str, Query(description="What the shopper typed.")] = "",
+    province_code: Codes = None,
+    stars: Codes = None,
+    group: Codes = None,
+    certification: Codes = None,
+    sort: SortOrder = "relevance",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> SearchResponse:
+    query = service.build_query(
+        q=q,
+        province_code=province_code,
+        stars=stars,
+        group=group,
+        certification=certification,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    return service.run_search(engine, query)
+
+
+@router.get(
+    "/suggest",
+    summary="Completions for a search box (up to 10 product names)",
+    response_model_by_alias=True,
+)
+def suggest(
+    engine: Engine,
+    q: Annotated[str, Query(description="What is typed so far.")] = "",
+    limit: Annotated[int, Query(ge=1, le=service.SUGGESTIONS)] = service.SUGGESTIONS,
+) -> SuggestResponse:
+    return service.suggest(engine, q, limit)
+
+
+@router.get("/search/index", summary="Which engine serves search and how many products it holds")
+def index_status(engine: Engine) -> IndexStatus:
+    try:
+        return IndexStatus(engine=engine.name, documents=engine.count())
+    except SearchEngineError as exc:
+        raise service.SearchUnavailable("Máy tìm kiếm không phản hồi", str(exc)) from exc
+
+
+@router.post(
+    "/search/reindex",
+    status_code=202,
+    summary="Rebuild the index from the registry's export and swap it in (admins)",
+)
+def reindex(request: Request, _: Admin) -> ReindexAccepted:
+    celery: Celery = request.app.state.celery
+    result = celery.send_task(REINDEX_TASK, queue="search")
+    return ReindexAccepted(task_id=str(result.id))

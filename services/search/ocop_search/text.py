@@ -1,0 +1,110 @@
+"""Vietnamese text as search sees it: NFC in, folded terms, typo budgets and highlighting.
+
+Pure functions, no I/O. The Tantivy analyzer (lowercase + `ascii_fold`) and Meilisearch's charabia
+tokenizer fold the same way as `fold_vietnamese`: diacritics dropped, đ → d.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Private-use characters mark matches while text is being escaped; they never occur in real data.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+_WORD = re.compile(r"[^\W_]+")
+
+
+def nfc(text: str) -> str:
+    """Compose the text (decomposed input splits words in every tokenizer we use)."""
+    return unicodedata.normalize("NFC", text)
+
+
+def fold_vietnamese(text: str) -> str:
+    """Lowercase without diacritics: `Nước mắm Đặc biệt` → `nuoc mam dac biet`."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", stripped.replace("đ", "d"))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, split where the Tantivy simple tokenizer splits."""
+    return _WORD.findall(fold_vietnamese(nfc(text)))
+
+
+def typo_budget(word: str) -> int:
+    """Edits allowed for a folded query word: none below 4 letters, one from 4, two from 8.
+
+    Words with digits (`st25`, `22000`) are codes: a typo there names another product.
+    """
+    if any(ch.isdigit() for ch in word):
+        return 0
+    if len(word) >= 8:
+        return 2
+    if len(word) >= 4:
+        return 1
+    return 0
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a transposition costs one), capped at `limit + 1`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return min(previous[len(b)], limit + 1)
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """One folded query word and how loosely it may match."""
+
+    text: str
+    typos: int
+    prefix: bool
+
+    def matches(self, word: str) -> bool:
+        """Whether a folded document word matches this term (exactly, with typos or as prefix)."""
+        if word == self.text or (self.prefix and word.startswith(self.text)):
+            return True
+        return self.typos > 0 and edit_distance(word, self.text, self.typos) <= self.typos
+
+
+def query_terms(query: str) -> list[QueryTerm]:
+    """The terms of a search box query: every word with its typo budget, the last as a prefix."""
+    folded = words(query)
+    return [
+        QueryTerm(word, typo_budget(word), prefix=index == len(folded) - 1)
+        for index, word in enumerate(folded)
+    ]
+
+
+def highlight(text: str, terms: list[QueryTerm]) -> str:
+    """HTML-escaped text with every matching word wrapped in `<em>…</em>`."""
+    text = nfc(text)
+    if not terms:
+        return html.escape(text)
+    parts: list[str] = []
+    last = 0
+    for match in _WORD.finditer(text):
+        if any(term.matches(fold_vietnamese(match.group())) for term in terms):
+            parts.append(html.escape(text[last : match.start()]))
+            parts.append("<em>" + html.escape(match.group()) + "</em>")
+            last = match.end()
+    parts.append(html.escape(text[last:]))
+    return "".join(parts)
+
+
+def escape_marked(text: str) -> str:
+    """HTML-escape text whose matches an engine marked with MARK_START/MARK_END, as `<em>`."""
+    return html.escape(nfc(text)).replace(MARK_START, "<em>").replace(MARK_END, "</em>")
