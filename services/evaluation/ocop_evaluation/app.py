@@ -3,6 +3,9 @@
 from fastapi import FastAPI
 
 from ocop_evaluation import SERVICE
+from ocop_evaluation.criteria.api import router as criteria_router
+from ocop_evaluation.products.api import router as due_router
+from ocop_evaluation.sessions.api import router as sessions_router
 from ocop_evaluation.settings import Settings, get_settings
 from ocop_kit.app import create_service_app
 from ocop_kit.celery_app import make_celery
@@ -21,5 +24,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db=db,
         celery=make_celery(SERVICE, settings, db),
         migrations_dir=migrations_dir("ocop_evaluation"),
-        routers=[],
+        routers=[criteria_router, sessions_router, due_router],
     )

@@ -1,23 +1,16 @@
-"""The Evaluation service's Celery worker: consumes the `evaluation` queue."""
+"""The Evaluation service's Celery worker: consumes the `evaluation` queue (see `events.py`)."""
 
-from sqlalchemy.orm import Session
-
-from ocop_contracts import Ping
 from ocop_evaluation import SERVICE
+from ocop_evaluation.events import handlers
 from ocop_evaluation.settings import get_settings
 from ocop_kit.celery_app import make_celery
-from ocop_kit.consumer import EventHandlers, register_event_consumer
+from ocop_kit.consumer import register_event_consumer
 from ocop_kit.db import ServiceDatabase
 
 settings = get_settings()
 db = ServiceDatabase(SERVICE, settings)
 celery = make_celery(SERVICE, settings, db)
-handlers = EventHandlers()
 
-
-@handlers.on("system.ping")
-def on_ping(session: Session, event: Ping) -> None:
-    """Nothing to do: the inbox record is the proof of delivery."""
-
+__all__ = ["celery", "handlers"]
 
 register_event_consumer(celery, db, handlers, SERVICE)

@@ -1,0 +1,39 @@
+"""The events this service consumes, and what each does (the worker registers these handlers).
+
+Product events carry the registry's whole product snapshot: they keep the read model of products
+that sessions check applications against and `GET /v1/due` lists.
+"""
+
+from sqlalchemy.orm import Session
+
+from ocop_contracts import (
+    PRODUCT_EVENTS,
+    CertificateExpired,
+    CertificateExpiring,
+    CertificateIssued,
+    CertificateRevoked,
+    Ping,
+    ProductChanged,
+)
+from ocop_evaluation.products.service import apply_snapshot
+from ocop_kit.consumer import EventHandlers
+
+handlers = EventHandlers()
+
+
+@handlers.on("system.ping")
+def on_ping(session: Session, event: Ping) -> None:
+    """Nothing to do: the inbox record is the proof of delivery."""
+
+
+@handlers.on(*PRODUCT_EVENTS)
+def on_product_event(
+    session: Session,
+    event: ProductChanged
+    | CertificateIssued
+    | CertificateExpiring
+    | CertificateExpired
+    | CertificateRevoked,
+) -> None:
+    """Keep the read model of products (and their certificates) in step with the registry."""
+    apply_snapshot(session, event.payload)

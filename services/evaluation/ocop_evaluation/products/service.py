@@ -1,0 +1,49 @@
+"""Keep the product read model in step with the registry's events; list products due."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from ocop_contracts import ProductSnapshot
+from ocop_evaluation.products.models import KnownProduct
+
+DUE_WITHIN_DAYS = 180
+
+
+def apply_snapshot(session: Session, snapshot: ProductSnapshot) -> KnownProduct:
+    """Insert or update the product from the registry's snapshot (the consumer orders events)."""
+    product = session.get(KnownProduct, snapshot.id)
+    if product is None:
+        product = KnownProduct(id=snapshot.id)
+        session.add(product)
+    product.name = snapshot.name
+    product.group = snapshot.group
+    product.province_code = snapshot.address.province_code
+    product.producer_id = snapshot.producer.id
+    product.producer_name = snapshot.producer.name
+    product.deleted = snapshot.deleted
+    certificate = snapshot.certificate
+    product.stars = certificate.stars if certificate else None
+    product.certificate_level = certificate.level if certificate else None
+    product.certificate_status = certificate.status if certificate else None
+    product.recognised_on = certificate.recognised_on if certificate else None
+    product.expires_on = certificate.expires_on if certificate else None
+    return product
+
+
+def due_products_query(
+    province_code: str | None, today: date, within_days: int = DUE_WITHIN_DAYS
+) -> Select[tuple[KnownProduct]]:
+    """Products whose certificate expires within `within_days` (or has expired): re-evaluate."""
+    query = select(KnownProduct).where(
+        KnownProduct.deleted.is_(False),
+        KnownProduct.expires_on.is_not(None),
+        KnownProduct.expires_on <= today + timedelta(days=within_days),
+        KnownProduct.certificate_status != "revoked",
+    )
+    if province_code:
+        query = query.where(KnownProduct.province_code == province_code)
+    return query

@@ -1,0 +1,1 @@
+"""Council sessions: members, applications, score sheets, decisions, the commune step."""

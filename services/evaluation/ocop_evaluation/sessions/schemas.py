@@ -1,0 +1,247 @@
+"""Request and response bodies of the sessions API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SessionLevel = Literal["provincial", "central"]
+SessionStatus = Literal["draft", "open", "closed", "decided"]
+MemberRole = Literal["chair", "member", "secretary"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MemberIn(Strict):
+    name: str = Field(min_length=1, max_length=300)
+    role: MemberRole = "member"
+    title: str | None = Field(default=None, max_length=300)
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("Tên không được để trống / Name must not be blank")
+        return value
+
+
+class Quorum(Strict):
+    """The share of scoring members who must have scored, e.g. 3/4; the chair among them."""
+
+    numerator: int = Field(ge=1)
+    denominator: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> Quorum:
+        if self.numerator > self.denominator:
+            raise ValueError("Tỷ lệ túc số không thể vượt quá 1 / The quorum cannot exceed 1")
+        return self
+
+
+def _parse_quorum(value: object) -> object:
+    """Accept `"3/4"`, `0.75` or `{numerator, denominator}`."""
+    if isinstance(value, str) and "/" in value:
+        top, _, bottom = value.partition("/")
+        try:
+            return {"numerator": int(top), "denominator": int(bottom)}
+        except ValueError:
+            return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1:
+        from fractions import Fraction
+
+        fraction = Fraction(str(value)).limit_denominator(100)
+        return {"numerator": fraction.numerator, "denominator": fraction.denominator}
+    return value
+
+
+class SessionCreate(Strict):
+    level: SessionLevel
+    province_code: str | None = Field(default=None, max_length=16)
+    criteria_set: str = Field(default="qd-148-2023", min_length=1, max_length=64)
+    name: str | None = Field(default=None, max_length=300)
+    members: list[MemberIn] = Field(min_length=1, max_length=50)
+    quorum: Quorum | None = None
+    chair_required: bool = True
+    max_spread: float = Field(default=10.0, ge=0, le=100)
+    commune_step_required: bool = False
+    meets_on: date | None = None
+    # API.md lets a client score right after creating a session, so a session opens at once
+    # unless the secretary asks for a draft to prepare first.
+    status: Literal["draft", "open"] = "open"
+
+    @field_validator("quorum", mode="before")
+    @classmethod
+    def _quorum_forms(cls, value: object) -> object:
+        return _parse_quorum(value)
+
+    @model_validator(mode="after")
+    def _council_shape(self) -> SessionCreate:
+        chairs = [m for m in self.members if m.role == "chair"]
+        if len(chairs) != 1:
+            raise ValueError(
+                "Hội đồng phải có đúng một chủ tịch / A council needs exactly one chair"
+            )
+        if self.level == "provincial" and not self.province_code:
+            raise ValueError(
+                "Phiên cấp tỉnh cần mã tỉnh / A provincial session needs a province_code"
+            )
+        return self
+
+
+class MemberOut(BaseModel):
+    id: str
+    name: str
+    role: str
+    title: str | None
+
+
+class SessionOut(BaseModel):
+    id: str
+    name: str
+    level: str
+    province_code: str | None
+    criteria_set: str
+    status: str
+    quorum: Quorum
+    chair_required: bool
+    max_spread: float
+    commune_step_required: bool
+    meets_on: date | None
+    members: list[MemberOut]
+    applications_count: int
+    created_at: datetime
+    created_by: str
+
+
+class MembersAdd(Strict):
+    members: list[MemberIn] = Field(min_length=1, max_length=50)
+
+
+class StatusChange(Strict):
+    status: SessionStatus
+
+
+class ApplicationCreate(Strict):
+    product_id: str = Field(min_length=1, max_length=64)
+
+
+class CriterionOut(BaseModel):
+    code: str
+    name_vi: str
+    allowed_points: list[float]
+    max_points: float
+    mandatory_from_stars: int | None
+
+
+class DecisionOut(BaseModel):
+    total: float
+    stars: int
+    outcome: str
+    spread: float
+    failed_mandatory: list[str]
+    decided_on: date
+    decided_by: str
+    seq: int
+    central_application_id: str | None = None
+    sheets: list[dict[str, object]] = []
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    session_id: str
+    product_id: str
+    product_name: str
+    product_group: str
+    producer_name: str
+    province_code: str
+    score_card: str
+    kind: Literal["new", "renewal", "upgrade"]
+    previous_stars: int | None
+    previous_expires_on: date | None
+    status: str
+    commune_status: str
+    commune_assessment: dict[str, object] | None
+    origin_application_id: str | None
+    sheets_submitted: int
+    decision: DecisionOut | None
+    created_at: datetime
+
+
+class ApplicationDetail(ApplicationOut):
+    criteria: list[CriterionOut]
+
+
+class ScoresPut(Strict):
+    scores: dict[str, float]
+    mandatory_failed: list[str] = []
+    comment: str | None = Field(default=None, max_length=5000)
+
+
+class ScoreSheetOut(BaseModel):
+    application_id: str
+    member_id: str
+    member_name: str
+    role: str
+    scores: dict[str, float]
+    mandatory_failed: list[str]
+    comment: str | None
+    total: float
+    complete: bool
+    revision: int
+    updated_at: datetime
+    updated_by: str
+
+
+class ScoreRevisionOut(BaseModel):
+    revision: int
+    scores: dict[str, float]
+    mandatory_failed: list[str]
+    comment: str | None
+    total: float
+    recorded_by: str
+    recorded_at: datetime
+
+
+class DecisionResult(BaseModel):
+    """The body API.md promises, plus what a secretary needs to read the result."""
+
+    total: float
+    stars: int
+    outcome: str
+    spread: float
+    stars_by_total: int
+    failed_mandatory: list[str]
+    sheets_counted: int
+    central_application_id: str | None
+
+
+class CommuneAssessmentIn(Strict):
+    """The commune's check (Decision 1489/QĐ-TTg): the dossier and four local criteria."""
+
+    commune_name: str = Field(min_length=1, max_length=300)
+    ward_code: str | None = Field(default=None, max_length=16)
+    dossier_complete: bool
+    local_origin: bool = Field(description="sản phẩm hoặc nguyên liệu có nguồn gốc địa phương")
+    local_labour: bool = Field(description="sử dụng lao động địa phương")
+    idea_origin: bool = Field(description="ý tưởng sản phẩm xuất phát từ địa phương")
+    local_identity: bool = Field(description="mang bản sắc, đặc trưng của địa phương")
+    assessed_by: str = Field(min_length=1, max_length=300)
+    assessed_on: date
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class DocumentOut(BaseModel):
+    id: str
+    application_id: str
+    kind: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime

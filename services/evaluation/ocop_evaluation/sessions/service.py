@@ -1,0 +1,731 @@
+"""Operations on council sessions: create, open and close, add applications, score, decide."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ocop_contracts import EvaluationDecided, EvaluationDecisionPayload, ScoreSheetSnapshot
+from ocop_evaluation import rules
+from ocop_evaluation.criteria.loader import card_criteria, find_criteria_set
+from ocop_evaluation.criteria.schemas import CriteriaSet, Criterion
+from ocop_evaluation.products.models import KnownProduct
+from ocop_evaluation.sessions import access
+from ocop_evaluation.sessions.models import (
+    Application,
+    CouncilSession,
+    Decision,
+    Member,
+    ScoreRevision,
+    ScoreSheet,
+)
+from ocop_evaluation.sessions.schemas import (
+    CommuneAssessmentIn,
+    MemberIn,
+    ScoresPut,
+    SessionCreate,
+)
+from ocop_kit.auth import Principal
+from ocop_kit.db import utc_now
+from ocop_kit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from ocop_kit.history import record_change
+from ocop_kit.outbox import publish
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+SYSTEM_ACTOR = "system:evaluation"
+# draft → open for scoring → closed → decided; a closed session reopens for revisions.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("open",),
+    "open": ("closed",),
+    "closed": ("open", "decided"),
+    "decided": (),
+}
+STATUS_VI = {"draft": "nháp", "open": "đang chấm", "closed": "đã đóng", "decided": "đã kết luận"}
+
+
+def today_local() -> date:
+    """Decisions are dated in Vietnam's time zone."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def actor_of(principal: Principal) -> str:
+    return f"{principal.role}:{principal.subject}"
+
+
+def session_snapshot(council: CouncilSession) -> dict[str, Any]:
+    return {
+        "status": council.status,
+        "level": council.level,
+        "province_code": council.province_code,
+        "criteria_set": council.criteria_set,
+        "members": [{"id": m.id, "name": m.name, "role": m.role} for m in council.members],
+    }
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def resolve_criteria_set(name: str) -> CriteriaSet:
+    found = find_criteria_set(name)
+    if found is None:
+        raise ValidationFailed(
+            f"Không có bộ tiêu chí «{name}»",
+            f"Unknown criteria set {name!r}",
+            errors=[
+                FieldError("criteria_set", "Bộ tiêu chí không tồn tại", "Unknown criteria set")
+            ],
+        )
+    return found
+
+
+def _add_members(council: CouncilSession, members: list[MemberIn]) -> list[Member]:
+    start = len(council.members)
+    added = [
+        Member(seq=start + i, name=m.name, role=m.role, title=m.title)
+        for i, m in enumerate(members)
+    ]
+    council.members.extend(added)
+    return added
+
+
+def default_session_name(level: str) -> str:
+    where = "tỉnh" if level == "provincial" else "cấp trung ương"
+    return f"Hội đồng đánh giá, phân hạng sản phẩm OCOP {where}"
+
+
+def create_session(session: Session, principal: Principal, body: SessionCreate) -> CouncilSession:
+    """Create a council session; a provincial one by that province's officer, a central one by an
+    admin (the Ministry's office)."""
+    if body.level == "central" and not principal.is_admin:
+        raise Forbidden(
+            "Chỉ quản trị viên cấp trung ương được lập hội đồng cấp trung ương",
+            "Only an admin may create a central council session",
+        )
+    if body.level == "provincial" and not principal.may_act_in_province(body.province_code):
+        raise Forbidden(
+            "Bạn không được lập hội đồng cho tỉnh này",
+            "You may not create a council for this province",
+        )
+    criteria_set = resolve_criteria_set(body.criteria_set)
+    quorum = body.quorum
+    council = CouncilSession(
+        name=body.name or default_session_name(body.level),
+        level=body.level,
+        province_code=body.province_code if body.level == "provincial" else None,
+        criteria_set=criteria_set.id,
+        status=body.status,
+        quorum_numerator=quorum.numerator if quorum else 3,
+        quorum_denominator=quorum.denominator if quorum else 4,
+        chair_required=body.chair_required,
+        max_spread=body.max_spread,
+        commune_step_required=body.commune_step_required,
+        meets_on=body.meets_on,
+        created_by=actor_of(principal),
+    )
+    council.members = []
+    _add_members(council, body.members)
+    session.add(council)
+    session.flush()
+    record_change(
+        session,
+        "session",
+        council.id,
+        "created",
+        actor_of(principal),
+        None,
+        session_snapshot(council),
+    )
+    return council
+
+
+def get_session(session: Session, session_id: str, principal: Principal) -> CouncilSession:
+    council = session.get(CouncilSession, session_id)
+    if council is None:
+        raise NotFound("Không có phiên đánh giá này", "No such session")
+    access.require_view(principal, council)
+    return council
+
+
+def add_members(
+    session: Session, council: CouncilSession, principal: Principal, members: list[MemberIn]
+) -> list[Member]:
+    access.require_manage(principal, council)
+    if council.status not in ("draft", "open"):
+        raise Conflict(
+            "Chỉ bổ sung thành viên khi phiên còn nháp hoặc đang chấm",
+            "Members can be added only while the session is a draft or open",
+        )
+    if any(m.role == "chair" for m in members) and any(m.role == "chair" for m in council.members):
+        raise ValidationFailed(
+            "Hội đồng đã có chủ tịch",
+            "The council already has a chair",
+            errors=[FieldError("members", "Đã có chủ tịch", "A chair is already seated")],
+        )
+    before = session_snapshot(council)
+    added = _add_members(council, members)
+    council.version += 1
+    session.flush()
+    record_change(
+        session,
+        "session",
+        council.id,
+        "members_added",
+        actor_of(principal),
+        before,
+        session_snapshot(council),
+    )
+    return added
+
+
+def change_status(
+    session: Session, council: CouncilSession, principal: Principal, new_status: str
+) -> CouncilSession:
+    """Move the session along draft → open → closed → decided (closed may reopen)."""
+    access.require_manage(principal, council)
+    if new_status not in TRANSITIONS[council.status]:
+        raise Conflict(
+            f"Không thể chuyển phiên từ «{STATUS_VI[council.status]}» sang "
+            f"«{STATUS_VI[new_status]}»",
+            f"A session cannot go from {council.status} to {new_status}",
+            allowed=list(TRANSITIONS[council.status]),
+        )
+    if new_status == "open" and not any(m.role == "chair" for m in council.members):
+        raise Conflict("Hội đồng chưa có chủ tịch", "The council has no chair yet")
+    if new_status == "decided":
+        undecided = session.scalar(
+            select(func.count())
+            .select_from(Application)
+            .where(Application.session_id == council.id, Application.status != "decided")
+        )
+        if undecided:
+            raise Conflict(
+                f"Còn {undecided} hồ sơ chưa có kết luận",
+                f"{undecided} applications have no final decision yet",
+            )
+    before = {"status": council.status}
+    council.status = new_status
+    council.version += 1
+    record_change(
+        session,
+        "session",
+        council.id,
+        "status_changed",
+        actor_of(principal),
+        before,
+        {"status": new_status},
+    )
+    return council
+
+
+# --- applications --------------------------------------------------------------------------------
+
+
+def application_kind(previous_stars: int | None, expected_stars: int | None = None) -> str:
+    """A product without a certificate is new; a certified one is renewed or upgraded."""
+    if previous_stars is None:
+        return "new"
+    if expected_stars is not None and expected_stars > previous_stars:
+        return "upgrade"
+    return "renewal"
+
+
+def _open_application(
+    session: Session,
+    council: CouncilSession,
+    product: KnownProduct,
+    actor: str,
+    origin_application_id: str | None = None,
+) -> Application:
+    criteria_set = resolve_criteria_set(council.criteria_set)
+    card = criteria_set.score_card_for_group(product.group)
+    if card is None:
+        raise ValidationFailed(
+            f"Bộ tiêu chí {criteria_set.decision_no} không có phiếu chấm cho nhóm {product.group}",
+            f"Criteria set {criteria_set.id} has no score card for group {product.group}",
+            errors=[
+                FieldError(
+                    "product_id",
+                    "Nhóm sản phẩm không có phiếu chấm",
+                    "No score card for the product's group",
+                )
+            ],
+        )
+    has_certificate = product.certificate_status in ("valid", "expiring")
+    application = Application(
+        session_id=council.id,
+        product_id=product.id,
+        product_name=product.name,
+        product_group=product.group,
+        producer_name=product.producer_name,
+        province_code=product.province_code,
+        score_card=card.code,
+        previous_stars=product.stars if has_certificate else None,
+        previous_expires_on=product.expires_on if has_certificate else None,
+        commune_status="pending"
+        if council.commune_step_required and origin_application_id is None
+        else "not_required",
+        origin_application_id=origin_application_id,
+        created_by=actor,
+    )
+    session.add(application)
+    session.flush()
+    record_change(
+        session,
+        "application",
+        application.id,
+        "created",
+        actor,
+        None,
+        {
+            "session_id": council.id,
+            "product_id": product.id,
+            "score_card": card.code,
+            "origin_application_id": origin_application_id,
+        },
+    )
+    return application
+
+
+def add_application(
+    session: Session, council: CouncilSession, principal: Principal, product_id: str
+) -> Application:
+    """Put a product before the council; the product must be known and of the session's province."""
+    access.require_manage(principal, council)
+    if council.status not in ("draft", "open"):
+        raise Conflict(
+            "Phiên đã đóng, không nhận thêm hồ sơ",
+            "The session is closed to new applications",
+        )
+    product = session.get(KnownProduct, product_id)
+    if product is None or product.deleted:
+        raise ValidationFailed(
+            "Sản phẩm chưa có trong sổ đăng ký (hoặc chưa được đồng bộ sang dịch vụ đánh giá)",
+            "The product is not known to the registry (or has not reached the evaluation service)",
+            errors=[FieldError("product_id", "Không có sản phẩm này", "Unknown product")],
+        )
+    if council.level == "provincial" and product.province_code != council.province_code:
+        raise ValidationFailed(
+            f"Sản phẩm thuộc tỉnh {product.province_code}, không thuộc tỉnh của hội đồng "
+            f"({council.province_code})",
+            f"The product belongs to province {product.province_code}, not to the council's "
+            f"province {council.province_code}",
+            errors=[
+                FieldError("product_id", "Sản phẩm của tỉnh khác", "Product of another province")
+            ],
+        )
+    duplicate = session.scalar(
+        select(Application.id).where(
+            Application.session_id == council.id, Application.product_id == product_id
+        )
+    )
+    if duplicate:
+        raise Conflict(
+            "Sản phẩm đã có hồ sơ trong phiên này",
+            "The product already has an application in this session",
+            application_id=duplicate,
+        )
+    return _open_application(session, council, product, actor_of(principal))
+
+
+def get_application(session: Session, council: CouncilSession, application_id: str) -> Application:
+    application = session.get(Application, application_id)
+    if application is None or application.session_id != council.id:
+        raise NotFound("Không có hồ sơ này trong phiên", "No such application in this session")
+    return application
+
+
+def criteria_of(application: Application, council: CouncilSession) -> list[Criterion]:
+    criteria_set = resolve_criteria_set(council.criteria_set)
+    card = next(c for c in criteria_set.score_cards if c.code == application.score_card)
+    return card_criteria(criteria_set, card)
+
+
+def assess_at_commune(
+    session: Session,
+    council: CouncilSession,
+    application: Application,
+    principal: Principal,
+    body: CommuneAssessmentIn,
+) -> Application:
+    """Record the commune's check (Decision 1489/QĐ-TTg): a complete dossier meeting the four
+    local criteria is forwarded to the provincial council, anything else is returned."""
+    access.require_manage(principal, council)
+    if application.status == "decided":
+        raise Conflict("Hồ sơ đã có kết luận", "The application is already decided")
+    unmet = [
+        name
+        for name, ok in (
+            ("local_origin", body.local_origin),
+            ("local_labour", body.local_labour),
+            ("idea_origin", body.idea_origin),
+            ("local_identity", body.local_identity),
+        )
+        if not ok
+    ]
+    if not body.dossier_complete:
+        unmet.insert(0, "dossier_complete")
+    before = {
+        "commune_status": application.commune_status,
+        "commune_assessment": application.commune_assessment,
+    }
+    application.commune_assessment = {**body.model_dump(mode="json"), "unmet": unmet}
+    application.commune_status = "returned" if unmet else "forwarded"
+    record_change(
+        session,
+        "application",
+        application.id,
+        "commune_assessed",
+        actor_of(principal),
+        before,
+        {
+            "commune_status": application.commune_status,
+            "commune_assessment": application.commune_assessment,
+        },
+    )
+    return application
+
+
+# --- score sheets --------------------------------------------------------------------------------
+
+
+def validate_scores(criteria: list[Criterion], body: ScoresPut) -> tuple[Decimal, bool]:
+    """Check a sheet against its card; returns the sheet's total and whether it is complete."""
+    by_code = {c.code: c for c in criteria}
+    errors: list[FieldError] = []
+    for code, points in body.scores.items():
+        criterion = by_code.get(code)
+        if criterion is None:
+            errors.append(
+                FieldError(
+                    f"scores.{code}",
+                    "Không có tiêu chí này trong phiếu chấm",
+                    "No such criterion on this score card",
+                )
+            )
+        elif points not in criterion.allowed_points:
+            allowed = ", ".join(f"{p:g}" for p in criterion.allowed_points)
+            errors.append(
+                FieldError(
+                    f"scores.{code}",
+                    f"Điểm {points:g} không hợp lệ; chỉ được chấm: {allowed}",
+                    f"{points:g} points is not allowed; allowed: {allowed}",
+                )
+            )
+    for code in body.mandatory_failed:
+        criterion = by_code.get(code)
+        if criterion is None or criterion.mandatory_from_stars is None:
+            errors.append(
+                FieldError(
+                    "mandatory_failed",
+                    f"{code} không phải tiêu chí bắt buộc của phiếu chấm",
+                    f"{code} is not a mandatory criterion of this score card",
+                )
+            )
+    if errors:
+        raise ValidationFailed(
+            "Phiếu chấm không hợp lệ", "The score sheet is invalid", errors=errors
+        )
+    total = rules.sheet_total(body.scores.values())
+    return total, set(body.scores) == set(by_code)
+
+
+def put_scores(
+    session: Session,
+    council: CouncilSession,
+    application: Application,
+    member_id: str,
+    principal: Principal,
+    body: ScoresPut,
+) -> tuple[ScoreSheet, Member]:
+    """Store (or revise) a member's sheet; every version is kept as a revision."""
+    member = next((m for m in council.members if m.id == member_id), None)
+    standing = access.standing_in(principal, council)
+    if member is None:
+        raise Forbidden(
+            "Người chấm không phải thành viên của hội đồng này",
+            "The member does not sit on this council",
+        )
+    if standing is None:
+        raise Forbidden("Bạn không thuộc hội đồng này", "You do not sit on this council")
+    if standing in ("chair", "member") and principal.subject != member_id:
+        raise Forbidden(
+            "Thành viên chỉ được chấm phiếu của chính mình",
+            "A member may only fill in their own score sheet",
+        )
+    if not member.scores:
+        raise Forbidden("Thư ký hội đồng không chấm điểm", "The secretary does not score")
+    if council.status != "open":
+        raise Conflict(
+            f"Phiên đang ở trạng thái «{STATUS_VI[council.status]}», không nhận phiếu chấm",
+            f"The session is {council.status}; score sheets are accepted only while it is open",
+        )
+    if application.status == "decided":
+        raise Conflict(
+            "Hồ sơ đã có kết luận, không sửa phiếu được",
+            "The application is decided; sheets can no longer change",
+        )
+    if application.commune_status in ("pending", "returned"):
+        raise Conflict(
+            "Hồ sơ chưa được cấp xã chuyển lên",
+            "The commune has not forwarded this application yet",
+        )
+    total, complete = validate_scores(criteria_of(application, council), body)
+    sheet = session.scalar(
+        select(ScoreSheet).where(
+            ScoreSheet.application_id == application.id, ScoreSheet.member_id == member_id
+        )
+    )
+    actor = actor_of(principal)
+    before = None
+    if sheet is None:
+        sheet = ScoreSheet(
+            application_id=application.id, member_id=member_id, revision=1, updated_by=actor
+        )
+        session.add(sheet)
+    else:
+        before = {"scores": sheet.scores, "total": sheet.total, "revision": sheet.revision}
+        sheet.revision += 1
+    sheet.scores = dict(body.scores)
+    sheet.mandatory_failed = sorted(set(body.mandatory_failed))
+    sheet.comment = body.comment
+    sheet.total = float(total)
+    sheet.complete = complete
+    sheet.updated_by = actor
+    sheet.updated_at = utc_now()
+    session.add(
+        ScoreRevision(
+            application_id=application.id,
+            member_id=member_id,
+            revision=sheet.revision,
+            scores=sheet.scores,
+            mandatory_failed=sheet.mandatory_failed,
+            comment=sheet.comment,
+            total=sheet.total,
+            recorded_by=actor,
+        )
+    )
+    record_change(
+        session,
+        "score_sheet",
+        f"{application.id}:{member_id}",
+        "scored",
+        actor,
+        before,
+        {"scores": sheet.scores, "total": sheet.total, "revision": sheet.revision},
+    )
+    session.flush()
+    return sheet, member
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+
+def quorum_of(council: CouncilSession) -> Fraction:
+    return Fraction(council.quorum_numerator, council.quorum_denominator)
+
+
+def decide_application(
+    session: Session,
+    council: CouncilSession,
+    application: Application,
+    principal: Principal,
+    decision_no: str | None = None,
+    decided_on: date | None = None,
+) -> tuple[Decision, rules.Verdict, int]:
+    """Aggregate the sheets, apply the rules, record the decision and publish it (one
+    transaction). A result for the central council opens an application there."""
+    access.require_decide(principal, council)
+    if council.status not in ("open", "closed"):
+        raise Conflict(
+            f"Phiên đang ở trạng thái «{STATUS_VI[council.status]}», chưa thể kết luận",
+            f"The session is {council.status}; decisions are taken while open or closed",
+        )
+    if application.status == "decided":
+        raise Conflict("Hồ sơ đã có kết luận", "The application is already decided")
+    scorers = [m for m in council.members if m.scores]
+    members_by_id = {m.id: m for m in scorers}
+    sheets = [
+        s
+        for s in session.scalars(
+            select(ScoreSheet)
+            .where(ScoreSheet.application_id == application.id, ScoreSheet.complete.is_(True))
+            .order_by(ScoreSheet.id)
+        )
+        if s.member_id in members_by_id
+    ]
+    chair_scored = any(members_by_id[s.member_id].role == "chair" for s in sheets)
+    quorum = quorum_of(council)
+    if not rules.has_quorum(
+        len(scorers), len(sheets), chair_scored, quorum, council.chair_required
+    ):
+        required = rules.required_sheets(len(scorers), quorum)
+        raise Conflict(
+            f"Chưa đủ túc số: cần {required}/{len(scorers)} phiếu chấm đầy đủ"
+            + (" và phiếu của chủ tịch" if council.chair_required else "")
+            + f"; hiện có {len(sheets)}",
+            f"No quorum: {required} of {len(scorers)} complete sheets are needed"
+            + (", the chair's among them" if council.chair_required else "")
+            + f"; {len(sheets)} received",
+            required=required,
+            received=len(sheets),
+            chair_scored=chair_scored,
+        )
+    criteria = criteria_of(application, council)
+    mandatory_from = {
+        c.code: c.mandatory_from_stars for c in criteria if c.mandatory_from_stars is not None
+    }
+    failed = rules.failed_mandatory_criteria([s.mandatory_failed for s in sheets])
+    verdict = rules.decide(
+        council.level,
+        [Decimal(str(s.total)) for s in sheets],
+        failed,
+        mandatory_from,
+        council.max_spread,
+    )
+    application.decisions_count += 1
+    seq = application.decisions_count
+    sheet_snapshots = [
+        ScoreSheetSnapshot(
+            member_id=s.member_id,
+            member_name=members_by_id[s.member_id].name,
+            role=members_by_id[s.member_id].role,
+            total=s.total,
+            scores=s.scores,
+            mandatory_failed=s.mandatory_failed,
+        )
+        for s in sheets
+    ]
+    day = decided_on or today_local()
+    decision = Decision(
+        application_id=application.id,
+        seq=seq,
+        total=float(verdict.total),
+        stars=verdict.stars,
+        outcome=verdict.outcome,
+        spread=float(verdict.spread),
+        failed_mandatory=sorted(failed),
+        sheets=[s.model_dump(mode="json") for s in sheet_snapshots],
+        decision_no=decision_no,
+        decided_on=day,
+        decided_by=actor_of(principal),
+    )
+    session.add(decision)
+    application.status = "needs_discussion" if verdict.outcome == "needs_discussion" else "decided"
+    if verdict.outcome == "proposed_to_central":
+        central = propose_to_central(session, council, application)
+        decision.central_application_id = central.id
+    session.flush()
+    publish(
+        session,
+        EvaluationDecided(
+            aggregate_id=application.id,
+            version=seq,
+            payload=EvaluationDecisionPayload(
+                session_id=council.id,
+                application_id=application.id,
+                product_id=application.product_id,
+                level=council.level,
+                province_code=application.province_code,
+                criteria_set=council.criteria_set,
+                total=float(verdict.total),
+                stars=verdict.stars,
+                outcome=verdict.outcome,
+                decision_no=decision_no,
+                decided_on=day,
+                sheets=sheet_snapshots,
+            ),
+        ),
+    )
+    record_change(
+        session,
+        "application",
+        application.id,
+        "decided",
+        actor_of(principal),
+        None,
+        {
+            "seq": seq,
+            "total": float(verdict.total),
+            "stars": verdict.stars,
+            "outcome": verdict.outcome,
+            "failed_mandatory": sorted(failed),
+            "central_application_id": decision.central_application_id,
+        },
+    )
+    return decision, verdict, len(sheets)
+
+
+def central_session_for(session: Session, criteria_set: str) -> CouncilSession:
+    """The central session that takes proposals: the newest central session still in draft or
+    open on the same criteria set, or a new draft one (the Ministry seats its members later)."""
+    existing = session.scalar(
+        select(CouncilSession)
+        .where(
+            CouncilSession.level == "central",
+            CouncilSession.criteria_set == criteria_set,
+            CouncilSession.status.in_(("draft", "open")),
+        )
+        .order_by(CouncilSession.created_at.desc(), CouncilSession.id.desc())
+        .limit(1)
+    )
+    if existing is not None:
+        return existing
+    council = CouncilSession(
+        name="Hội đồng đánh giá, phân hạng sản phẩm OCOP cấp trung ương (đề xuất 5 sao)",
+        level="central",
+        province_code=None,
+        criteria_set=criteria_set,
+        status="draft",
+        created_by=SYSTEM_ACTOR,
+    )
+    council.members = []
+    session.add(council)
+    session.flush()
+    record_change(
+        session, "session", council.id, "created", SYSTEM_ACTOR, None, session_snapshot(council)
+    )
+    return council
+
+
+def propose_to_central(
+    session: Session, council: CouncilSession, application: Application
+) -> Application:
+    central = central_session_for(session, council.criteria_set)
+    existing = session.scalar(
+        select(Application).where(
+            Application.session_id == central.id,
+            Application.product_id == application.product_id,
+        )
+    )
+    if existing is not None:
+        return existing
+    product = session.get(KnownProduct, application.product_id)
+    if product is None:  # pragma: no cover - the provincial application needed it
+        raise Conflict("Sản phẩm không còn trong sổ", "The product is no longer known")
+    return _open_application(session, central, product, SYSTEM_ACTOR, application.id)
+
+
+def latest_decision(session: Session, application_id: str) -> Decision | None:
+    return session.scalar(
+        select(Decision)
+        .where(Decision.application_id == application_id)
+        .order_by(Decision.seq.desc())
+        .limit(1)
+    )
+
+
+def sheets_submitted(session: Session, application_id: str) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ScoreSheet)
+            .where(ScoreSheet.application_id == application_id, ScoreSheet.complete.is_(True))
+        )
+        or 0
+    )
