@@ -7,7 +7,12 @@ from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase
 from ocop_kit.service_cli import migrations_dir
 from ocop_registry import SERVICE
+from ocop_registry.imports.api import router as imports_router
+from ocop_registry.notifications.api import router as notifications_router
+from ocop_registry.producers.api import router as producers_router
+from ocop_registry.products.api import router as products_router
 from ocop_registry.settings import Settings, get_settings
+from ocop_registry.stats.api import router as stats_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,5 +28,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db=db,
         celery=make_celery(SERVICE, settings, db),
         migrations_dir=migrations_dir("ocop_registry"),
-        routers=[],
+        routers=[
+            producers_router,
+            products_router,
+            imports_router,
+            stats_router,
+            notifications_router,
+        ],
     )

@@ -1,5 +1,10 @@
-"""Tables of the Registry service (none yet beyond the kit's)."""
+"""Tables of the Registry service (imported here so migrations see them all)."""
 
+from ocop_registry.certificates.models import Certificate
 from ocop_registry.database import Base
+from ocop_registry.imports.models import ImportJob
+from ocop_registry.notifications.models import Notification
+from ocop_registry.producers.models import Producer
+from ocop_registry.products.models import MarketListing, Product
 
-__all__ = ["Base"]
+__all__ = ["Base", "Certificate", "ImportJob", "MarketListing", "Notification", "Producer", "Product"]

@@ -1,0 +1,171 @@
+"""Administrative units: current (34 provinces, 2025) and legacy (63 provinces with districts).
+
+Current units and their official codes come from `vietnam-provinces`; legacy addresses are
+converted with `vietnamadminunits`. Codes are the official code strings (`"37"`, `"14287"`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from vietnam_provinces import Province, Ward
+from vietnamadminunits import ParseMode, convert_address, parse_address
+
+from ocop_registry.text import fold_vietnamese, nfc
+
+# Prefixes that mark a commune-level unit, so "Xã Hải Đông, Nam Định" is not read as a street.
+_WARD_PREFIXES = ("xa ", "phuong ", "thi tran ", "dac khu ")
+
+
+@dataclass(frozen=True)
+class ResolvedAddress:
+    """An address placed in the current units, with the legacy units it was given in."""
+
+    province_code: str
+    province_name: str
+    ward_code: str | None
+    ward_name: str | None
+    street: str | None = None
+    legacy: str | None = None
+    legacy_commune: str | None = None
+    legacy_district: str | None = None
+    legacy_province: str | None = None
+
+
+class AddressNotUnderstood(ValueError):
+    """The part of an address that could not be matched (`part` is `province`, `district`,
+    `ward` or `ward_code`, `text` what was given)."""
+
+    def __init__(self, part: str, text: str) -> None:
+        labels = {
+            "province": ("tỉnh/thành phố", "province"),
+            "district": ("quận/huyện (trước 2025)", "district (pre-2025)"),
+            "ward": ("xã/phường", "commune/ward"),
+            "ward_code": ("mã xã/phường", "ward code"),
+        }
+        vi, en = labels[part]
+        self.part = part
+        self.text = text
+        self.message_vi = f"Không xác định được {vi}: “{text}”"
+        self.message_en = f"Could not understand the {en}: “{text}”"
+        super().__init__(f"{self.message_vi} / {self.message_en}")
+
+
+def province_code_text(code: int) -> str:
+    return f"{int(code):02d}"
+
+
+def ward_code_text(code: int) -> str:
+    return f"{int(code):05d}"
+
+
+def province_name(code: str) -> str | None:
+    """The current name of a province by its official code, or None."""
+    try:
+        return Province.from_code(int(code)).name  # type: ignore[arg-type]
+    except ValueError:
+        return None
+
+
+def all_provinces() -> list[tuple[str, str]]:
+    """(code, name) of the current provinces, in code order."""
+    return sorted((province_code_text(p.code), p.name) for p in Province.iter_all())
+
+
+def is_province_code(code: str) -> bool:
+    return code.isdigit() and province_name(code) is not None
+
+
+def resolve_ward_code(code: str) -> ResolvedAddress:
+    """A current ward by its official code (`"14287"` or `14287`)."""
+    text = code.strip()
+    try:
+        ward = Ward.from_code(int(text))  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise AddressNotUnderstood("ward_code", text) from exc
+    province = Province.from_code(ward.province_code)
+    return ResolvedAddress(
+        province_code=province_code_text(province.code),
+        province_name=province.name,
+        ward_code=ward_code_text(ward.code),
+        ward_name=ward.name,
+    )
+
+
+def _parts(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+@lru_cache(maxsize=20_000)
+def resolve_address_text(text: str) -> ResolvedAddress:
+    """Place a written address, current (`Xã Hải Quang, Ninh Bình`) or pre-2025
+    (`Xã Hải Đông, Huyện Hải Hậu, Tỉnh Nam Định`), in the current units.
+
+    Raises AddressNotUnderstood naming the first part (province, district, commune) that did not
+    match. A street or village before the commune is kept as `street`.
+    """
+    address = nfc(text)
+    parts = _parts(address)
+    if not parts:
+        raise AddressNotUnderstood("province", address)
+
+    legacy = parse_address(address, mode=ParseMode.LEGACY, keep_street=True, level=3)
+    if legacy.ward_key:
+        return _from_legacy(address, legacy)
+
+    current = parse_address(address, mode=ParseMode.FROM_2025, keep_street=True, level=2)
+    street = current.street
+    street_is_ward = bool(street) and fold_vietnamese(street).startswith(_WARD_PREFIXES)
+    # The current-units parser also reads the last words of a legacy address; trust it only when
+    # it placed every part (nothing that looks like a commune left over as "street").
+    if current.ward_code and not street_is_ward and len(parts) <= (3 if street else 2):
+        return _from_current(current.province_code, current.ward_code, street)
+
+    # Say which part was not understood, from the province down.
+    if not (legacy.province_key or current.province_code):
+        raise AddressNotUnderstood("province", parts[-1])
+    if len(parts) >= 3 and legacy.province_key and not legacy.district_key:
+        raise AddressNotUnderstood("district", parts[-2])
+    ward_text = parts[-3] if len(parts) >= 3 else parts[0]
+    if len(parts) == 1:
+        ward_text = address
+    raise AddressNotUnderstood("ward", ward_text)
+
+
+def _from_current(province_code: str, ward_code: str, street: str | None) -> ResolvedAddress:
+    resolved = resolve_ward_code(ward_code)
+    if resolved.province_code != province_code_text(int(province_code)):
+        raise AddressNotUnderstood("ward", ward_code)
+    return ResolvedAddress(
+        province_code=resolved.province_code,
+        province_name=resolved.province_name,
+        ward_code=resolved.ward_code,
+        ward_name=resolved.ward_name,
+        street=nfc(street) if street else None,
+    )
+
+
+def _from_legacy(address: str, legacy: object) -> ResolvedAddress:
+    ward = str(getattr(legacy, "ward", "") or "")
+    district = str(getattr(legacy, "district", "") or "")
+    province = str(getattr(legacy, "province", "") or "")
+    street = getattr(legacy, "street", None)
+    # Convert without the street: with one, the converter geocodes it over the network.
+    converted = convert_address(", ".join(p for p in (ward, district, province) if p))
+    if not converted.province_code:
+        raise AddressNotUnderstood("province", province or address)
+    if not converted.ward_code:
+        raise AddressNotUnderstood("ward", ward or address)
+    current = resolve_ward_code(converted.ward_code)
+    return ResolvedAddress(
+        province_code=current.province_code,
+        province_name=current.province_name,
+        ward_code=current.ward_code,
+        ward_name=current.ward_name,
+        street=nfc(street) if street else None,
+        legacy=address,
+        legacy_commune=ward or None,
+        legacy_district=district or None,
+        legacy_province=province or None,
+    )

@@ -1,0 +1,110 @@
+"""HTTP: sheet imports (a background job with progress and a per-row error report)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Annotated, Any
+
+from celery import Celery
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from ocop_contracts import queue_for
+from ocop_kit.app import DbSession
+from ocop_kit.auth import Principal, require_roles
+from ocop_kit.errors import FieldError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from ocop_registry import SERVICE
+from ocop_registry.imports.models import ImportJob
+from ocop_registry.imports.service import IMPORT_TASK, import_job_out
+from ocop_registry.imports.sheet import SheetUnreadable, read_sheet
+
+router = APIRouter(prefix="/v1/imports", tags=["imports"])
+Officer = Annotated[Principal, require_roles("province_officer")]
+MAX_BYTES = 20 * 1024 * 1024
+
+
+class ImportErrorOut(BaseModel):
+    row: int
+    field: str
+    message: str
+    message_en: str | None = None
+
+
+class ImportJobOut(BaseModel):
+    id: str
+    filename: str
+    status: str  # queued | running | done | failed
+    rows_total: int
+    rows_processed: int
+    rows_imported: int
+    errors: list[ImportErrorOut]
+    failure: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def _job(session: Any, job_id: str, principal: Principal) -> ImportJob:
+    job = session.get(ImportJob, job_id)
+    if job is None:
+        raise NotFound("Không có lượt nhập này", "No such import")
+    if not principal.is_admin and job.province_scope != principal.province_code:
+        raise Forbidden("Lượt nhập của tỉnh khác", "This import belongs to another province")
+    return job
+
+
+@router.post("", status_code=202, summary="Import a sheet (CSV or XLSX) in the background")
+def post_import(
+    request: Request,
+    session: DbSession,
+    principal: Officer,
+    file: Annotated[UploadFile, File(description="CSV or XLSX, Vietnamese headers accepted")],
+) -> ImportJobOut:
+    content = file.file.read(MAX_BYTES + 1)
+    if len(content) > MAX_BYTES:
+        raise PayloadTooLarge("Tệp lớn hơn 20 MB", "The file is larger than 20 MB")
+    filename = file.filename or "sheet.csv"
+    try:
+        # Check the headers now, so a wrong file is refused at once.
+        read_sheet(filename, content)
+    except SheetUnreadable as exc:
+        raise ValidationFailed(
+            exc.message_vi,
+            exc.message_en,
+            errors=[FieldError("file", exc.message_vi, exc.message_en)],
+        ) from exc
+    job = ImportJob(
+        filename=filename,
+        content=content,
+        status="queued",
+        actor=principal.subject,
+        province_scope=None if principal.is_admin else principal.province_code,
+    )
+    session.add(job)
+    session.commit()
+    celery: Celery = request.app.state.celery
+    celery.send_task(IMPORT_TASK, args=[job.id], queue=queue_for(SERVICE))
+    return ImportJobOut.model_validate(import_job_out(job))
+
+
+@router.get("/{job_id}", summary="An import's progress and error report")
+def get_import(job_id: str, session: DbSession, principal: Officer) -> ImportJobOut:
+    return ImportJobOut.model_validate(import_job_out(_job(session, job_id, principal)))
+
+
+@router.get("/{job_id}/errors.csv", summary="The error report as a sheet, to fix and re-import")
+def get_import_errors(job_id: str, session: DbSession, principal: Officer) -> Response:
+    job = _job(session, job_id, principal)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["dòng / row", "cột / field", "lỗi", "error"])
+    for error in job.errors:
+        writer.writerow([error["row"], error["field"], error["message"], error.get("message_en")])
+    return Response(
+        out.getvalue().encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
+    )

@@ -1,0 +1,256 @@
+"""Import jobs: check every row, write the good ones in chunks (each row whole or not at all),
+report the bad ones. Rows are upserts, so importing the same sheet again duplicates nothing."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ocop_contracts import ProductChanged
+from ocop_kit.db import ServiceDatabase, utc_now
+from ocop_kit.history import record_change
+from ocop_registry.certificates.service import issue_certificate
+from ocop_registry.events import announce, current_certificate
+from ocop_registry.imports.models import ImportJob
+from ocop_registry.imports.sheet import (
+    ImportRow,
+    RowError,
+    SheetUnreadable,
+    check_row,
+    read_sheet,
+    row_values,
+)
+from ocop_registry.producers.models import Producer
+from ocop_registry.producers.service import address_key, new_producer, producer_record
+from ocop_registry.products.models import Product
+from ocop_registry.products.service import product_record
+from ocop_registry.text import fold_vietnamese, nfc
+
+log = logging.getLogger(__name__)
+IMPORT_TASK = "ocop.registry.import_sheet"
+CHUNK = 500
+MAX_REPORTED_ERRORS = 5000
+
+
+def run_import(db: ServiceDatabase, job_id: str) -> str:
+    """Run (or, after a crash, re-run) an import job to the end; returns its final status."""
+    with db.session() as session:
+        job = session.get(ImportJob, job_id)
+        if job is None or job.status in ("done", "failed"):
+            return job.status if job else "missing"
+        job.status = "running"
+        job.started_at = utc_now()
+        job.rows_processed = job.rows_imported = 0
+        job.errors = []
+        filename, content = job.filename, job.content
+        actor = job.actor
+        scope = job.province_scope
+    try:
+        sheet = read_sheet(filename, content)
+    except SheetUnreadable as exc:
+        _finish(db, job_id, "failed", [RowError(1, "file", exc.message_vi, exc.message_en)], exc)
+        return "failed"
+    with db.session() as session:
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        job.rows_total = sheet.total
+
+    errors: list[RowError] = []
+    imported = processed = 0
+    producers: dict[tuple[str, str], str] = {}
+    chunk: list[ImportRow] = []
+
+    def flush_chunk() -> None:
+        nonlocal imported, processed, chunk
+        written, failed = _write_chunk(db, job_id, chunk, actor, producers)
+        imported += written
+        errors.extend(failed)
+        processed += len(chunk)
+        chunk = []
+        with db.session() as session:
+            job = session.get(ImportJob, job_id)
+            assert job is not None
+            job.rows_processed = processed
+            job.rows_imported = imported
+
+    for number, cells in sheet.rows:
+        checked = check_row(number, row_values(sheet.columns, cells))
+        if isinstance(checked, list):
+            errors.extend(checked)
+            processed += 1
+            continue
+        if scope and checked.address.province_code != scope:
+            errors.append(
+                RowError(
+                    number,
+                    "address",
+                    f"Địa chỉ thuộc {checked.address.province_name}, ngoài tỉnh của bạn",
+                    f"The address is in {checked.address.province_name}, outside your province",
+                )
+            )
+            processed += 1
+            continue
+        chunk.append(checked)
+        if len(chunk) >= CHUNK:
+            flush_chunk()
+    if chunk:
+        flush_chunk()
+    _finish(db, job_id, "done", errors)
+    log.info("import finished", extra={"job": job_id, "imported": imported, "errors": len(errors)})
+    return "done"
+
+
+def _finish(
+    db: ServiceDatabase,
+    job_id: str,
+    status: str,
+    errors: list[RowError],
+    failure: Exception | None = None,
+) -> None:
+    with db.session() as session:
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        job.status = status
+        job.errors = [e.as_dict() for e in errors[:MAX_REPORTED_ERRORS]]
+        job.failure = str(failure)[:1000] if failure else None
+        job.rows_processed = job.rows_total
+        job.finished_at = utc_now()
+
+
+def _write_chunk(
+    db: ServiceDatabase,
+    job_id: str,
+    rows: list[ImportRow],
+    actor: str,
+    producers: dict[tuple[str, str], str],
+) -> tuple[int, list[RowError]]:
+    """Write a chunk in one transaction; if the database refuses it, row by row with
+    savepoints so one bad row costs only itself."""
+    try:
+        with db.session() as session:
+            for row in rows:
+                write_row(session, row, actor, producers)
+        return len(rows), []
+    except SQLAlchemyError:
+        log.warning("chunk refused by the database; retrying row by row", exc_info=True)
+    producers.clear()
+    written = 0
+    failed: list[RowError] = []
+    with db.session() as session:
+        for row in rows:
+            try:
+                with session.begin_nested():
+                    write_row(session, row, actor, producers)
+                written += 1
+            except SQLAlchemyError as exc:
+                producers.clear()
+                failed.append(
+                    RowError(row.row, "row", "Không ghi được dòng này",
+                             f"The row could not be written: {exc.__class__.__name__}")
+                )
+    return written, failed
+
+
+def write_row(
+    session: Session,
+    row: ImportRow,
+    actor: str,
+    producers: dict[tuple[str, str], str],
+) -> None:
+    """Upsert the row's producer, product and certificate; announce what changed."""
+    key = (fold_vietnamese(row.producer_name), address_key(row.address))
+    known_id = producers.get(key)
+    producer = session.get(Producer, known_id) if known_id else None
+    if producer is None:
+        producer = session.scalars(
+            select(Producer).where(Producer.name_key == key[0], Producer.address_key == key[1])
+        ).first()
+        if producer is None:
+            producer = new_producer(
+                row.producer_name, row.producer_kind, row.address, row.tax_code, row.phone,
+                row.email,
+            )
+            session.add(producer)
+            session.flush()
+            record_change(session, "producer", producer.id, "imported", actor, None,
+                          producer_record(producer))
+    producers[key] = producer.id
+
+    name_key = fold_vietnamese(row.product_name)
+    product = session.scalars(
+        select(Product).where(Product.producer_id == producer.id, Product.name_key == name_key)
+    ).first()
+    changed = False
+    if product is None:
+        now = utc_now()
+        product = Product(
+            producer_id=producer.id,
+            province_code=producer.province_code,
+            name=nfc(row.product_name),
+            name_key=name_key,
+            group=row.group,
+            certifications=row.certifications,
+            channels=row.channels,
+            price_vnd=row.price_vnd,
+            unit=row.unit,
+            barcode=row.barcode,
+            images=[],
+            version=0,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(product)
+        session.flush()
+        record_change(session, "product", product.id, "imported", actor, None,
+                      product_record(product))
+        changed = True
+    else:
+        before = product_record(product)
+        updates: dict[str, Any] = {"group": row.group}
+        # A blank optional cell keeps what the registry already holds.
+        for name in ("certifications", "channels", "price_vnd", "unit", "barcode"):
+            value = getattr(row, name)
+            if value:
+                updates[name] = value
+        for name, value in updates.items():
+            setattr(product, name, value)
+        after = product_record(product)
+        if after != before:
+            product.updated_at = utc_now()
+            record_change(session, "product", product.id, "imported", actor, before, after)
+            changed = True
+
+    if row.stars is not None and row.recognised_on is not None and row.level is not None:
+        current = current_certificate(session, product.id)
+        same = current is not None and (
+            current.stars, current.recognised_on, current.decision_no or None
+        ) == (row.stars, row.recognised_on, row.decision_no)
+        if not same:
+            issue_certificate(
+                session, product, stars=row.stars, level=row.level,
+                decision_no=row.decision_no, recognised_on=row.recognised_on,
+                source="import", actor=actor, producer=producer,
+            )
+            return
+    if changed:
+        announce(session, ProductChanged, product, producer)
+
+
+def import_job_out(job: ImportJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "filename": job.filename,
+        "status": job.status,
+        "rows_total": job.rows_total,
+        "rows_processed": job.rows_processed,
+        "rows_imported": job.rows_imported,
+        "errors": job.errors,
+        "failure": job.failure,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }

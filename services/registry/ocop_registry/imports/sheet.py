@@ -1,0 +1,360 @@
+"""Reading the sheets provinces keep (CSV or XLSX, Vietnamese or English headers) into checked
+rows. Pure: no database. People fill these by hand, so where the meaning is clear we accept it
+(names for codes, any case, with or without diacritics, dd/mm/yyyy dates, `;` or `,` lists)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from ocop_contracts import CHANNEL_CODES
+from ocop_registry.admin_units import AddressNotUnderstood, ResolvedAddress, resolve_address_text
+from ocop_registry.catalog.groups import match_group
+from ocop_registry.gtin import is_valid_gtin
+from ocop_registry.products.schemas import canonical_scheme
+from ocop_registry.text import fold_vietnamese, nfc
+
+# Column → the header spellings accepted for it (compared folded).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "producer_name": ("producer_name", "ten chu the", "chu the", "ten chu the ocop", "ten co so"),
+    "producer_kind": ("producer_kind", "loai hinh chu the", "loai hinh", "loai chu the"),
+    "address": ("address", "dia chi", "dia chi chu the"),
+    "product_name": ("product_name", "ten san pham", "san pham", "ten san pham ocop"),
+    "group": ("group", "nhom san pham", "nhom", "phan nhom", "nhom nganh"),
+    "stars": ("stars", "so sao", "hang sao", "xep hang", "sao", "hang"),
+    "level": ("level", "cap cong nhan", "cap danh gia", "cap"),
+    "decision_no": ("decision_no", "so quyet dinh", "quyet dinh", "so qd"),
+    "recognised_on": ("recognised_on", "ngay quyet dinh", "ngay cong nhan", "ngay qd"),
+    "certifications": ("certifications", "chung nhan chat luong", "chung nhan"),
+    "channels": ("channels", "kenh ban hang", "kenh thuong mai dien tu", "kenh phan phoi"),
+    "price_vnd": ("price_vnd", "gia ban", "gia", "gia vnd", "gia (vnd)", "gia ban (vnd)"),
+    "unit": ("unit", "don vi tinh", "dvt", "quy cach"),
+    "barcode": ("barcode", "ma vach", "ma gtin"),
+    "tax_code": ("tax_code", "ma so thue", "mst"),
+    "phone": ("phone", "dien thoai", "so dien thoai"),
+    "email": ("email", "thu dien tu"),
+}
+REQUIRED_COLUMNS = ("producer_name", "producer_kind", "address", "product_name", "group")
+_HEADER_LOOKUP = {fold_vietnamese(alias): column for column, aliases in COLUMNS.items()
+                  for alias in aliases}
+
+_KINDS = {
+    "enterprise": "enterprise",
+    "doanh nghiep": "enterprise",
+    "dn": "enterprise",
+    "cong ty": "enterprise",
+    "cooperative": "cooperative",
+    "hop tac xa": "cooperative",
+    "htx": "cooperative",
+    "cooperative group": "cooperative_group",
+    "to hop tac": "cooperative_group",
+    "tht": "cooperative_group",
+    "household": "household",
+    "ho kinh doanh": "household",
+    "hkd": "household",
+    "ho san xuat": "household",
+    "ho san xuat kinh doanh": "household",
+}
+_CHANNELS = {code: code for code in CHANNEL_CODES} | {
+    "viettel post": "voso",
+    "vietnam post": "postmart",
+    "san tmdt tinh": "provincial",
+    "san thuong mai dien tu tinh": "provincial",
+    "san tinh": "provincial",
+}
+_LEVELS = {
+    "district": "district",
+    "huyen": "district",
+    "cap huyen": "district",
+    "commune": "commune",
+    "xa": "commune",
+    "cap xa": "commune",
+    "provincial": "provincial",
+    "tinh": "provincial",
+    "cap tinh": "provincial",
+    "central": "central",
+    "trung uong": "central",
+    "cap trung uong": "central",
+    "quoc gia": "central",
+}
+# District councils recognised 3-star products until the reorganisation of 1 July 2025.
+DISTRICT_LEVEL_ENDS = date(2025, 7, 1)
+_LIST_SPLIT = re.compile(r"[;,\n]")
+
+
+class SheetUnreadable(ValueError):
+    def __init__(self, message_vi: str, message_en: str) -> None:
+        self.message_vi = message_vi
+        self.message_en = message_en
+        super().__init__(f"{message_vi} / {message_en}")
+
+
+@dataclass
+class Sheet:
+    """A sheet's columns (ours, by position) and its data rows with their sheet row numbers."""
+
+    columns: list[str | None]
+    rows: Iterator[tuple[int, list[Any]]]
+    total: int
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    message: str
+    message_en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "message": self.message,
+                "message_en": self.message_en}
+
+
+@dataclass
+class ImportRow:
+    """One checked row: everything needed to write it, nothing left to fail on."""
+
+    row: int
+    producer_name: str
+    producer_kind: str
+    address: ResolvedAddress
+    product_name: str
+    group: str
+    stars: int | None = None
+    level: str | None = None
+    decision_no: str | None = None
+    recognised_on: date | None = None
+    certifications: list[dict[str, Any]] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    price_vnd: int | None = None
+    unit: str | None = None
+    barcode: str | None = None
+    tax_code: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+def read_sheet(filename: str, content: bytes) -> Sheet:
+    """Open a CSV or XLSX sheet and map its headers to our columns."""
+    if filename.lower().endswith((".xlsx", ".xlsm")) or content[:2] == b"PK":
+        return _read_xlsx(content)
+    return _read_csv(content)
+
+
+def _map_headers(headers: list[Any]) -> list[str | None]:
+    columns = [_HEADER_LOOKUP.get(fold_vietnamese(str(h or ""))) for h in headers]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise SheetUnreadable(
+            f"Thiếu cột bắt buộc: {', '.join(missing)}",
+            f"Missing required columns: {', '.join(missing)}",
+        )
+    return columns
+
+
+def _decode(content: bytes) -> str:
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return content.decode("utf-16")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older Vietnamese Windows exports.
+        return content.decode("cp1258", errors="replace")
+
+
+def _read_csv(content: bytes) -> Sheet:
+    text = _decode(content)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if not records:
+        raise SheetUnreadable("Tệp trống", "The file is empty")
+    columns = _map_headers(records[0])
+    data = [(i, r) for i, r in enumerate(records[1:], start=2) if any(c.strip() for c in r)]
+    return Sheet(columns, iter(data), len(data))
+
+
+def _read_xlsx(content: bytes) -> Sheet:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:
+        raise SheetUnreadable(
+            "Không đọc được tệp Excel", "The Excel file could not be read"
+        ) from exc
+    sheet = workbook.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    header = next(values, None)
+    if header is None:
+        raise SheetUnreadable("Tệp trống", "The file is empty")
+    columns = _map_headers(list(header))
+    data = [
+        (i, list(r))
+        for i, r in enumerate(values, start=2)
+        if any(c is not None and str(c).strip() for c in r)
+    ]
+    workbook.close()
+    return Sheet(columns, iter(data), len(data))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return nfc(str(value))
+
+
+def parse_date(value: Any) -> date:
+    """`15/03/2024`, `15-03-2024`, `2024-03-15` or a spreadsheet date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def parse_stars(value: Any) -> int:
+    """`4`, `4 sao`, `4*`, `★★★★`."""
+    text = _text(value)
+    if text and set(text) <= {"★", "*", " "}:
+        return text.count("★") + text.count("*")
+    match = re.fullmatch(r"(\d)\s*(sao|\*|★|stars?)?", fold_vietnamese(text))
+    if not match:
+        raise ValueError(text)
+    return int(match.group(1))
+
+
+def split_list(value: Any) -> list[str]:
+    return [p.strip() for p in _LIST_SPLIT.split(_text(value)) if p.strip()]
+
+
+def default_level(stars: int, recognised_on: date) -> str:
+    """Who recognised a certificate when the sheet does not say: 5★ the central council, 3★
+    before July 2025 the district, otherwise the province."""
+    if stars == 5:
+        return "central"
+    if stars == 3 and recognised_on < DISTRICT_LEVEL_ENDS:
+        return "district"
+    return "provincial"
+
+
+def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
+    """Check one row completely; it is written only if this finds nothing wrong."""
+    errors: list[RowError] = []
+
+    def bad(column: str, vi: str, en: str) -> None:
+        errors.append(RowError(number, column, vi, en))
+
+    values = {k: _text(v) for k, v in raw.items()}
+    for column in REQUIRED_COLUMNS:
+        if not values.get(column):
+            bad(column, "Thiếu giá trị bắt buộc", "Required value missing")
+
+    kind = _KINDS.get(fold_vietnamese(values.get("producer_kind", "")).replace("_", " "))
+    if values.get("producer_kind") and kind is None:
+        bad("producer_kind", f"Loại hình chủ thể “{values['producer_kind']}” không rõ",
+            f"Unknown producer kind “{values['producer_kind']}”")
+
+    address: ResolvedAddress | None = None
+    if values.get("address"):
+        try:
+            address = resolve_address_text(values["address"])
+        except AddressNotUnderstood as exc:
+            bad("address", exc.message_vi, exc.message_en)
+
+    group = match_group(values["group"]) if values.get("group") else None
+    if values.get("group") and group is None:
+        bad("group", f"Nhóm sản phẩm “{values['group']}” không có trong danh mục",
+            f"Unknown product group “{values['group']}”")
+
+    stars = level = recognised_on = None
+    if values.get("stars"):
+        try:
+            stars = parse_stars(raw.get("stars"))
+            if not 3 <= stars <= 5:
+                raise ValueError
+        except ValueError:
+            bad("stars", "Số sao phải từ 3 đến 5", "Stars must be 3 to 5")
+            stars = None
+        if not values.get("recognised_on"):
+            bad("recognised_on", "Có số sao thì cần ngày quyết định",
+                "A star rating needs its decision date")
+    if values.get("recognised_on"):
+        try:
+            recognised_on = parse_date(raw.get("recognised_on"))
+            if recognised_on > date.today():
+                bad("recognised_on", "Ngày quyết định ở tương lai", "Decision date in the future")
+        except ValueError:
+            bad("recognised_on", f"Ngày “{values['recognised_on']}” không hợp lệ (dd/mm/yyyy)",
+                f"Invalid date “{values['recognised_on']}” (dd/mm/yyyy)")
+    if values.get("level"):
+        level = _LEVELS.get(fold_vietnamese(values["level"]))
+        if level is None:
+            bad("level", f"Cấp công nhận “{values['level']}” không rõ",
+                f"Unknown level “{values['level']}”")
+
+    channels: list[str] = []
+    for name in split_list(raw.get("channels")):
+        code = _CHANNELS.get(fold_vietnamese(name))
+        if code is None:
+            bad("channels", f"Kênh “{name}” không có; dùng: {', '.join(CHANNEL_CODES)}",
+                f"Unknown channel “{name}”; use: {', '.join(CHANNEL_CODES)}")
+        elif code not in channels:
+            channels.append(code)
+
+    price = None
+    if values.get("price_vnd"):
+        digits = re.sub(r"[.\s,đ₫]|vnd", "", fold_vietnamese(values["price_vnd"]))
+        if digits.isdigit():
+            price = int(digits)
+        else:
+            bad("price_vnd", "Giá phải là số đồng", "Price must be a whole number of đồng")
+    barcode = values.get("barcode") or None
+    if barcode and not is_valid_gtin(barcode):
+        bad("barcode", "Mã vạch không hợp lệ (sai số kiểm tra GTIN)",
+            "Invalid barcode (GTIN check digit)")
+
+    if errors:
+        return errors
+    assert kind is not None and address is not None and group is not None
+    if stars is not None and recognised_on is not None and level is None:
+        level = default_level(stars, recognised_on)
+    return ImportRow(
+        row=number,
+        producer_name=values["producer_name"],
+        producer_kind=kind,
+        address=address,
+        product_name=values["product_name"],
+        group=group,
+        stars=stars,
+        level=level if stars else None,
+        decision_no=values.get("decision_no") or None,
+        recognised_on=recognised_on if stars else None,
+        certifications=[{"scheme": canonical_scheme(s)}
+                        for s in dict.fromkeys(split_list(raw.get("certifications")))],
+        channels=channels,
+        price_vnd=price,
+        unit=values.get("unit") or None,
+        barcode=barcode,
+        tax_code=values.get("tax_code") or None,
+        phone=values.get("phone") or None,
+        email=values.get("email") or None,
+    )
+
+
+def row_values(columns: list[str | None], cells: list[Any]) -> dict[str, Any]:
+    """Our column → the cell value (unknown columns ignored)."""
+    return {col: cells[i] for i, col in enumerate(columns) if col and i < len(cells)}

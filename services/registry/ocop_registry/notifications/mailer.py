@@ -1,0 +1,69 @@
+"""Producer notices: a record the portal shows, and an e-mail through a pluggable sender."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from ocop_registry.certificates.models import Certificate
+from ocop_registry.notifications.models import Notification
+from ocop_registry.producers.models import Producer
+from ocop_registry.products.models import Product
+
+log = logging.getLogger(__name__)
+
+
+class MailSender(Protocol):
+    def __call__(self, to: str, subject: str, body: str) -> None: ...
+
+
+def log_mail(to: str, subject: str, body: str) -> None:
+    """The default sender: writes the e-mail to the log (no mail server is configured)."""
+    log.info("e-mail to producer", extra={"to": to, "subject": subject, "body": body})
+
+
+_sender: MailSender = log_mail
+
+
+def use_mail_sender(sender: MailSender) -> None:
+    """Replace the e-mail sender (an SMTP or mail-API client in production)."""
+    global _sender
+    _sender = sender
+
+
+def _messages(kind: str, product: Product, certificate: Certificate) -> tuple[str, str]:
+    expires = certificate.expires_on.strftime("%d/%m/%Y")
+    if kind == "certificate_expiring":
+        return (
+            f"Giấy chứng nhận OCOP {certificate.stars} sao của sản phẩm “{product.name}” hết hạn "
+            f"ngày {expires}. Hãy nộp hồ sơ đánh giá lại trước ngày này.",
+            f"The {certificate.stars}-star OCOP certificate of “{product.name}” expires on "
+            f"{expires}. Apply for re-evaluation before then.",
+        )
+    return (
+        f"Giấy chứng nhận OCOP của sản phẩm “{product.name}” đã hết hạn ngày {expires}; "
+        "không được tiếp tục sử dụng logo OCOP.",
+        f"The OCOP certificate of “{product.name}” expired on {expires}; the OCOP logo may no "
+        "longer be used.",
+    )
+
+
+def notify_producer(
+    session: Session, producer: Producer, product: Product, certificate: Certificate, kind: str
+) -> Notification:
+    """Record a notice for the producer and e-mail it when the producer has an address."""
+    message, message_en = _messages(kind, product, certificate)
+    notification = Notification(
+        producer_id=producer.id,
+        product_id=product.id,
+        kind=kind,
+        message=message,
+        message_en=message_en,
+        emailed_to=producer.email,
+    )
+    session.add(notification)
+    if producer.email:
+        _sender(producer.email, "Thông báo OCOP / OCOP notice", f"{message}\n\n{message_en}")
+    return notification

@@ -1,0 +1,103 @@
+"""HTTP: producers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+
+from ocop_kit.app import DbSession
+from ocop_kit.auth import CurrentPrincipal, Principal, require_roles
+from ocop_kit.errors import Forbidden
+from ocop_kit.etag import check_if_match, set_etag
+from ocop_kit.history import history_of
+from ocop_kit.pagination import Page, paginate
+from ocop_registry.producers.models import Producer
+from ocop_registry.producers.schemas import ProducerCreate, ProducerOut, ProducerUpdate
+from ocop_registry.producers.service import (
+    create_producer,
+    get_producer,
+    producer_out,
+    update_producer,
+)
+from ocop_registry.products.schemas import HistoryEntry
+
+router = APIRouter(prefix="/v1/producers", tags=["producers"])
+Officer = Annotated[Principal, require_roles("province_officer")]
+
+
+def _ensure_may_read(principal: Principal, producer: Producer) -> None:
+    if not principal.may_act_for_producer(producer.id, producer.province_code):
+        raise Forbidden("Bạn không xem được hồ sơ chủ thể này", "You may not read this producer")
+
+
+@router.post("", status_code=201, summary="Register a producer (chủ thể)")
+def post_producer(
+    data: ProducerCreate, session: DbSession, principal: Officer, response: Response
+) -> ProducerOut:
+    producer = create_producer(session, data, principal)
+    session.commit()
+    set_etag(response, producer.id, producer.version)
+    return producer_out(producer)
+
+
+@router.get("", summary="Producers the caller is in charge of")
+def list_producers(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    province_code: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[ProducerOut]:
+    query = select(Producer)
+    if principal.role == "producer":
+        query = query.where(Producer.id == principal.producer_id)
+    elif principal.role == "province_officer":
+        query = query.where(Producer.province_code == principal.province_code)
+    elif not principal.is_admin:
+        raise Forbidden("Bạn không xem được danh sách chủ thể", "You may not list producers")
+    if province_code:
+        query = query.where(Producer.province_code == province_code)
+    rows, next_cursor = paginate(session, query, Producer.id, cursor, limit)
+    return Page(items=[producer_out(p) for p in rows], next_cursor=next_cursor)
+
+
+@router.get("/{producer_id}", summary="One producer")
+def get_one(
+    producer_id: str, session: DbSession, principal: CurrentPrincipal, response: Response
+) -> ProducerOut:
+    producer = get_producer(session, producer_id)
+    _ensure_may_read(principal, producer)
+    set_etag(response, producer.id, producer.version)
+    return producer_out(producer)
+
+
+@router.patch("/{producer_id}", summary="Change a producer (If-Match with the ETag read)")
+def patch_producer(
+    producer_id: str,
+    data: ProducerUpdate,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> ProducerOut:
+    producer = get_producer(session, producer_id)
+    _ensure_may_read(principal, producer)
+    check_if_match(request, producer.id, producer.version)
+    update_producer(session, producer, data, principal)
+    session.commit()
+    set_etag(response, producer.id, producer.version)
+    return producer_out(producer)
+
+
+@router.get("/{producer_id}/history", summary="Every change to a producer")
+def producer_history(
+    producer_id: str, session: DbSession, principal: CurrentPrincipal
+) -> list[HistoryEntry]:
+    producer = get_producer(session, producer_id)
+    _ensure_may_read(principal, producer)
+    return [
+        HistoryEntry.model_validate(r, from_attributes=True)
+        for r in history_of(session, "producer", producer.id)
+    ]

@@ -1,0 +1,168 @@
+"""HTTP: products, their certificates and history, the product groups, the full export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import select
+
+from ocop_kit.app import DbSession
+from ocop_kit.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
+from ocop_kit.etag import check_if_match, set_etag
+from ocop_kit.pagination import Page, paginate
+from ocop_registry.catalog.groups import ProductGroups, product_groups
+from ocop_registry.certificates.service import issue_certificate, revoke_certificate
+from ocop_registry.producers.models import Producer
+from ocop_registry.producers.service import ensure_may_write_producer
+from ocop_registry.products.models import Product
+from ocop_registry.products.schemas import (
+    CertificateIssue,
+    CertificateRevoke,
+    HistoryEntry,
+    ProductCreate,
+    ProductOut,
+    ProductUpdate,
+)
+from ocop_registry.products.service import (
+    create_product,
+    ensure_may_read_records,
+    get_product,
+    list_query,
+    product_documents,
+    product_history,
+    read_product,
+    update_product,
+)
+from ocop_registry.certificates.rules import today_local
+
+router = APIRouter(tags=["products"])
+Officer = Annotated[Principal, require_roles("province_officer")]
+Admin = Annotated[Principal, require_roles()]
+StatusFilter = Literal["valid", "expiring", "expired", "revoked", "none"]
+
+
+def _out(document: dict[str, Any]) -> ProductOut:
+    return ProductOut.model_validate(document)
+
+
+@router.get("/v1/product-groups", summary="Product groups (Decision 148) and the 1048 mapping")
+def get_product_groups() -> ProductGroups:
+    return product_groups()
+
+
+@router.post("/v1/products", status_code=201, summary="Register a product")
+def post_product(
+    data: ProductCreate, session: DbSession, principal: CurrentPrincipal, response: Response
+) -> ProductOut:
+    product = create_product(session, data, principal)
+    session.commit()
+    set_etag(response, product.id, product.version)
+    return _out(read_product(session, product.id, principal))
+
+
+@router.get("/v1/products", summary="Products (certified ones for everyone; more for officers)")
+def list_products(
+    session: DbSession,
+    principal: OptionalPrincipal,
+    province_code: str | None = None,
+    stars: Annotated[int | None, Query(ge=1, le=5)] = None,
+    group: str | None = None,
+    status: StatusFilter | None = None,
+    producer_id: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[ProductOut]:
+    query = list_query(principal, province_code, stars, group, status, producer_id, today_local())
+    rows, next_cursor = paginate(session, query, Product.id, cursor, limit)
+    return Page(items=[_out(d) for d in product_documents(session, rows)], next_cursor=next_cursor)
+
+
+@router.get("/v1/products/{product_id}", summary="One product with producer and certificate")
+def get_one(
+    product_id: str, session: DbSession, principal: OptionalPrincipal, response: Response
+) -> ProductOut:
+    document = read_product(session, product_id, principal)
+    set_etag(response, product_id, document["version"])
+    return _out(document)
+
+
+@router.patch("/v1/products/{product_id}", summary="Change a product (If-Match with its ETag)")
+def patch_product(
+    product_id: str,
+    data: ProductUpdate,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> ProductOut:
+    product = get_product(session, product_id)
+    ensure_may_read_records(session, product, principal)
+    check_if_match(request, product.id, product.version)
+    update_product(session, product, data, principal)
+    session.commit()
+    set_etag(response, product.id, product.version)
+    return _out(read_product(session, product.id, principal))
+
+
+@router.get("/v1/products/{product_id}/history", summary="Every change to a product")
+def get_history(
+    product_id: str, session: DbSession, principal: CurrentPrincipal
+) -> list[HistoryEntry]:
+    product = get_product(session, product_id)
+    ensure_may_read_records(session, product, principal)
+    return [
+        HistoryEntry.model_validate(r, from_attributes=True)
+        for r in product_history(session, product)
+    ]
+
+
+@router.post(
+    "/v1/products/{product_id}/certificate",
+    status_code=201,
+    summary="Enter a certificate decided outside this system (replaces the current one)",
+)
+def post_certificate(
+    product_id: str, data: CertificateIssue, session: DbSession, principal: Officer
+) -> ProductOut:
+    product = get_product(session, product_id)
+    producer = session.get(Producer, product.producer_id)
+    assert producer is not None
+    ensure_may_write_producer(principal, producer)
+    issue_certificate(
+        session, product, stars=data.stars, level=data.level, decision_no=data.decision_no,
+        recognised_on=data.recognised_on, source="manual", actor=principal.subject,
+        producer=producer,
+    )
+    session.commit()
+    return _out(read_product(session, product.id, principal))
+
+
+@router.post("/v1/products/{product_id}/certificate/revoke", summary="Revoke the certificate")
+def post_revoke(
+    product_id: str, data: CertificateRevoke, session: DbSession, principal: Officer
+) -> ProductOut:
+    product = get_product(session, product_id)
+    producer = session.get(Producer, product.producer_id)
+    assert producer is not None
+    ensure_may_write_producer(principal, producer)
+    revoke_certificate(session, product, data.reason, principal.subject)
+    session.commit()
+    return _out(read_product(session, product.id, principal))
+
+
+class ExportItem(ProductOut):
+    """A product snapshot plus its version, for consumers rebuilding their read models."""
+
+
+@router.get(
+    "/v1/export/products", summary="Every product (public or not) as snapshots, for reindexing"
+)
+def export_products(
+    session: DbSession, _: Admin, cursor: str | None = None, limit: int | None = None
+) -> Page[ExportItem]:
+    rows, next_cursor = paginate(session, select(Product), Product.id, cursor, limit)
+    return Page(
+        items=[ExportItem.model_validate(d) for d in product_documents(session, rows)],
+        next_cursor=next_cursor,
+    )

@@ -1,0 +1,156 @@
+"""Product requests and responses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from ocop_contracts import CHANNEL_CODES, CertificateSnapshot, ProductSnapshot
+from ocop_registry.catalog.groups import is_group_code, match_group
+from ocop_registry.gtin import is_valid_gtin
+from ocop_registry.producers.schemas import AddressOut
+from ocop_registry.text import fold_vietnamese
+
+# Quality certification schemes by their folded spelling; anything else is kept as written.
+KNOWN_SCHEMES = {
+    fold_vietnamese(name).replace(" ", ""): name
+    for name in ("VietGAP", "GlobalGAP", "HACCP", "ISO 22000", "FSSC 22000", "Halal", "organic")
+}
+KNOWN_SCHEMES["huuco"] = "organic"
+
+
+def canonical_scheme(text: str) -> str:
+    """`vietgap`, `Viet GAP` → `VietGAP`; `hữu cơ` → `organic`; others unchanged."""
+    return KNOWN_SCHEMES.get(fold_vietnamese(text).replace(" ", ""), text.strip())
+
+
+def check_group(value: str) -> str:
+    if is_group_code(value):
+        return value
+    matched = match_group(value)
+    if matched is None:
+        raise ValueError(
+            f"Nhóm sản phẩm “{value}” không có trong danh mục (xem /v1/product-groups) / "
+            f"Unknown product group “{value}” (see /v1/product-groups)"
+        )
+    return matched
+
+
+def check_barcode(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    code = value.strip()
+    if not is_valid_gtin(code):
+        raise ValueError(
+            "Mã vạch không hợp lệ (GTIN 8, 12, 13 hoặc 14 số, sai số kiểm tra) / "
+            "Invalid barcode (GTIN of 8, 12, 13 or 14 digits with a correct check digit)"
+        )
+    return code
+
+
+def check_channels(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    result: list[str] = []
+    for value in values:
+        code = value.strip().lower()
+        if code not in CHANNEL_CODES:
+            raise ValueError(
+                f"Kênh “{value}” không hợp lệ; dùng: {', '.join(CHANNEL_CODES)} / "
+                f"Unknown channel “{value}”; use: {', '.join(CHANNEL_CODES)}"
+            )
+        if code not in result:
+            result.append(code)
+    return result
+
+
+class CertificationIn(BaseModel):
+    scheme: str = Field(min_length=2, max_length=100, examples=["VietGAP"])
+    number: str | None = Field(default=None, max_length=100)
+    valid_until: date | None = None
+
+    @field_validator("scheme")
+    @classmethod
+    def _scheme(cls, value: str) -> str:
+        return canonical_scheme(value)
+
+
+class ProductFields(BaseModel):
+    description: str | None = Field(default=None, max_length=10_000)
+    price_vnd: int | None = Field(default=None, ge=0, le=10_000_000_000)
+    unit: str | None = Field(default=None, max_length=50, examples=["hộp 500 g"])
+    weight_grams: int | None = Field(default=None, gt=0, le=10_000_000)
+    certifications: list[CertificationIn] | None = None
+    barcode: str | None = Field(default=None, examples=["8935049500018"])
+    channels: list[str] | None = None
+    images: list[str] | None = Field(default=None, max_length=20)
+    geographical_indication: str | None = Field(default=None, max_length=200)
+    collective_trademark: str | None = Field(default=None, max_length=200)
+    traceability_url: str | None = Field(default=None, max_length=500)
+
+    _barcode = field_validator("barcode")(check_barcode)
+    _channels = field_validator("channels")(check_channels)
+
+
+class ProductCreate(ProductFields):
+    producer_id: str
+    name: str = Field(min_length=2, max_length=300)
+    group: str = Field(examples=["thuc_pham.che_bien"])
+
+    _group = field_validator("group")(check_group)
+
+
+class ProductUpdate(ProductFields):
+    """Only the fields sent are changed."""
+
+    name: str | None = Field(default=None, min_length=2, max_length=300)
+    group: str | None = None
+
+    @field_validator("group")
+    @classmethod
+    def _group(cls, value: str | None) -> str | None:
+        return None if value is None else check_group(value)
+
+
+class CertificateOut(CertificateSnapshot):
+    id: str
+
+
+class ProductOut(ProductSnapshot):
+    """The product with its producer, address and certificate (status against today)."""
+
+    address: AddressOut  # type: ignore[assignment]
+    certificate: CertificateOut | None = None  # type: ignore[assignment]
+    producer_id: str
+    province_code: str
+    geographical_indication: str | None = None
+    collective_trademark: str | None = None
+    traceability_url: str | None = None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CertificateIssue(BaseModel):
+    """A certificate entered by an officer (a decision made outside this system)."""
+
+    stars: int = Field(ge=3, le=5)
+    level: str = Field(pattern="^(district|commune|provincial|central)$")
+    decision_no: str | None = Field(default=None, max_length=100)
+    recognised_on: date
+
+
+class CertificateRevoke(BaseModel):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class HistoryEntry(BaseModel):
+    entity_type: str
+    entity_id: str
+    action: str
+    actor: str
+    at: datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

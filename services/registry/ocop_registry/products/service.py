@@ -1,0 +1,276 @@
+"""Product operations: register, change, read with visibility rules, list, history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from ocop_contracts import ProductChanged
+from ocop_kit.auth import Principal
+from ocop_kit.db import utc_now
+from ocop_kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from ocop_kit.history import record_change
+from ocop_kit.tables import ChangeRecord
+from ocop_registry.certificates.models import Certificate
+from ocop_registry.certificates.rules import EXPIRING_WITHIN_DAYS, today_local
+from ocop_registry.events import (
+    announce,
+    current_certificate,
+    current_certificates,
+    product_document,
+)
+from ocop_registry.producers.models import Producer
+from ocop_registry.producers.service import ensure_may_write_producer
+from ocop_registry.products.models import Product
+from ocop_registry.products.schemas import ProductCreate, ProductUpdate
+from ocop_registry.text import fold_vietnamese, nfc
+
+EDITABLE = (
+    "name",
+    "group",
+    "description",
+    "price_vnd",
+    "unit",
+    "weight_grams",
+    "certifications",
+    "barcode",
+    "channels",
+    "images",
+    "geographical_indication",
+    "collective_trademark",
+    "traceability_url",
+)
+
+
+def product_record(product: Product) -> dict[str, Any]:
+    """The product's own fields, as kept in history."""
+    return {name: getattr(product, name) for name in EDITABLE}
+
+
+def create_product(session: Session, data: ProductCreate, principal: Principal) -> Product:
+    """Register a product of a producer the caller may act for; publishes ProductChanged."""
+    producer = session.get(Producer, data.producer_id)
+    if producer is None:
+        raise ValidationFailed(
+            "Không có chủ thể này",
+            "No such producer",
+            errors=[FieldError("producer_id", "Không có chủ thể này", "No such producer")],
+        )
+    ensure_may_write_producer(principal, producer)
+    name_key = fold_vietnamese(data.name)
+    exists = session.scalars(
+        select(Product.id).where(Product.producer_id == producer.id, Product.name_key == name_key)
+    ).first()
+    if exists:
+        raise ValidationFailed(
+            "Chủ thể đã có sản phẩm cùng tên",
+            "The producer already has a product with this name",
+            errors=[FieldError("name", "Trùng tên sản phẩm", "Duplicate product name")],
+        )
+    now = utc_now()
+    product = Product(
+        producer_id=producer.id,
+        province_code=producer.province_code,
+        name=nfc(data.name),
+        name_key=name_key,
+        group=data.group,
+        description=data.description,
+        price_vnd=data.price_vnd,
+        unit=data.unit,
+        weight_grams=data.weight_grams,
+        barcode=data.barcode,
+        certifications=[c.model_dump(mode="json") for c in data.certifications or []],
+        channels=data.channels or [],
+        images=data.images or [],
+        geographical_indication=data.geographical_indication,
+        collective_trademark=data.collective_trademark,
+        traceability_url=data.traceability_url,
+        version=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(product)
+    session.flush()
+    record_change(
+        session, "product", product.id, "created", principal.subject, None, product_record(product)
+    )
+    announce(session, ProductChanged, product, producer, certificate=None)
+    return product
+
+
+def update_product(
+    session: Session, product: Product, data: ProductUpdate, principal: Principal
+) -> Product:
+    """Change the fields sent; publishes ProductChanged when anything changed."""
+    producer = session.get(Producer, product.producer_id)
+    assert producer is not None
+    ensure_may_write_producer(principal, producer)
+    before = product_record(product)
+    for key, value in data.model_dump(exclude_unset=True, mode="json").items():
+        if key in ("name", "group") and value is None:
+            continue
+        if key == "name":
+            product.name = nfc(value)
+            product.name_key = fold_vietnamese(value)
+        elif key in ("certifications", "channels", "images"):
+            setattr(product, key, value or [])
+        else:
+            setattr(product, key, value)
+    after = product_record(product)
+    if after == before:
+        return product
+    if product.name_key != fold_vietnamese(before["name"]):
+        clash = session.scalars(
+            select(Product.id).where(
+                Product.producer_id == product.producer_id,
+                Product.name_key == product.name_key,
+                Product.id != product.id,
+            )
+        ).first()
+        if clash:
+            raise ValidationFailed(
+                "Chủ thể đã có sản phẩm cùng tên",
+                "The producer already has a product with this name",
+                errors=[FieldError("name", "Trùng tên sản phẩm", "Duplicate product name")],
+            )
+    product.updated_at = utc_now()
+    record_change(session, "product", product.id, "updated", principal.subject, before, after)
+    announce(session, ProductChanged, product, producer)
+    return product
+
+
+def get_product(session: Session, product_id: str) -> Product:
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("Không có sản phẩm này", "No such product")
+    return product
+
+
+def publicly_visible(today: date) -> ColumnElement[bool]:
+    """Products holding a current, unrevoked, unexpired certificate (joined as Certificate)."""
+    return and_(
+        Certificate.id.is_not(None),
+        Certificate.status != "revoked",
+        Certificate.expires_on > today,
+    )
+
+
+def may_see_unlisted(principal: Principal | None, producer: Producer) -> bool:
+    if principal is None:
+        return False
+    if principal.role == "producer":
+        return principal.producer_id == producer.id
+    if principal.role == "province_officer":
+        return principal.province_code == producer.province_code
+    return principal.role in ("admin", "council_member", "sync_operator")
+
+
+def read_product(session: Session, product_id: str, principal: Principal | None) -> dict[str, Any]:
+    """A product document; products without a valid certificate only for those in charge
+    (others get 404, so nothing leaks)."""
+    product = get_product(session, product_id)
+    producer = session.get(Producer, product.producer_id)
+    assert producer is not None
+    certificate = current_certificate(session, product.id)
+    document = product_document(product, producer, certificate)
+    public = certificate is not None and document["certificate"]["status"] in (
+        "valid",
+        "expiring",
+    )
+    if not public and not may_see_unlisted(principal, producer):
+        raise NotFound("Không có sản phẩm này", "No such product")
+    return document
+
+
+def ensure_may_read_records(
+    session: Session, product: Product, principal: Principal
+) -> Producer:
+    producer = session.get(Producer, product.producer_id)
+    assert producer is not None
+    if not may_see_unlisted(principal, producer):
+        raise Forbidden("Bạn không xem được hồ sơ này", "You may not read these records")
+    return producer
+
+
+def list_query(
+    principal: Principal | None,
+    province_code: str | None,
+    stars: int | None,
+    group: str | None,
+    status: str | None,
+    producer_id: str | None,
+    today: date,
+) -> Select[Any]:
+    """Products matching the filters that the caller may see."""
+    query = select(Product).outerjoin(
+        Certificate, and_(Certificate.product_id == Product.id, Certificate.current)
+    )
+    if province_code:
+        query = query.where(Product.province_code == province_code)
+    if producer_id:
+        query = query.where(Product.producer_id == producer_id)
+    if stars is not None:
+        query = query.where(Certificate.stars == stars)
+    if group:
+        query = query.where(or_(Product.group == group, Product.group.startswith(group + ".")))
+    soon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
+    if status == "valid":
+        query = query.where(Certificate.status != "revoked", Certificate.expires_on > soon)
+    elif status == "expiring":
+        query = query.where(
+            Certificate.status != "revoked",
+            Certificate.expires_on > today,
+            Certificate.expires_on <= soon,
+        )
+    elif status == "expired":
+        query = query.where(Certificate.status != "revoked", Certificate.expires_on <= today)
+    elif status == "revoked":
+        query = query.where(Certificate.status == "revoked")
+    elif status == "none":
+        query = query.where(Certificate.id.is_(None))
+    visible = publicly_visible(today)
+    if principal is None or principal.role == "council_member":
+        query = query.where(visible)
+    elif principal.role == "province_officer":
+        query = query.where(or_(visible, Product.province_code == principal.province_code))
+    elif principal.role == "producer":
+        query = query.where(or_(visible, Product.producer_id == principal.producer_id))
+    return query
+
+
+def product_documents(session: Session, products: list[Product]) -> list[dict[str, Any]]:
+    """Documents of many products with two queries (producers, certificates)."""
+    producer_ids = {p.producer_id for p in products}
+    producers = {
+        p.id: p for p in session.scalars(select(Producer).where(Producer.id.in_(producer_ids)))
+    }
+    certificates = current_certificates(session, [p.id for p in products])
+    today = today_local()
+    return [
+        product_document(p, producers[p.producer_id], certificates.get(p.id), today)
+        for p in products
+    ]
+
+
+def product_history(session: Session, product: Product) -> list[ChangeRecord]:
+    """Every change to the product and its certificates, oldest first."""
+    certificate_ids = list(
+        session.scalars(select(Certificate.id).where(Certificate.product_id == product.id))
+    )
+    query = (
+        select(ChangeRecord)
+        .where(
+            or_(
+                and_(ChangeRecord.entity_type == "product", ChangeRecord.entity_id == product.id),
+                and_(
+                    ChangeRecord.entity_type == "certificate",
+                    ChangeRecord.entity_id.in_(certificate_ids),
+                ),
+            )
+        )
+        .order_by(ChangeRecord.seq)
+    )
+    return list(session.scalars(query))

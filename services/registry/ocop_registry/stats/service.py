@@ -1,0 +1,174 @@
+"""The province's (or the country's) figures."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import Select, and_, distinct, func, select
+from sqlalchemy.orm import Session
+
+from ocop_contracts import top_level_group
+from ocop_registry.admin_units import province_name
+from ocop_registry.catalog.groups import group_name
+from ocop_registry.certificates.models import Certificate
+from ocop_registry.certificates.rules import EXPIRING_WITHIN_DAYS, today_local
+from ocop_registry.producers.models import Producer
+from ocop_registry.products.models import MarketListing, Product
+
+
+def _scoped(query: Select[Any], province_code: str | None) -> Select[Any]:
+    return query.where(Product.province_code == province_code) if province_code else query
+
+
+def _counts(session: Session, query: Select[Any]) -> dict[str, int]:
+    return {str(key): int(count) for key, count in session.execute(query) if key is not None}
+
+
+def province_stats(
+    session: Session, province_code: str | None, today: date | None = None
+) -> dict[str, Any]:
+    """Products by star, group, producer kind, commune, pre-2025 district and province; the
+    share listed on e-commerce; certificates expiring within 180 days."""
+    today = today or today_local()
+    soon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
+    total = session.scalar(_scoped(select(func.count(Product.id)), province_code)) or 0
+    current = and_(
+        Certificate.product_id == Product.id,
+        Certificate.current,
+        Certificate.status != "revoked",
+    )
+    valid = and_(current, Certificate.expires_on > today)
+    by_stars = _counts(
+        session,
+        _scoped(
+            select(Certificate.stars, func.count()).join(Product, valid).group_by(
+                Certificate.stars
+            ),
+            province_code,
+        ),
+    )
+    raw_groups = _counts(
+        session, _scoped(select(Product.group, func.count()).group_by(Product.group), province_code)
+    )
+    by_group: dict[str, int] = {}
+    for code, count in raw_groups.items():
+        top = top_level_group(code)
+        by_group[top] = by_group.get(top, 0) + count
+    with_producer = select(Product).join(Producer, Producer.id == Product.producer_id)
+    by_kind = _counts(
+        session,
+        _scoped(
+            with_producer.with_only_columns(Producer.kind, func.count()).group_by(Producer.kind),
+            province_code,
+        ),
+    )
+    district_label = func.coalesce(Producer.legacy_district, "") + ", " + func.coalesce(
+        Producer.legacy_province, ""
+    )
+    by_district = _counts(
+        session,
+        _scoped(
+            with_producer.with_only_columns(district_label, func.count())
+            .where(Producer.legacy_district.is_not(None))
+            .group_by(district_label),
+            province_code,
+        ),
+    )
+    by_commune = _counts(
+        session,
+        _scoped(
+            with_producer.with_only_columns(Producer.ward_name, func.count()).group_by(
+                Producer.ward_name
+            ),
+            province_code,
+        ),
+    )
+    by_province = _counts(
+        session,
+        _scoped(
+            select(Product.province_code, func.count()).group_by(Product.province_code),
+            province_code,
+        ),
+    )
+    online = (
+        session.scalar(
+            _scoped(
+                select(func.count(distinct(MarketListing.product_id)))
+                .join(Product, Product.id == MarketListing.product_id)
+                .where(MarketListing.status == "listed"),
+                province_code,
+            )
+        )
+        or 0
+    )
+    expiring = (
+        session.scalar(
+            _scoped(
+                select(func.count())
+                .select_from(Certificate)
+                .join(Product, current)
+                .where(Certificate.expires_on > today, Certificate.expires_on <= soon),
+                province_code,
+            )
+        )
+        or 0
+    )
+    return {
+        "province_code": province_code,
+        "province_name": province_name(province_code) if province_code else None,
+        "as_of": today.isoformat(),
+        "products_total": total,
+        "certified_total": sum(by_stars.values()),
+        "by_stars": {str(s): by_stars.get(str(s), 0) for s in (3, 4, 5)},
+        "by_group": by_group,
+        "by_producer_kind": by_kind,
+        "by_commune": by_commune,
+        "by_legacy_district": by_district,
+        "by_province": by_province,
+        "on_ecommerce": {"count": online, "share": round(online / total, 4) if total else 0.0},
+        "expiring_within_180_days": expiring,
+    }
+
+
+def stats_workbook(stats: dict[str, Any]) -> bytes:
+    """The figures as an Excel workbook for the office's reports (one sheet per breakdown)."""
+    workbook = Workbook()
+    summary = workbook.active
+    assert summary is not None
+    summary.title = "Tổng hợp"
+    summary.append(["Chỉ tiêu", "Giá trị"])
+    summary.append(["Tỉnh/thành phố", stats["province_name"] or "Toàn quốc"])
+    summary.append(["Ngày số liệu", stats["as_of"]])
+    summary.append(["Tổng số sản phẩm", stats["products_total"]])
+    summary.append(["Sản phẩm có chứng nhận còn hiệu lực", stats["certified_total"]])
+    summary.append(["Sản phẩm bán trên sàn TMĐT", stats["on_ecommerce"]["count"]])
+    summary.append(["Tỷ lệ bán trên sàn TMĐT", stats["on_ecommerce"]["share"]])
+    summary.append(["Chứng nhận hết hạn trong 180 ngày", stats["expiring_within_180_days"]])
+    sheets = (
+        ("Theo hạng sao", "Hạng sao", stats["by_stars"], lambda k: f"{k} sao"),
+        ("Theo nhóm", "Nhóm sản phẩm", stats["by_group"], lambda k: group_name(k) or k),
+        ("Theo loại hình", "Loại hình chủ thể", stats["by_producer_kind"], _kind_name),
+        ("Theo xã phường", "Xã/phường", stats["by_commune"], str),
+        ("Theo huyện cũ", "Huyện (trước 2025)", stats["by_legacy_district"], str),
+        ("Theo tỉnh", "Tỉnh/thành phố", stats["by_province"], lambda k: province_name(k) or k),
+    )
+    for title, header, counts, label in sheets:
+        sheet = workbook.create_sheet(title)
+        sheet.append([header, "Số sản phẩm"])
+        for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            sheet.append([label(key), count])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _kind_name(kind: str) -> str:
+    return {
+        "enterprise": "Doanh nghiệp",
+        "cooperative": "Hợp tác xã",
+        "cooperative_group": "Tổ hợp tác",
+        "household": "Hộ kinh doanh",
+    }.get(kind, kind)
