@@ -87,9 +87,9 @@ def resolve_ward_code(code: str) -> ResolvedAddress:
     province = Province.from_code(ward.province_code)
     return ResolvedAddress(
         province_code=province_code_text(province.code),
-        province_name=province.name,
+        province_name=" ".join(province.name.split()),
         ward_code=ward_code_text(ward.code),
-        ward_name=ward.name,
+        ward_name=" ".join(ward.name.split()),
     )
 
 
@@ -120,7 +120,10 @@ def resolve_address_text(text: str) -> ResolvedAddress:
     # The current-units parser also reads the last words of a legacy address; trust it only when
     # it placed every part (nothing that looks like a commune left over as "street").
     if current.ward_code and not street_is_ward and len(parts) <= (3 if street else 2):
-        return _from_current(current.province_code, current.ward_code, street)
+        ward_text = parts[-2] if len(parts) >= 2 else address
+        return _from_current(
+            current.province_code, current.ward_code, current.ward, street, ward_text
+        )
 
     # Say which part was not understood, from the province down.
     if not (legacy.province_key or current.province_code):
@@ -133,10 +136,28 @@ def resolve_address_text(text: str) -> ResolvedAddress:
     raise AddressNotUnderstood("ward", ward_text)
 
 
-def _from_current(province_code: str, ward_code: str, street: str | None) -> ResolvedAddress:
-    resolved = resolve_ward_code(ward_code)
-    if resolved.province_code != province_code_text(int(province_code)):
-        raise AddressNotUnderstood("ward", ward_code)
+def _current_ward(
+    province_code: str, ward_code: str, ward_name: str | None, given: str
+) -> ResolvedAddress:
+    """The current ward by code, or by name within the province where the two packages'
+    codes disagree (their data are released separately)."""
+    try:
+        resolved = resolve_ward_code(ward_code)
+        if resolved.province_code == province_code_text(int(province_code)):
+            return resolved
+    except AddressNotUnderstood:
+        pass
+    wanted = fold_vietnamese(ward_name or "")
+    for ward in Ward.iter_by_province(int(province_code)):  # type: ignore[arg-type]
+        if fold_vietnamese(ward.name) == wanted:
+            return resolve_ward_code(str(ward.code))
+    raise AddressNotUnderstood("ward", given)
+
+
+def _from_current(
+    province_code: str, ward_code: str, ward_name: str | None, street: str | None, given: str
+) -> ResolvedAddress:
+    resolved = _current_ward(province_code, ward_code, ward_name, given)
     return ResolvedAddress(
         province_code=resolved.province_code,
         province_name=resolved.province_name,
@@ -157,7 +178,7 @@ def _from_legacy(address: str, legacy: object) -> ResolvedAddress:
         raise AddressNotUnderstood("province", province or address)
     if not converted.ward_code:
         raise AddressNotUnderstood("ward", ward or address)
-    current = resolve_ward_code(converted.ward_code)
+    current = _current_ward(converted.province_code, converted.ward_code, converted.ward, ward)
     return ResolvedAddress(
         province_code=current.province_code,
         province_name=current.province_name,
