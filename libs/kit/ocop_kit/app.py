@@ -1,5 +1,5 @@
-"""The FastAPI app every service starts from: health, errors, correlation ids, idempotency,
-migrations on start and the dead-letter API."""
+"""The FastAPI app every service starts from: health and readiness, metrics, errors, correlation
+ids, idempotency, request size limits, CORS, migrations on start and the dead-letter API."""
 
 from __future__ import annotations
 
@@ -13,15 +13,18 @@ from typing import Annotated, Any
 
 from celery import Celery
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ocop_kit.auth import Principal, require_roles
 from ocop_kit.db import ServiceDatabase, run_migrations, utc_now
-from ocop_kit.errors import NotFound, install_error_handlers
+from ocop_kit.errors import NotFound, PayloadTooLarge, ProblemError, install_error_handlers
 from ocop_kit.idempotency import IdempotencyMiddleware
 from ocop_kit.logging import correlation_id, new_correlation_id
+from ocop_kit.metrics import ServiceMetrics
 from ocop_kit.pagination import Page, paginate
 from ocop_kit.settings import KitSettings
 from ocop_kit.tables import DeadLetter
@@ -65,8 +68,17 @@ def create_service_app(
     app.state.settings = settings
     app.state.db = db
     app.state.celery = celery
+    metrics = ServiceMetrics(service, db, celery)
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware, db=db)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID"],
+        )
 
     @app.middleware("http")
     async def _correlation_and_access_log(
@@ -76,7 +88,23 @@ def create_service_app(
         token = correlation_id.set(cid)
         started = time.perf_counter()
         try:
+            length = request.headers.get("content-length")
+            if length and length.isdigit() and int(length) > settings.max_request_bytes:
+                return _problem(
+                    PayloadTooLarge(
+                        f"Tối đa {settings.max_request_bytes // 1_000_000} MB một yêu cầu",
+                        f"At most {settings.max_request_bytes // 1_000_000} MB per request",
+                    ),
+                    request,
+                )
             response = await call_next(request)
+            route = request.scope.get("route")
+            metrics.observe(
+                request.method,
+                getattr(route, "path", "unmatched"),
+                response.status_code,
+                time.perf_counter() - started,
+            )
             log.info(
                 "request",
                 extra={
@@ -96,6 +124,23 @@ def create_service_app(
         session.execute(text("SELECT 1"))
         return {"status": "ok", "service": service}
 
+    @app.get("/readyz", tags=["health"], summary="Ready: database and broker answer")
+    def readyz(session: DbSession) -> dict[str, str]:
+        session.execute(text("SELECT 1"))
+        if celery is not None:
+            try:
+                with celery.connection_for_write() as connection:
+                    connection.ensure_connection(max_retries=1, timeout=2)
+            except Exception as exc:
+                raise ServiceUnavailable(
+                    "Hàng đợi không phản hồi", "The message broker does not answer"
+                ) from exc
+        return {"status": "ready", "service": service}
+
+    @app.get("/metrics", tags=["health"], summary="Prometheus metrics", response_class=Response)
+    def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
     for router in routers:
         app.include_router(router)
     app.include_router(dead_letter_router())
@@ -103,6 +148,23 @@ def create_service_app(
 
 
 Operator = Annotated[Principal, require_roles("sync_operator")]
+
+
+class ServiceUnavailable(ProblemError):
+    status = 503
+    code = "service_unavailable"
+    title = "Dịch vụ tạm thời không sẵn sàng"
+    title_en = "Service temporarily unavailable"
+
+
+def _problem(error: ProblemError, request: Request) -> Response:
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(
+        error.to_problem(request.url.path),
+        status_code=error.status,
+        media_type="application/problem+json",
+    )
 
 
 class DeadLetterOut(BaseModel):

@@ -32,6 +32,8 @@ class KitSettings(BaseSettings):
     relay_poll_seconds: float = 0.05
     worker_concurrency: int = 1
     log_level: str = "INFO"
+    max_request_bytes: int = Field(default=25_000_000, description="Larger requests get 413.")
+    cors_origins: list[str] = Field(default=[], description="Origins allowed by CORS (JSON list).")
 
     def database_url_for(self, service: str) -> str:
         """The SQLAlchemy URL of a service's own database."""

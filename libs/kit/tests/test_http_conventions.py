@@ -244,3 +244,37 @@ def test_every_response_carries_a_correlation_id(client):
         == "req-42"
     )
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+
+
+def test_oversized_requests_are_refused_before_reaching_the_endpoint(settings, tmp_path):
+    small = settings.model_copy(update={"max_request_bytes": 1000})
+    db = ServiceDatabase("kit_small", small)
+    KitBase.metadata.create_all(db.engine)
+    Base.metadata.create_all(db.engine)
+    app = create_service_app(
+        service="kit_small",
+        title="t",
+        description="t",
+        settings=small,
+        db=db,
+        celery=None,
+        migrations_dir=None,
+        routers=[router],
+    )
+    with TestClient(app) as client:
+        response = client.post("/v1/things", content=b"x" * 2000, headers=auth(settings))
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert client.get("/v1/things").json()["items"] == []
+
+
+def test_metrics_count_requests_by_route_and_report_outbox_lag(client):
+    client.get("/v1/things")
+    client.get("/v1/things")
+    text = client.get("/metrics").text
+    assert (
+        'ocop_http_request_duration_seconds_count{method="GET",route="/v1/things",'
+        'service="kit_test",status="200"} 2.0'
+    ) in text
+    assert 'ocop_outbox_pending_events{service="kit_test"} 0.0' in text
+    assert client.get("/readyz").json() == {"status": "ready", "service": "kit_test"}
