@@ -62,6 +62,8 @@ TEXT_FIELDS: dict[str, float] = {
 EXACT_BONUS = 100.0
 PREFIX_BONUS = 30.0
 FUZZY_BONUS = 10.0
+# Words found next to each other, in the order typed, in one field ("bắc giang").
+PHRASE_BONUS = 50.0
 FACET_FIELDS = {
     "stars": "stars",
     "group": "group_top",
@@ -353,6 +355,10 @@ class TantivyEngine:
 
     def _compose(self, terms: list[QueryTerm], filters: list[tuple[Occur, Query]]) -> Query:
         clauses = [(Occur.Must, self._term_clause(t)) for t in terms] + filters
+        if len(terms) > 1:
+            words = [t.text for t in terms]
+            phrases = [Query.phrase_query(self.schema, f, list(words)) for f in TEXT_FIELDS]
+            clauses.append((Occur.Should, self._constant(phrases, PHRASE_BONUS)))
         if not clauses:
             return Query.all_query()
         if not terms:

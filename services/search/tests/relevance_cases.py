@@ -1,0 +1,183 @@
+"""The relevance test set: what shoppers type, and what they must get.
+
+`top`: the first hit; `includes`: all among the hits; `excludes`: none among them; `before`:
+(a, b) means a ranks above b; `total`: exact number of matches. Filters use codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str
+    q: str
+    top: str | None = None
+    includes: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    before: tuple[str, str] | None = None
+    total: int | None = None
+    filters: dict[str, list[str] | list[int]] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        extra = f" {self.filters}" if self.filters else ""
+        return f"{self.kind}: {self.q!r}{extra}"
+
+
+FISH_SAUCES = (
+    "Nước mắm Lê Gia",
+    "Nước mắm Phú Quốc Khải Hoàn",
+    "Nước mắm Cát Hải",
+    "Nước mắm Nam Ô",
+)
+
+CASES: list[Case] = [
+    # --- no diacritics ---------------------------------------------------------------------
+    Case("no diacritics", "nuoc mam le gia", top="Nước mắm Lê Gia", total=1),
+    Case("no diacritics", "gao st25", top="Gạo ST25 Sóc Trăng"),
+    Case("no diacritics", "keo dua ben tre", top="Kẹo dừa Bến Tre Thanh Long"),
+    Case("no diacritics", "che thai nguyen", top="Chè Thái Nguyên Tân Cương"),
+    Case("no diacritics", "mat ong bac ha", top="Mật ong bạc hà Hà Giang"),
+    Case("no diacritics", "sam ngoc linh", top="Sâm Ngọc Linh"),
+    Case("no diacritics", "gom bat trang", top="Gốm Bát Tràng"),
+    Case("no diacritics", "lua van phuc", top="Lụa Vạn Phúc"),
+    Case("no diacritics", "banh dau xanh", top="Bánh đậu xanh Hải Dương"),
+    Case("no diacritics", "nhan long hung yen", top="Nhãn lồng Hưng Yên"),
+    Case("no diacritics", "vai thieu luc ngan", top="Vải thiều Lục Ngạn"),
+    Case("no diacritics", "buoi dien", top="Bưởi Diễn"),
+    Case("no diacritics", "ca phe buon ma thuot", top="Cà phê Buôn Ma Thuột"),
+    Case("no diacritics", "non la hue", top="Nón lá Huế"),
+    Case("no diacritics", "ruou bau da", top="Rượu Bàu Đá"),
+    Case("no diacritics", "nuoc mam", includes=FISH_SAUCES, total=4),
+    # --- with diacritics -------------------------------------------------------------------
+    Case("diacritics", "Nước mắm Phú Quốc", top="Nước mắm Phú Quốc Khải Hoàn"),
+    Case("diacritics", "Cốm làng Vòng", top="Cốm làng Vòng"),
+    Case("diacritics", "Tương Bần", top="Tương Bần"),
+    Case("diacritics", "miến dong", top="Miến dong Bình Liêu"),
+    Case("diacritics", "NƯỚC MẮM LÊ GIA", top="Nước mắm Lê Gia"),
+    # --- wrong diacritics ------------------------------------------------------------------
+    Case("wrong diacritics", "nuóc mãm le gia", top="Nước mắm Lê Gia"),
+    Case("wrong diacritics", "kẹo dưa", top="Kẹo dừa Bến Tre Thanh Long"),
+    Case("wrong diacritics", "chè thai nguyên", top="Chè Thái Nguyên Tân Cương"),
+    Case("wrong diacritics", "mạt ong", includes=("Mật ong bạc hà Hà Giang", "Mật ong hoa nhãn")),
+    Case("wrong diacritics", "cà phề cầu đất", top="Cà phê Cầu Đất"),
+    Case("wrong diacritics", "gạọ séng cù", top="Gạo Séng Cù"),
+    # --- đ = d -----------------------------------------------------------------------------
+    Case("d for đ", "dao nhat tan", top="Đào Nhật Tân"),
+    Case("d for đ", "diem du lich duong lam", top="Điểm du lịch làng cổ Đường Lâm"),
+    Case("d for đ", "dua sap cau ke", top="Dừa sáp Cầu Kè"),
+    Case("d for đ", "dong trung ha thao", top="Đông trùng hạ thảo Cordyceps militaris"),
+    # --- one typo (words of 4+ letters) ----------------------------------------------------
+    Case("one typo", "nuco mam", includes=FISH_SAUCES),
+    Case("one typo", "che thai ngyuen", top="Chè Thái Nguyên Tân Cương"),
+    Case("one typo", "mieen dong", top="Miến dong Bình Liêu"),
+    Case("one typo", "ca phe buon ma thout", top="Cà phê Buôn Ma Thuột"),
+    Case("one typo", "saam ngoc linh", top="Sâm Ngọc Linh"),
+    Case("one typo", "nhan lonh hung yen", top="Nhãn lồng Hưng Yên"),
+    Case("one typo", "vai thieu luc ngna", top="Vải thiều Lục Ngạn"),
+    Case("one typo", "banh pia soc trnag", top="Bánh pía Sóc Trăng"),
+    Case("one typo", "cordyceps militariss", top="Đông trùng hạ thảo Cordyceps militaris"),
+    # --- two typos (words of 8+ letters) ---------------------------------------------------
+    Case("two typos", "kordyseps", top="Đông trùng hạ thảo Cordyceps militaris"),
+    Case("two typos", "hoomestai pu luong", top="Homestay Pù Luông"),
+    # --- no typo below 4 letters, none in codes --------------------------------------------
+    Case("short words exact", "cam vinh", top="Cam Vinh", excludes=("Cốm làng Vòng",)),
+    Case("codes exact", "st24", total=0),
+    # --- prefix of the last word -----------------------------------------------------------
+    Case("prefix", "nuoc ma", includes=FISH_SAUCES),
+    Case("prefix", "keo du", top="Kẹo dừa Bến Tre Thanh Long"),
+    Case("prefix", "che thai ng", top="Chè Thái Nguyên Tân Cương"),
+    Case("prefix", "ca phe buon", top="Cà phê Buôn Ma Thuột"),
+    Case("prefix", "sam ngoc l", top="Sâm Ngọc Linh"),
+    Case("prefix", "gom bat tr", top="Gốm Bát Tràng"),
+    Case("prefix", "mien do", top="Miến dong Bình Liêu"),
+    Case("prefix", "cordy", top="Đông trùng hạ thảo Cordyceps militaris"),
+    # --- legacy (pre-2025) places ----------------------------------------------------------
+    Case("legacy place", "hai hau", top="Gạo tám xoan"),
+    Case("legacy place", "Hải Hậu", top="Gạo tám xoan"),
+    Case("legacy place", "nam dinh", includes=("Gạo tám xoan", "Kẹo sìu châu")),
+    Case("legacy place", "gao nam dinh", top="Gạo tám xoan", total=1),
+    Case("legacy place", "ha giang", includes=("Trà shan tuyết cổ thụ", "Mật ong bạc hà Hà Giang")),
+    Case("legacy place", "tra vi xuyen", top="Trà shan tuyết cổ thụ"),
+    Case("legacy place", "bac giang", top="Vải thiều Lục Ngạn"),
+    Case("legacy place", "soc trang", includes=("Gạo ST25 Sóc Trăng", "Bánh pía Sóc Trăng")),
+    Case("legacy place", "kien giang", includes=("Nước mắm Phú Quốc Khải Hoàn", "Tiêu Phú Quốc")),
+    Case("legacy place", "keo ben tre", top="Kẹo dừa Bến Tre Thanh Long"),
+    Case("legacy place", "hai duong", top="Bánh đậu xanh Hải Dương"),
+    Case("legacy place", "dieu binh phuoc", top="Hạt điều rang muối"),
+    # --- current places and other names ----------------------------------------------------
+    Case("current place", "ninh binh", includes=("Gạo tám xoan", "Chiếu cói Kim Sơn")),
+    Case("current place", "can tho", includes=("Gạo ST25 Sóc Trăng", "Bánh pía Sóc Trăng")),
+    Case("synonym", "sai gon", top="Cà phê muối Chợ Lớn"),
+    Case("synonym", "tphcm", top="Cà phê muối Chợ Lớn"),
+    Case("synonym", "ca phe hcm", top="Cà phê muối Chợ Lớn", total=1),
+    # --- producer, group, certifications as words ------------------------------------------
+    Case("producer", "khai hoan", top="Nước mắm Phú Quốc Khải Hoàn"),
+    Case("producer", "gom su", top="Gốm Bát Tràng"),
+    Case("certification word", "vietgap", includes=("Vải thiều Lục Ngạn", "Bưởi Diễn", "Cam Vinh")),
+    Case(
+        "certification word",
+        "haccp banh",
+        includes=("Bánh đậu xanh Hải Dương", "Bánh pía Sóc Trăng"),
+    ),
+    Case("group word", "duoc lieu sam", top="Sâm Ngọc Linh"),
+    # --- filters ---------------------------------------------------------------------------
+    Case("filter", "nuoc mam", top="Nước mắm Cát Hải", total=1, filters={"province_codes": ["31"]}),
+    Case(
+        "filter",
+        "",
+        includes=(
+            "Gạo ST25 Sóc Trăng",
+            "Chè Thái Nguyên Tân Cương",
+            "Gốm Bát Tràng",
+            "Sâm Ngọc Linh",
+        ),
+        total=4,
+        filters={"stars": [5]},
+    ),
+    Case("filter", "", total=5, filters={"groups": ["duoc_lieu"]}),
+    Case("filter", "", total=4, filters={"groups": ["thuc_pham.gia_vi"]}),
+    Case(
+        "filter",
+        "mat ong",
+        top="Mật ong bạc hà Hà Giang",
+        total=1,
+        filters={"certifications": ["vietgap"]},
+    ),
+    Case("filter", "", total=3, filters={"certifications": ["iso22000", "globalgap"]}),
+    Case(
+        "filter",
+        "ca phe",
+        total=2,
+        includes=("Cà phê Buôn Ma Thuột", "Cà phê Cầu Đất"),
+        filters={"province_codes": ["66", "68"]},
+    ),
+    Case(
+        "filter",
+        "",
+        total=4,
+        filters={
+            "province_codes": ["01"],
+            "groups": ["thuc_pham", "thu_cong_my_nghe"],
+            "stars": [4, 5],
+        },
+    ),
+    # --- products that may not be shown ----------------------------------------------------
+    Case("not public", "hon rot", excludes=("Nước mắm Hòn Rớt",)),
+    Case("not public", "nuoc mam hon rot", includes=FISH_SAUCES, excludes=("Nước mắm Hòn Rớt",)),
+    Case("not public", "tra sen tay ho", excludes=("Trà sen Tây Hồ",)),
+    Case("not public", "mut gung kim long", total=0),
+    Case("not public", "banh trang trang bang", excludes=("Bánh tráng Trảng Bàng",)),
+    Case("not public", "ruou sim", excludes=("Rượu sim Phú Quốc",)),
+    Case("expiring is shown", "cha muc ha long", top="Chả mực Hạ Long"),
+    # --- ranking ---------------------------------------------------------------------------
+    Case("exact above fuzzy", "nhan", before=("Nhãn lồng Hưng Yên", "Đào Nhật Tân")),
+    Case("exact above fuzzy", "buoi", before=("Bưởi Diễn", "Cà phê Buôn Ma Thuột")),
+    Case("whole word above prefix", "lan", before=("Lan hồ điệp Mê Linh", "Cốm làng Vòng")),
+    # --- trailing words dropped only when nothing matches ----------------------------------
+    Case("drop trailing words", "nuoc mam le gia xyzabc", top="Nước mắm Lê Gia"),
+    Case("drop trailing words", "che thai nguyen qwerty", top="Chè Thái Nguyên Tân Cương"),
+    Case("all words required", "nuoc mam phu quoc", total=1, top="Nước mắm Phú Quốc Khải Hoàn"),
+]
