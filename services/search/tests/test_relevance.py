@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ENGINES, open_test_engine
-from corpus import catalogue
-from relevance_cases import CASES, Case
+from search_corpus import catalogue
+from search_engines import ENGINES, open_test_engine
+from search_relevance_cases import CASES, Case
 
 from ocop_search.documents import document_from_snapshot
 from ocop_search.engines.base import SearchEngine, SearchQuery

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from factories import snapshot
+from search_factories import snapshot
+
 from ocop_contracts import ProductSnapshot
 
 HA_NOI = {"province_code": "01", "province_name": "Thành phố Hà Nội"}
