@@ -452,7 +452,9 @@ def put_scores(
     db: DbSession,
     principal: CurrentPrincipal,
 ) -> ScoreSheetOut:
-    council, application = _load(db, principal, session_id, application_id)
+    # Not `_load`: API.md answers 403 (not 404) to a member outside the session.
+    council = service.find_session(db, session_id)
+    application = service.get_application(db, council, application_id)
     sheet, member = service.put_scores(db, council, application, member_id, principal, body)
     db.commit()
     return sheet_out(sheet, member)

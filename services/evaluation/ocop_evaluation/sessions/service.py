@@ -144,10 +144,17 @@ def create_session(session: Session, principal: Principal, body: SessionCreate) 
     return council
 
 
-def get_session(session: Session, session_id: str, principal: Principal) -> CouncilSession:
+def find_session(session: Session, session_id: str) -> CouncilSession:
+    """The session, without checking who asks (the operation checks)."""
     council = session.get(CouncilSession, session_id)
     if council is None:
         raise NotFound("Không có phiên đánh giá này", "No such session")
+    return council
+
+
+def get_session(session: Session, session_id: str, principal: Principal) -> CouncilSession:
+    """The session, if the caller has a standing in it (else 404, as if it did not exist)."""
+    council = find_session(session, session_id)
     access.require_view(principal, council)
     return council
 
@@ -510,10 +517,11 @@ def put_scores(
             recorded_by=actor,
         )
     )
+    session.flush()
     record_change(
         session,
         "score_sheet",
-        f"{application.id}:{member_id}",
+        sheet.id,
         "scored",
         actor,
         before,
