@@ -1,18 +1,38 @@
-"""The Marketplace sync service's Celery worker: consumes the `marketplace_sync` queue."""
+"""The Marketplace sync service's Celery worker: consumes the `marketplace_sync` queue.
 
+Product and certificate events change the desired state inside the consume transaction; after
+the commit a sync run is asked for each channel with new work. Runs of one channel never
+overlap (a lease); a run asked for while another holds the channel returns at once, and the
+holder looks for new work after releasing, so nothing asked for is left behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from ocop_contracts import Ping
+from ocop_contracts import PRODUCT_EVENTS, EventBase, Ping, ProductSnapshot
 from ocop_kit.celery_app import make_celery
 from ocop_kit.consumer import EventHandlers, register_event_consumer
-from ocop_kit.db import ServiceDatabase
+from ocop_kit.db import ServiceDatabase, utc_now
 from ocop_marketplace_sync import SERVICE
+from ocop_marketplace_sync.channels.config import Channel, load_channels
+from ocop_marketplace_sync.listings.reconcile import reconcile_channel
+from ocop_marketplace_sync.listings.service import apply_product, has_due_work, next_due_at
+from ocop_marketplace_sync.listings.sync import ChannelSync
 from ocop_marketplace_sync.settings import get_settings
 
 settings = get_settings()
 db = ServiceDatabase(SERVICE, settings)
 celery = make_celery(SERVICE, settings, db)
 handlers = EventHandlers()
+channels = load_channels(settings)
+SYNC_TASK = "ocop.marketplace_sync.sync_channel"
+RECONCILE_TASK = "ocop.marketplace_sync.reconcile"
 
 
 @handlers.on("system.ping")
@@ -20,4 +40,65 @@ def on_ping(session: Session, event: Ping) -> None:
     """Nothing to do: the inbox record is the proof of delivery."""
 
 
+def add_product_handlers(
+    handlers: EventHandlers,
+    channels: dict[str, Channel],
+    on_work: Callable[[Session, set[str]], None],
+) -> None:
+    """Every product event carries the whole snapshot: the desired state follows it."""
+
+    @handlers.on(*PRODUCT_EVENTS)
+    def on_product_event(session: Session, event: EventBase) -> None:
+        product: ProductSnapshot = event.payload
+        touched = apply_product(session, product, channels)
+        api_channels = {code for code in touched if channels[code].mode == "api"}
+        if api_channels:
+            on_work(session, api_channels)
+
+
+def request_sync_after_commit(session: Session, codes: set[str]) -> None:
+    pending: set[str] = session.info.setdefault("sync_channels", set())
+    if not pending:
+
+        @sa_event.listens_for(session, "after_commit", once=True)
+        def _send(_: Session) -> None:
+            for code in sorted(session.info.pop("sync_channels", set())):
+                celery.send_task(SYNC_TASK, args=[code])
+
+    pending.update(codes)
+
+
+@celery.task(name=SYNC_TASK)
+def sync_channel(code: str) -> dict[str, Any]:
+    """Converge one channel; come back later for listings held back by a backoff."""
+    channel = channels[code]
+    runner = ChannelSync(db, settings, channel)
+    results: dict[str, Any] = {}
+    while True:
+        summary = runner.run()
+        if not summary.ran:
+            return {"channel": code, "ran": False}
+        for key, value in summary.results.items():
+            results[key] = results.get(key, 0) + value
+        with db.session() as session:
+            if not has_due_work(session, code):
+                later = next_due_at(session, code)
+                break
+    if later is not None:
+        delay = max(0.5, (later - utc_now() + timedelta(milliseconds=50)).total_seconds())
+        celery.send_task(SYNC_TASK, args=[code], countdown=delay)
+    return {"channel": code, "ran": True, "results": results}
+
+
+@celery.task(name=RECONCILE_TASK)
+def reconcile() -> dict[str, Any]:
+    """Hourly: compare every API channel with the desired state and repair the drift."""
+    reports = {}
+    for code, channel in channels.items():
+        if channel.mode == "api":
+            reports[code] = reconcile_channel(db, settings, channel)
+    return reports
+
+
+add_product_handlers(handlers, channels, request_sync_after_commit)
 register_event_consumer(celery, db, handlers, SERVICE)

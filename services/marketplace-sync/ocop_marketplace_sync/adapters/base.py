@@ -195,7 +195,9 @@ class RetryPolicy:
 
     def wait(self, state: RetryCallState) -> float:
         """Exponential backoff with jitter, never shorter than what Retry-After asked."""
-        backoff = wait_exponential_jitter(initial=self.base_seconds, max=self.max_seconds)(state)
+        backoff = wait_exponential_jitter(
+            multiplier=self.base_seconds, max=self.max_seconds, jitter=self.base_seconds
+        )(state)
         exc = state.outcome.exception() if state.outcome else None
         asked = exc.retry_after if isinstance(exc, Retryable) else None
         return max(backoff, asked or 0.0)
