@@ -1,19 +1,111 @@
-"""HTTP API of the Portal service."""
+"""The Portal: server-rendered pages (Jinja2 + htmx) over the other services' HTTP APIs."""
 
-from fastapi import FastAPI
+from collections.abc import Awaitable, Callable
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocop_kit.app import create_service_app
 from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase
 from ocop_kit.service_cli import migrations_dir
 from ocop_portal import SERVICE
+from ocop_portal.backends import SERVICE_LABELS, BackendProblem, Backends, BackendUnavailable
+from ocop_portal.catalog import GroupNames
+from ocop_portal.council.api import router as council_router
+from ocop_portal.dashboard.api import router as dashboard_router
+from ocop_portal.products.api import router as products_router
+from ocop_portal.search.api import router as search_router
 from ocop_portal.settings import Settings, get_settings
+from ocop_portal.staff.api import router as staff_router
+from ocop_portal.staff.api import sign_in_redirect
+from ocop_portal.staff.auth import ROLE_NAMES, NotPermitted, SignInRequired
+from ocop_portal.sync.api import router as sync_router
+from ocop_portal.web import LANG_COOKIE, STATIC_DIR, pick_language, render, translator
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def _wants_html(request: Request) -> bool:
+    """API paths (`/v1/…`, `/healthz`) keep the kit's problem+json errors; pages get HTML."""
+    path = request.url.path
+    return not (path.startswith("/v1/") or path == "/healthz" or path.startswith("/static/"))
+
+
+def install_page_errors(app: FastAPI) -> None:
+    """Errors on pages are pages: bilingual, friendly, never a bare 500."""
+    json_http_handler = app.exception_handlers[StarletteHTTPException]
+
+    def error_page(request: Request, heading: str, message: str, status: int) -> HTMLResponse:
+        return render(request, "error.html", {"heading": heading, "message": message}, status)
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        return sign_in_redirect(request)
+
+    @app.exception_handler(NotPermitted)
+    async def _not_permitted(request: Request, exc: NotPermitted) -> Response:
+        tr = translator(pick_language(request))
+        roles = ", ".join(tr(*ROLE_NAMES[role]) for role in exc.roles if role in ROLE_NAMES)
+        return error_page(
+            request,
+            tr("Không có quyền xem trang này", "You may not open this page"),
+            tr(f"Trang này dành cho: {roles}.", f"This page is for: {roles}."),
+            403,
+        )
+
+    @app.exception_handler(BackendUnavailable)
+    async def _unavailable(request: Request, exc: BackendUnavailable) -> Response:
+        tr = translator(pick_language(request))
+        vi, en = SERVICE_LABELS.get(exc.service, (exc.service, exc.service))
+        return error_page(
+            request,
+            tr("Tạm thời chưa xem được", "Temporarily unavailable"),
+            tr(
+                f"Không kết nối được {vi}. Vui lòng thử lại sau ít phút.",
+                f"Could not reach {en}. Please try again in a few minutes.",
+            ),
+            503,
+        )
+
+    @app.exception_handler(BackendProblem)
+    async def _problem(request: Request, exc: BackendProblem) -> Response:
+        lang = pick_language(request)
+        tr = translator(lang)
+        headings = {
+            401: tr("Cần đăng nhập lại", "Please sign in again"),
+            403: tr("Không có quyền", "Not allowed"),
+            404: tr("Không tìm thấy", "Not found"),
+            409: tr("Chưa thực hiện được", "Could not be done yet"),
+        }
+        heading = headings.get(exc.status, tr("Yêu cầu không hợp lệ", "Invalid request"))
+        return error_page(request, heading, exc.message(lang), exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _wants_html(request):
+            return await json_http_handler(request, exc)  # type: ignore[misc]
+        tr = translator(pick_language(request))
+        if exc.status_code == 404:
+            return error_page(
+                request,
+                tr("Không tìm thấy trang", "Page not found"),
+                tr("Địa chỉ này không có trên cổng thông tin.", "There is no such page here."),
+                404,
+            )
+        return error_page(
+            request, tr("Lỗi yêu cầu", "Request error"), str(exc.detail), exc.status_code
+        )
+
+
+def create_app(
+    settings: Settings | None = None, transport: httpx.BaseTransport | None = None
+) -> FastAPI:
+    """The portal app. `transport` replaces the network for the portal's own rendering tests."""
     settings = settings or get_settings()
     db = ServiceDatabase(SERVICE, settings)
-    return create_service_app(
+    app = create_service_app(
         service=SERVICE,
         title="OCOP Hub — Portal",
         description="the web pages people use",
@@ -21,5 +113,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db=db,
         celery=make_celery(SERVICE, settings, db),
         migrations_dir=migrations_dir("ocop_portal"),
-        routers=[],
+        routers=[
+            search_router,
+            products_router,
+            staff_router,
+            dashboard_router,
+            council_router,
+            sync_router,
+        ],
     )
+    backends = Backends(settings, transport)
+    app.state.backends = backends
+    app.state.group_names = GroupNames(backends)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_page_errors(app)
+
+    @app.middleware("http")
+    async def _remember_language(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        chosen = request.query_params.get("lang")
+        if chosen in ("vi", "en") and request.cookies.get(LANG_COOKIE) != chosen:
+            response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="lax")
+        return response
+
+    return app

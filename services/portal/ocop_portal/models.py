@@ -1,5 +1,6 @@
-"""Tables of the Portal service (none yet beyond the kit's)."""
+"""Tables of the Portal service: every model module is imported here so migrations see it."""
 
+from ocop_portal.dashboard.models import ProvinceTarget
 from ocop_portal.database import Base
 
-__all__ = ["Base"]
+__all__ = ["Base", "ProvinceTarget"]

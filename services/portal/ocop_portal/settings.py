@@ -2,11 +2,38 @@
 
 from functools import lru_cache
 
+from pydantic import Field
+
 from ocop_kit.settings import KitSettings
 
 
 class Settings(KitSettings):
-    pass
+    """Where the other services answer (`ocop up` sets these for every process) and how long to
+    wait for them: a page must still render, with a notice, when one of them is down."""
+
+    registry_url: str = Field(default="http://127.0.0.1:8001", description="Registry service.")
+    evaluation_url: str = Field(default="http://127.0.0.1:8002", description="Evaluation service.")
+    marketplace_sync_url: str = Field(
+        default="http://127.0.0.1:8003", description="Marketplace-sync service."
+    )
+    search_url: str = Field(default="http://127.0.0.1:8004", description="Search service.")
+    backend_timeout_seconds: float = Field(
+        default=4.0, gt=0, description="Read timeout of one call to another service."
+    )
+    backend_connect_timeout_seconds: float = Field(default=1.0, gt=0)
+    public_base_url: str | None = Field(
+        default=None,
+        description="The portal's public address, used in QR codes; unset: the request's host.",
+    )
+    dev_login: bool = Field(
+        default=True,
+        description="Offer a sign-in that issues a token for a chosen role (never in production).",
+    )
+    search_page_size: int = Field(default=20, ge=1, le=100)
+
+    @property
+    def dev_login_enabled(self) -> bool:
+        return self.dev_login and self.environment != "production"
 
 
 @lru_cache

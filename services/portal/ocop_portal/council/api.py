@@ -1,0 +1,315 @@
+"""Council pages: the member's sessions, the scoring screen (saved as they go) and the chair's
+decision view. Every rule is the evaluation service's; these pages show and send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ocop_portal.backends import BackendProblem, Backends
+from ocop_portal.catalog import GroupNames, province_name
+from ocop_portal.council.scoring import (
+    Criterion,
+    arrange,
+    preview,
+    read_criteria,
+    read_form,
+    thresholds_of,
+)
+from ocop_portal.staff.auth import Staff, require_staff
+from ocop_portal.web import is_htmx, pick_language, render, translator
+
+router = APIRouter(prefix="/council", tags=["pages"], include_in_schema=False)
+
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "recognised": ("Công nhận", "Recognised"),
+    "not_recognised": ("Không công nhận", "Not recognised"),
+    "proposed_to_central": ("Đề nghị Trung ương xét 5 sao", "Proposed to the central council (5★)"),
+    "needs_discussion": (
+        "Cần thảo luận lại (điểm các thành viên chênh lệch quá mức)",
+        "Needs discussion (members' totals too far apart)",
+    ),
+}
+SESSION_STATUS: dict[str, tuple[str, str]] = {
+    "draft": ("Đang chuẩn bị", "Draft"),
+    "open": ("Đang chấm", "Open for scoring"),
+    "closed": ("Đã đóng", "Closed"),
+    "decided": ("Đã kết luận", "Decided"),
+}
+ROLES_IN_COUNCIL: dict[str, tuple[str, str]] = {
+    "chair": ("Chủ tịch", "Chair"),
+    "member": ("Thành viên", "Member"),
+    "secretary": ("Thư ký", "Secretary"),
+}
+
+
+def _items(payload: Any) -> list[dict[str, Any]]:
+    items = payload.get("items", []) if isinstance(payload, dict) else payload
+    return [item for item in items or [] if isinstance(item, dict)]
+
+
+def _criteria_set(request: Request, set_id: str) -> dict[str, Any] | None:
+    """Criteria sets are published legal documents, versioned by id: cache them for good."""
+    cache: dict[str, dict[str, Any]] = request.app.state.__dict__.setdefault("criteria_sets", {})
+    if set_id not in cache:
+        backends: Backends = request.app.state.backends
+        try:
+            found = backends.get_json("evaluation", f"/v1/criteria-sets/{set_id}")
+        except BackendProblem:
+            found = next(
+                (
+                    s
+                    for s in backends.get_json("evaluation", "/v1/criteria-sets")
+                    if isinstance(s, dict) and set_id in (s.get("id"), s.get("decision_no"))
+                ),
+                None,
+            )
+        if not isinstance(found, dict):
+            return None
+        cache[set_id] = found
+    return cache[set_id]
+
+
+def _common(request: Request) -> dict[str, Any]:
+    return {
+        "outcomes": OUTCOMES,
+        "session_status": SESSION_STATUS,
+        "council_roles": ROLES_IN_COUNCIL,
+        "province_name": province_name,
+    }
+
+
+@router.get("", response_class=HTMLResponse)
+def sessions_page(request: Request) -> HTMLResponse:
+    staff = require_staff(request, "council_member", "province_officer")
+    backends: Backends = request.app.state.backends
+    sessions = _items(backends.get_json("evaluation", "/v1/sessions", {"limit": 100}, staff.token))
+    return render(request, "council_sessions.html", {"sessions": sessions, **_common(request)})
+
+
+@router.get("/sessions/{session_id}", response_class=HTMLResponse)
+def session_page(request: Request, session_id: str) -> HTMLResponse:
+    staff = require_staff(request, "council_member", "province_officer")
+    backends: Backends = request.app.state.backends
+    council = backends.get_json("evaluation", f"/v1/sessions/{session_id}", token=staff.token)
+    applications = _items(
+        backends.get_json(
+            "evaluation", f"/v1/sessions/{session_id}/applications", {"limit": 200}, staff.token
+        )
+    )
+    return render(
+        request,
+        "council_session.html",
+        {
+            "council": council,
+            "applications": applications,
+            "my_seat": _seat(staff, council),
+            **_common(request),
+        },
+    )
+
+
+def _seat(staff: Staff, council: dict[str, Any]) -> dict[str, Any] | None:
+    """The council seat of a council_member token (its subject is the member id)."""
+    if staff.principal.role != "council_member":
+        return None
+    return next(
+        (m for m in council.get("members", []) if m.get("id") == staff.principal.subject), None
+    )
+
+
+def _scoring_member(request: Request, staff: Staff, council: dict[str, Any]) -> str | None:
+    """A member scores their own sheet; a secretary or officer may enter a paper sheet."""
+    seat = _seat(staff, council)
+    if seat is not None:
+        return str(seat["id"])
+    wanted = request.query_params.get("member")
+    scoring = [m for m in council.get("members", []) if m.get("role") != "secretary"]
+    if wanted and any(m.get("id") == wanted for m in scoring):
+        return wanted
+    return str(scoring[0]["id"]) if scoring else None
+
+
+def _load_card(
+    request: Request, staff: Staff, session_id: str, application_id: str
+) -> dict[str, Any]:
+    """The session, the application and its score card, placed under the set's parts."""
+    backends: Backends = request.app.state.backends
+    council = backends.get_json("evaluation", f"/v1/sessions/{session_id}", token=staff.token)
+    application = backends.get_json(
+        "evaluation", f"/v1/sessions/{session_id}/applications/{application_id}", token=staff.token
+    )
+    criteria_set = _criteria_set(request, str(council.get("criteria_set", "")))
+    criteria = read_criteria(application.get("criteria") or [])
+    member_id = _scoring_member(request, staff, council)
+    return {
+        "council": council,
+        "application": application,
+        "criteria_set": criteria_set,
+        "criteria": criteria,
+        "parts": arrange(criteria, criteria_set),
+        "thresholds": thresholds_of(criteria_set),
+        "member_id": member_id,
+        "member": next((m for m in council.get("members", []) if m.get("id") == member_id), None),
+    }
+
+
+def _load_sheet_context(
+    request: Request, staff: Staff, session_id: str, application_id: str
+) -> dict[str, Any]:
+    """The card plus the sheets the caller may see (a member: only their own until decided)."""
+    backends: Backends = request.app.state.backends
+    context = _load_card(request, staff, session_id, application_id)
+    sheets = backends.get_json(
+        "evaluation",
+        f"/v1/sessions/{session_id}/applications/{application_id}/scores",
+        token=staff.token,
+    )
+    visible = [s for s in sheets or [] if isinstance(s, dict)]
+    context["sheets"] = visible
+    context["sheet"] = next(
+        (s for s in visible if s.get("member_id") == context["member_id"]), None
+    )
+    return context
+
+
+def _tally_context(
+    criteria: list[Criterion],
+    thresholds: dict[int, float],
+    scores: dict[str, float],
+    failed: list[str],
+    server_total: Any = None,
+) -> dict[str, Any]:
+    shown = preview(criteria, scores, failed, thresholds)
+    return {"preview": shown, "server_total": server_total}
+
+
+@router.get(
+    "/sessions/{session_id}/applications/{application_id}/score", response_class=HTMLResponse
+)
+def scoring_page(request: Request, session_id: str, application_id: str) -> HTMLResponse:
+    staff = require_staff(request, "council_member", "province_officer")
+    context = _load_sheet_context(request, staff, session_id, application_id)
+    sheet = context["sheet"] or {}
+    scores = {str(k): float(v) for k, v in (sheet.get("scores") or {}).items()}
+    failed = [str(code) for code in sheet.get("mandatory_failed") or []]
+    groups: GroupNames = request.app.state.group_names
+    lang = pick_language(request)
+    return render(
+        request,
+        "council_score.html",
+        {
+            **context,
+            **_common(request),
+            "scores": scores,
+            "failed": failed,
+            "comment": sheet.get("comment") or "",
+            "group_label": groups.name(context["application"].get("product_group"), lang),
+            **_tally_context(
+                context["criteria"], context["thresholds"], scores, failed, sheet.get("total")
+            ),
+            "saved_at": sheet.get("updated_at"),
+            "error": None,
+        },
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/applications/{application_id}/score", response_class=HTMLResponse
+)
+async def save_scores(request: Request, session_id: str, application_id: str) -> Response:
+    """Save the sheet as it stands (htmx sends it on every change); answer with the tally."""
+    staff = require_staff(request, "council_member", "province_officer")
+    form = await request.form()
+    lang = pick_language(request)
+    tr = translator(lang)
+    backends: Backends = request.app.state.backends
+    context = await run_in_threadpool(_load_card, request, staff, session_id, application_id)
+    criteria: list[Criterion] = context["criteria"]
+    scores, failed, comment = read_form(form.multi_items(), criteria)
+    member_id = str(form.get("member_id") or context["member_id"] or "")
+    error = None
+    server_total = None
+    saved_at = None
+    try:
+        sheet = await run_in_threadpool(
+            backends.send_json,
+            "PUT",
+            "evaluation",
+            f"/v1/sessions/{session_id}/applications/{application_id}/scores/{member_id}",
+            {"scores": scores, "mandatory_failed": failed, "comment": comment},
+            staff.token,
+        )
+        server_total = sheet.get("total") if isinstance(sheet, dict) else None
+        saved_at = sheet.get("updated_at") if isinstance(sheet, dict) else None
+    except BackendProblem as problem:
+        error = tr("Chưa lưu được: ", "Not saved: ") + problem.message(lang)
+    if not is_htmx(request):
+        if error:
+            return render(
+                request,
+                "error.html",
+                {"heading": tr("Chưa lưu phiếu chấm", "The sheet was not saved"), "message": error},
+                422,
+            )
+        return RedirectResponse(
+            request.url.path
+            + (f"?member={member_id}" if staff.principal.role != "council_member" else ""),
+            status_code=303,
+        )
+    return render(
+        request,
+        "council_tally.html",
+        {
+            **_tally_context(criteria, context["thresholds"], scores, failed, server_total),
+            "saved_at": saved_at,
+            "error": error,
+        },
+    )
+
+
+@router.get(
+    "/sessions/{session_id}/applications/{application_id}/decision", response_class=HTMLResponse
+)
+def decision_page(request: Request, session_id: str, application_id: str) -> HTMLResponse:
+    staff = require_staff(request, "council_member", "province_officer")
+    context = _load_sheet_context(request, staff, session_id, application_id)
+    return render(
+        request,
+        "council_decision.html",
+        {**context, **_common(request), "result": None, "error": None},
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/applications/{application_id}/decision", response_class=HTMLResponse
+)
+def decide(request: Request, session_id: str, application_id: str) -> HTMLResponse:
+    staff = require_staff(request, "council_member", "province_officer")
+    lang = pick_language(request)
+    tr = translator(lang)
+    backends: Backends = request.app.state.backends
+    result = None
+    error = None
+    try:
+        result = backends.send_json(
+            "POST",
+            "evaluation",
+            f"/v1/sessions/{session_id}/applications/{application_id}/decision",
+            {},
+            staff.token,
+        )
+    except BackendProblem as problem:
+        error = problem.message(lang)
+        if problem.status == 409:
+            error = tr("Chưa kết luận được: ", "Cannot decide yet: ") + error
+    context = _load_sheet_context(request, staff, session_id, application_id)
+    return render(
+        request,
+        "council_decision.html",
+        {**context, **_common(request), "result": result, "error": error},
+        status_code=200 if error is None else 409,
+    )

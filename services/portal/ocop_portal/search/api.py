@@ -1,0 +1,89 @@
+"""The public search page: a search box with suggestions, results, facet filters and paging."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
+from ocop_portal.catalog import CERTIFICATE_STATUS, GroupNames, province_name
+from ocop_portal.search.service import (
+    SearchQuery,
+    SearchResult,
+    page_count,
+    read_search_answer,
+    read_suggestions,
+)
+from ocop_portal.web import is_htmx, pick_language, render, translator
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def _query(request: Request) -> SearchQuery:
+    params = request.query_params
+    try:
+        page = max(1, min(500, int(params.get("page", "1"))))
+    except ValueError:
+        page = 1
+    return SearchQuery(
+        q=params.get("q", "")[:200],
+        province_code=params.get("province_code", ""),
+        stars=params.get("stars", ""),
+        group=params.get("group", ""),
+        certification=params.get("certification", ""),
+        page=page,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request) -> HTMLResponse:
+    backends: Backends = request.app.state.backends
+    groups: GroupNames = request.app.state.group_names
+    page_size: int = request.app.state.settings.search_page_size
+    lang = pick_language(request)
+    tr = translator(lang)
+    query = _query(request)
+    result = SearchResult()
+    notice: str | None = None
+    status = 200
+    try:
+        # Without a query, the page still lists every public product (best first) to browse.
+        result = read_search_answer(
+            backends.get_json("search", "/v1/search", query.params(page_size))
+        )
+    except BackendUnavailable:
+        notice = tr(
+            "Dịch vụ tìm kiếm tạm thời không phản hồi. Vui lòng thử lại sau ít phút.",
+            "The search service is not answering right now. Please try again in a few minutes.",
+        )
+        status = 503
+    except BackendProblem as problem:
+        notice = problem.message(lang)
+        status = 400 if problem.status == 422 else 200
+    context = {
+        "query": query,
+        "result": result,
+        "notice": notice,
+        "pages": page_count(result.total, page_size),
+        "group_name": lambda code: groups.name(code, lang),
+        "province_name": province_name,
+        "certificate_status": CERTIFICATE_STATUS,
+    }
+    template = "search_results.html" if is_htmx(request) else "search.html"
+    return render(request, template, context, status_code=status)
+
+
+@router.get("/suggest", response_class=HTMLResponse)
+def suggest(request: Request, q: str = "") -> HTMLResponse:
+    """Options for the search box's list of suggestions (an htmx fragment)."""
+    backends: Backends = request.app.state.backends
+    suggestions: list[str] = []
+    if q.strip():
+        try:
+            suggestions = read_suggestions(
+                backends.get_json("search", "/v1/suggest", {"q": q.strip()[:100]})
+            )
+        except (BackendUnavailable, BackendProblem):
+            suggestions = []
+    return render(request, "suggestions.html", {"suggestions": suggestions})

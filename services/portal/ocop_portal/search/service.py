@@ -1,0 +1,96 @@
+"""Reading the search service's answers into what the search page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FACETS = ("stars", "group", "province_code", "certification")
+
+
+@dataclass
+class SearchQuery:
+    """The filters of the search page, as the URL carries them."""
+
+    q: str = ""
+    province_code: str = ""
+    stars: str = ""
+    group: str = ""
+    certification: str = ""
+    page: int = 1
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.province_code or self.stars or self.group or self.certification)
+
+    @property
+    def asked(self) -> bool:
+        return bool(self.q.strip()) or self.filtered
+
+    def params(self, page_size: int) -> dict[str, str | int | float | None]:
+        return {
+            "q": self.q.strip(),
+            "province_code": self.province_code,
+            "stars": self.stars,
+            "group": self.group,
+            "certification": self.certification,
+            "limit": page_size,
+            "offset": (self.page - 1) * page_size,
+        }
+
+
+@dataclass
+class SearchResult:
+    hits: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    took_ms: float | None = None
+
+
+def facet_counts(raw: Any) -> list[tuple[str, int]]:
+    """A facet as `[(value, count)]`, from `{value: count}` or `[{value, count}]`, most first."""
+    pairs: list[tuple[str, int]] = []
+    if isinstance(raw, dict):
+        for value, count in raw.items():
+            if isinstance(count, int | float):
+                pairs.append((str(value), int(count)))
+    elif isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, dict) and "value" in item:
+                pairs.append((str(item["value"]), int(item.get("count") or 0)))
+    return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
+
+
+def read_search_answer(payload: Any) -> SearchResult:
+    """Tolerant reading of `/v1/search`: missing parts become empty rather than errors."""
+    if not isinstance(payload, dict):
+        return SearchResult()
+    hits = [hit for hit in payload.get("hits") or [] if isinstance(hit, dict) and "id" in hit]
+    facets_raw = payload.get("facets") or {}
+    facets = {name: facet_counts(facets_raw.get(name)) for name in FACETS}
+    total = payload.get("total")
+    if not isinstance(total, int):
+        total = len(hits)
+    took = payload.get("took_ms")
+    return SearchResult(hits, total, facets, took if isinstance(took, int | float) else None)
+
+
+def read_suggestions(payload: Any) -> list[str]:
+    """Up to 10 completion texts from `/v1/suggest`, whatever shape the list comes in."""
+    if isinstance(payload, dict):
+        payload = payload.get("suggestions", payload.get("items", payload.get("hits", [])))
+    texts: list[str] = []
+    for item in payload if isinstance(payload, list) else []:
+        if isinstance(item, str):
+            text = item
+        elif isinstance(item, dict):
+            text = str(item.get("text") or item.get("name") or item.get("value") or "")
+        else:
+            continue
+        if text and text not in texts:
+            texts.append(text)
+    return texts[:10]
+
+
+def page_count(total: int, page_size: int) -> int:
+    return max(1, -(-total // page_size))

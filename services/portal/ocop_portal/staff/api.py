@@ -1,0 +1,129 @@
+"""Sign-in and sign-out pages for staff."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ocop_kit.auth import ROLES, Role, decode_token, issue_token
+from ocop_kit.errors import ProblemError
+from ocop_portal.settings import Settings
+from ocop_portal.staff.auth import ROLE_NAMES, TOKEN_COOKIE
+from ocop_portal.web import pick_language, render, translator
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a signed-in person to another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+def _signed_in(request: Request, token: str, target: str | None) -> Response:
+    settings: Settings = request.app.state.settings
+    response = RedirectResponse(_safe_next(target), status_code=303)
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+        max_age=settings.token_ttl_seconds,
+        path="/",
+    )
+    return response
+
+
+def _form(request: Request, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    return render(
+        request,
+        "sign_in.html",
+        {
+            "error": error,
+            "next": _safe_next(request.query_params.get("next")),
+            "roles": [(role, ROLE_NAMES[role]) for role in ROLES],
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request) -> HTMLResponse:
+    return _form(request)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in_with_token(
+    request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
+) -> Response:
+    tr = translator(pick_language(request))
+    token = token.strip().removeprefix("Bearer ").strip()
+    try:
+        decode_token(request.app.state.settings, token)
+    except ProblemError as exc:
+        message = tr(exc.detail or exc.title, exc.detail_en or exc.title_en)
+        return _form(
+            request, tr("Mã truy cập không dùng được: ", "Token not accepted: ") + message, 400
+        )
+    return _signed_in(request, token, next)
+
+
+@router.post("/sign-in/dev", response_class=HTMLResponse)
+def dev_sign_in(
+    request: Request,
+    role: Annotated[str, Form()],
+    province_code: Annotated[str, Form()] = "",
+    producer_id: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Development only: a token for the chosen role, as `ocop token` would print."""
+    settings: Settings = request.app.state.settings
+    tr = translator(pick_language(request))
+    if not settings.dev_login_enabled:
+        return _form(
+            request,
+            tr(
+                "Đăng nhập thử không dùng được ở môi trường vận hành.",
+                "Dev sign-in is disabled in production.",
+            ),
+            403,
+        )
+    if role not in ROLES:
+        return _form(request, tr("Vai trò không hợp lệ.", "Unknown role."), 400)
+    chosen: Role = role
+    try:
+        token = issue_token(
+            settings,
+            chosen,
+            subject=name.strip() or None,
+            province_code=province_code.strip() or None,
+            producer_id=producer_id.strip() or None,
+        )
+    except ValueError:
+        return _form(
+            request,
+            tr(
+                "Cán bộ tỉnh cần mã tỉnh; chủ thể cần mã chủ thể.",
+                "A province officer needs a province code; a producer needs a producer id.",
+            ),
+            400,
+        )
+    return _signed_in(request, token, next)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE, path="/")
+    return response
+
+
+def sign_in_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)

@@ -1,0 +1,84 @@
+"""The sync status screen for marketplace operators: counts, failures with their errors, retry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ocop_portal.backends import BackendProblem, Backends
+from ocop_portal.catalog import CHANNELS
+from ocop_portal.staff.auth import require_staff
+from ocop_portal.sync.service import (
+    STATUS_NAMES,
+    STATUSES,
+    count_by_channel_and_status,
+    items_of,
+)
+from ocop_portal.web import pick_language, render
+
+router = APIRouter(prefix="/sync", tags=["pages"], include_in_schema=False)
+
+
+@router.get("", response_class=HTMLResponse)
+def sync_page(request: Request) -> HTMLResponse:
+    staff = require_staff(request, "sync_operator")
+    backends: Backends = request.app.state.backends
+    channel = request.query_params.get("channel", "")
+    status = request.query_params.get("status", "")
+    cursor = request.query_params.get("cursor") or None
+    counts, truncated = count_by_channel_and_status(backends, staff.token)
+    failures, _ = items_of(
+        backends.get_json(
+            "marketplace_sync",
+            "/v1/listings",
+            {"status": "failed", "channel": channel, "limit": 100},
+            staff.token,
+        )
+    )
+    listings, next_cursor = items_of(
+        backends.get_json(
+            "marketplace_sync",
+            "/v1/listings",
+            {"status": status, "channel": channel, "limit": 50, "cursor": cursor},
+            staff.token,
+        )
+    )
+    channels = sorted(set(CHANNELS) | set(counts))
+    return render(
+        request,
+        "sync.html",
+        {
+            "counts": counts,
+            "truncated": truncated,
+            "channels": channels,
+            "channel_names": CHANNELS,
+            "statuses": STATUSES,
+            "status_names": STATUS_NAMES,
+            "failures": failures,
+            "listings": listings,
+            "next_cursor": next_cursor,
+            "channel": channel,
+            "status": status,
+            "flash": request.query_params.get("retried"),
+            "flash_error": request.query_params.get("retry_error"),
+        },
+    )
+
+
+@router.post("/listings/{listing_id}/retry")
+def retry(request: Request, listing_id: str, back: Annotated[str, Form()] = "/sync") -> Response:
+    staff = require_staff(request, "sync_operator")
+    backends: Backends = request.app.state.backends
+    target = back if back.startswith("/sync") else "/sync"
+    joiner = "&" if "?" in target else "?"
+    try:
+        backends.send_json(
+            "POST", "marketplace_sync", f"/v1/listings/{listing_id}/retry", None, staff.token
+        )
+        query = urlencode({"retried": listing_id})
+    except BackendProblem as problem:
+        query = urlencode({"retry_error": problem.message(pick_language(request))})
+    return RedirectResponse(f"{target}{joiner}{query}", status_code=303)

@@ -1,0 +1,50 @@
+"""Reading marketplace-sync listings into the operator's overview."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ocop_portal.backends import Backends
+
+STATUSES = ("pending", "blocked", "syncing", "listed", "failed", "delisted")
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    "pending": ("Chờ đồng bộ", "Pending"),
+    "blocked": ("Thiếu thông tin", "Blocked"),
+    "syncing": ("Đang đồng bộ", "Syncing"),
+    "listed": ("Đang bán", "Listed"),
+    "failed": ("Lỗi", "Failed"),
+    "delisted": ("Đã gỡ", "Delisted"),
+}
+PAGE = 500
+MAX_PAGES = 20  # 10,000 listings: beyond that the counts say "at least"
+
+
+def items_of(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
+    if isinstance(payload, dict):
+        items = payload.get("items") or []
+        cursor = payload.get("next_cursor")
+    else:
+        items, cursor = payload or [], None
+    return [i for i in items if isinstance(i, dict)], cursor if isinstance(cursor, str) else None
+
+
+def count_by_channel_and_status(
+    backends: Backends, token: str
+) -> tuple[dict[str, Counter[str]], bool]:
+    """Listings counted per channel and status, reading every page (bounded); True if cut short."""
+    counts: dict[str, Counter[str]] = {}
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        page, cursor = items_of(
+            backends.get_json(
+                "marketplace_sync", "/v1/listings", {"limit": PAGE, "cursor": cursor}, token
+            )
+        )
+        for listing in page:
+            counts.setdefault(str(listing.get("channel")), Counter())[
+                str(listing.get("status"))
+            ] += 1
+        if not cursor:
+            return counts, False
+    return counts, True
