@@ -123,7 +123,7 @@ def announce(
     event_type: ProductEvent,
     product: Product,
     producer: Producer | None = None,
-    certificate: Certificate | None | bool = True,
+    certificate: Certificate | bool | None = True,
     today: date | None = None,
 ) -> None:
     """Raise the product's version and publish `event_type` with its full snapshot, in the

@@ -7,4 +7,12 @@ from ocop_registry.notifications.models import Notification
 from ocop_registry.producers.models import Producer
 from ocop_registry.products.models import MarketListing, Product
 
-__all__ = ["Base", "Certificate", "ImportJob", "MarketListing", "Notification", "Producer", "Product"]
+__all__ = [
+    "Base",
+    "Certificate",
+    "ImportJob",
+    "MarketListing",
+    "Notification",
+    "Producer",
+    "Product",
+]

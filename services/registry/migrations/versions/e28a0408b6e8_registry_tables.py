@@ -127,7 +127,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('current', sa.Boolean(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
-    sa.Column('evaluation_application_id', sa.String(length=36), nullable=True),
+    sa.Column('evaluation_application_id', sa.String(length=64), nullable=True),
     sa.Column('notice_sent_on', sa.Date(), nullable=True),
     sa.Column('revoked_reason', sa.String(length=500), nullable=True),
     sa.Column('replaced_at', ocop_kit.db.UTCDateTime(timezone=True), nullable=True),

@@ -31,7 +31,7 @@ class Certificate(Base):
     status: Mapped[str] = mapped_column(String(16))
     current: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str] = mapped_column(String(16))  # evaluation | import | manual
-    evaluation_application_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    evaluation_application_id: Mapped[str | None] = mapped_column(String(64), default=None)
     notice_sent_on: Mapped[date | None] = mapped_column(Date, default=None)
     revoked_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

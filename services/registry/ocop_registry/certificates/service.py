@@ -73,8 +73,13 @@ def issue_certificate(
         previous.current = False
         previous.replaced_at = utc_now()
         record_change(
-            session, "certificate", previous.id, "replaced", actor,
-            certificate_record(previous), {**certificate_record(previous), "current": False},
+            session,
+            "certificate",
+            previous.id,
+            "replaced",
+            actor,
+            certificate_record(previous),
+            {**certificate_record(previous), "current": False},
         )
         session.flush()
     expires_on = expiry_for(recognised_on)
@@ -94,7 +99,12 @@ def issue_certificate(
     session.add(certificate)
     session.flush()
     record_change(
-        session, "certificate", certificate.id, "issued", actor, None,
+        session,
+        "certificate",
+        certificate.id,
+        "issued",
+        actor,
+        None,
         certificate_record(certificate),
     )
     product.updated_at = utc_now()
@@ -102,9 +112,7 @@ def issue_certificate(
     return certificate
 
 
-def revoke_certificate(
-    session: Session, product: Product, reason: str, actor: str
-) -> Certificate:
+def revoke_certificate(session: Session, product: Product, reason: str, actor: str) -> Certificate:
     """Revoke the product's certificate (the logo may no longer be used); CertificateRevoked."""
     certificate = current_certificate(session, product.id)
     if certificate is None or certificate.status == "revoked":
@@ -116,7 +124,12 @@ def revoke_certificate(
     certificate.status = "revoked"
     certificate.revoked_reason = reason
     record_change(
-        session, "certificate", certificate.id, "revoked", actor, before,
+        session,
+        "certificate",
+        certificate.id,
+        "revoked",
+        actor,
+        before,
         {**certificate_record(certificate), "reason": reason},
     )
     announce(session, CertificateRevoked, product, None, certificate)
@@ -163,8 +176,15 @@ def refresh_certificate_statuses(session: Session, today: date | None = None) ->
         status = certificate_status(certificate.expires_on, today)
         if status == "expired":
             certificate.status = "expired"
-            record_change(session, "certificate", certificate.id, "expired", "system", None,
-                          certificate_record(certificate))
+            record_change(
+                session,
+                "certificate",
+                certificate.id,
+                "expired",
+                "system",
+                None,
+                certificate_record(certificate),
+            )
             notify_producer(session, producer, product, certificate, "certificate_expired")
             announce(session, CertificateExpired, product, producer, certificate, today)
             result.expired += 1

@@ -149,8 +149,12 @@ def _write_chunk(
             except SQLAlchemyError as exc:
                 producers.clear()
                 failed.append(
-                    RowError(row.row, "row", "Không ghi được dòng này",
-                             f"The row could not be written: {exc.__class__.__name__}")
+                    RowError(
+                        row.row,
+                        "row",
+                        "Không ghi được dòng này",
+                        f"The row could not be written: {exc.__class__.__name__}",
+                    )
                 )
     return written, failed
 
@@ -171,13 +175,18 @@ def write_row(
         ).first()
         if producer is None:
             producer = new_producer(
-                row.producer_name, row.producer_kind, row.address, row.tax_code, row.phone,
+                row.producer_name,
+                row.producer_kind,
+                row.address,
+                row.tax_code,
+                row.phone,
                 row.email,
             )
             session.add(producer)
             session.flush()
-            record_change(session, "producer", producer.id, "imported", actor, None,
-                          producer_record(producer))
+            record_change(
+                session, "producer", producer.id, "imported", actor, None, producer_record(producer)
+            )
     producers[key] = producer.id
 
     name_key = fold_vietnamese(row.product_name)
@@ -205,8 +214,9 @@ def write_row(
         )
         session.add(product)
         session.flush()
-        record_change(session, "product", product.id, "imported", actor, None,
-                      product_record(product))
+        record_change(
+            session, "product", product.id, "imported", actor, None, product_record(product)
+        )
         changed = True
     else:
         before = product_record(product)
@@ -227,13 +237,21 @@ def write_row(
     if row.stars is not None and row.recognised_on is not None and row.level is not None:
         current = current_certificate(session, product.id)
         same = current is not None and (
-            current.stars, current.recognised_on, current.decision_no or None
+            current.stars,
+            current.recognised_on,
+            current.decision_no or None,
         ) == (row.stars, row.recognised_on, row.decision_no)
         if not same:
             issue_certificate(
-                session, product, stars=row.stars, level=row.level,
-                decision_no=row.decision_no, recognised_on=row.recognised_on,
-                source="import", actor=actor, producer=producer,
+                session,
+                product,
+                stars=row.stars,
+                level=row.level,
+                decision_no=row.decision_no,
+                recognised_on=row.recognised_on,
+                source="import",
+                actor=actor,
+                producer=producer,
             )
             return
     if changed:

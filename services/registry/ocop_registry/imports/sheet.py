@@ -40,8 +40,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "email": ("email", "thu dien tu"),
 }
 REQUIRED_COLUMNS = ("producer_name", "producer_kind", "address", "product_name", "group")
-_HEADER_LOOKUP = {fold_vietnamese(alias): column for column, aliases in COLUMNS.items()
-                  for alias in aliases}
+_HEADER_LOOKUP = {
+    fold_vietnamese(alias): column for column, aliases in COLUMNS.items() for alias in aliases
+}
 
 _KINDS = {
     "enterprise": "enterprise",
@@ -111,8 +112,12 @@ class RowError:
     message_en: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "message": self.message,
-                "message_en": self.message_en}
+        return {
+            "row": self.row,
+            "field": self.field,
+            "message": self.message,
+            "message_en": self.message_en,
+        }
 
 
 @dataclass
@@ -265,8 +270,11 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
 
     kind = _KINDS.get(fold_vietnamese(values.get("producer_kind", "")).replace("_", " "))
     if values.get("producer_kind") and kind is None:
-        bad("producer_kind", f"Loại hình chủ thể “{values['producer_kind']}” không rõ",
-            f"Unknown producer kind “{values['producer_kind']}”")
+        bad(
+            "producer_kind",
+            f"Loại hình chủ thể “{values['producer_kind']}” không rõ",
+            f"Unknown producer kind “{values['producer_kind']}”",
+        )
 
     address: ResolvedAddress | None = None
     if values.get("address"):
@@ -277,8 +285,11 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
 
     group = match_group(values["group"]) if values.get("group") else None
     if values.get("group") and group is None:
-        bad("group", f"Nhóm sản phẩm “{values['group']}” không có trong danh mục",
-            f"Unknown product group “{values['group']}”")
+        bad(
+            "group",
+            f"Nhóm sản phẩm “{values['group']}” không có trong danh mục",
+            f"Unknown product group “{values['group']}”",
+        )
 
     stars = level = recognised_on = None
     if values.get("stars"):
@@ -290,28 +301,40 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
             bad("stars", "Số sao phải từ 3 đến 5", "Stars must be 3 to 5")
             stars = None
         if not values.get("recognised_on"):
-            bad("recognised_on", "Có số sao thì cần ngày quyết định",
-                "A star rating needs its decision date")
+            bad(
+                "recognised_on",
+                "Có số sao thì cần ngày quyết định",
+                "A star rating needs its decision date",
+            )
     if values.get("recognised_on"):
         try:
             recognised_on = parse_date(raw.get("recognised_on"))
             if recognised_on > date.today():
                 bad("recognised_on", "Ngày quyết định ở tương lai", "Decision date in the future")
         except ValueError:
-            bad("recognised_on", f"Ngày “{values['recognised_on']}” không hợp lệ (dd/mm/yyyy)",
-                f"Invalid date “{values['recognised_on']}” (dd/mm/yyyy)")
+            bad(
+                "recognised_on",
+                f"Ngày “{values['recognised_on']}” không hợp lệ (dd/mm/yyyy)",
+                f"Invalid date “{values['recognised_on']}” (dd/mm/yyyy)",
+            )
     if values.get("level"):
         level = _LEVELS.get(fold_vietnamese(values["level"]))
         if level is None:
-            bad("level", f"Cấp công nhận “{values['level']}” không rõ",
-                f"Unknown level “{values['level']}”")
+            bad(
+                "level",
+                f"Cấp công nhận “{values['level']}” không rõ",
+                f"Unknown level “{values['level']}”",
+            )
 
     channels: list[str] = []
     for name in split_list(raw.get("channels")):
         code = _CHANNELS.get(fold_vietnamese(name))
         if code is None:
-            bad("channels", f"Kênh “{name}” không có; dùng: {', '.join(CHANNEL_CODES)}",
-                f"Unknown channel “{name}”; use: {', '.join(CHANNEL_CODES)}")
+            bad(
+                "channels",
+                f"Kênh “{name}” không có; dùng: {', '.join(CHANNEL_CODES)}",
+                f"Unknown channel “{name}”; use: {', '.join(CHANNEL_CODES)}",
+            )
         elif code not in channels:
             channels.append(code)
 
@@ -324,8 +347,11 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
             bad("price_vnd", "Giá phải là số đồng", "Price must be a whole number of đồng")
     barcode = values.get("barcode") or None
     if barcode and not is_valid_gtin(barcode):
-        bad("barcode", "Mã vạch không hợp lệ (sai số kiểm tra GTIN)",
-            "Invalid barcode (GTIN check digit)")
+        bad(
+            "barcode",
+            "Mã vạch không hợp lệ (sai số kiểm tra GTIN)",
+            "Invalid barcode (GTIN check digit)",
+        )
 
     if errors:
         return errors
@@ -343,8 +369,10 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
         level=level if stars else None,
         decision_no=values.get("decision_no") or None,
         recognised_on=recognised_on if stars else None,
-        certifications=[{"scheme": canonical_scheme(s)}
-                        for s in dict.fromkeys(split_list(raw.get("certifications")))],
+        certifications=[
+            {"scheme": canonical_scheme(s)}
+            for s in dict.fromkeys(split_list(raw.get("certifications")))
+        ],
         channels=channels,
         price_vnd=price,
         unit=values.get("unit") or None,

@@ -46,7 +46,9 @@ def resolve_address(address: AddressIn, field: str = "address") -> ResolvedAddre
 
 def address_key(resolved: ResolvedAddress) -> str:
     """What makes two written addresses the same place: current ward plus street."""
-    return f"{resolved.ward_code or resolved.province_code}|{fold_vietnamese(resolved.street or '')}"
+    return (
+        f"{resolved.ward_code or resolved.province_code}|{fold_vietnamese(resolved.street or '')}"
+    )
 
 
 def apply_address(producer: Producer, resolved: ResolvedAddress) -> None:
@@ -76,8 +78,13 @@ def producer_record(producer: Producer) -> dict[str, Any]:
 
 def producer_out(producer: Producer) -> ProducerOut:
     return ProducerOut.model_validate(
-        {**producer_record(producer), "id": producer.id, "version": producer.version,
-         "created_at": producer.created_at, "updated_at": producer.updated_at}
+        {
+            **producer_record(producer),
+            "id": producer.id,
+            "version": producer.version,
+            "created_at": producer.created_at,
+            "updated_at": producer.updated_at,
+        }
     )
 
 
@@ -136,13 +143,16 @@ def create_producer(session: Session, data: ProducerCreate, principal: Principal
             "A producer with this name at this address already exists",
             errors=[FieldError("name", "Đã có chủ thể này", "Producer already exists")],
         )
-    producer = new_producer(
-        data.name, data.kind, resolved, data.tax_code, data.phone, data.email
-    )
+    producer = new_producer(data.name, data.kind, resolved, data.tax_code, data.phone, data.email)
     session.add(producer)
     session.flush()
     record_change(
-        session, "producer", producer.id, "created", principal.subject, None,
+        session,
+        "producer",
+        producer.id,
+        "created",
+        principal.subject,
+        None,
         producer_record(producer),
     )
     return producer
@@ -174,7 +184,8 @@ def update_producer(
             resolved.province_code != producer.province_code
         ):
             raise Forbidden(
-                "Không thể chuyển chủ thể sang tỉnh khác", "You may not move a producer to another province"
+                "Không thể chuyển chủ thể sang tỉnh khác",
+                "You may not move a producer to another province",
             )
         apply_address(producer, resolved)
     after = producer_record(producer)

@@ -12,6 +12,7 @@ from ocop_kit.auth import CurrentPrincipal, OptionalPrincipal, Principal, requir
 from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.pagination import Page, paginate
 from ocop_registry.catalog.groups import ProductGroups, product_groups
+from ocop_registry.certificates.rules import today_local
 from ocop_registry.certificates.service import issue_certificate, revoke_certificate
 from ocop_registry.producers.models import Producer
 from ocop_registry.producers.service import ensure_may_write_producer
@@ -34,7 +35,6 @@ from ocop_registry.products.service import (
     read_product,
     update_product,
 )
-from ocop_registry.certificates.rules import today_local
 
 router = APIRouter(tags=["products"])
 Officer = Annotated[Principal, require_roles("province_officer")]
@@ -130,8 +130,14 @@ def post_certificate(
     assert producer is not None
     ensure_may_write_producer(principal, producer)
     issue_certificate(
-        session, product, stars=data.stars, level=data.level, decision_no=data.decision_no,
-        recognised_on=data.recognised_on, source="manual", actor=principal.subject,
+        session,
+        product,
+        stars=data.stars,
+        level=data.level,
+        decision_no=data.decision_no,
+        recognised_on=data.recognised_on,
+        source="manual",
+        actor=principal.subject,
         producer=producer,
     )
     session.commit()

@@ -121,8 +121,8 @@ class CertificateOut(CertificateSnapshot):
 class ProductOut(ProductSnapshot):
     """The product with its producer, address and certificate (status against today)."""
 
-    address: AddressOut  # type: ignore[assignment]
-    certificate: CertificateOut | None = None  # type: ignore[assignment]
+    address: AddressOut
+    certificate: CertificateOut | None = None
     producer_id: str
     province_code: str
     geographical_indication: str | None = None

@@ -185,9 +185,7 @@ def read_product(session: Session, product_id: str, principal: Principal | None)
     return document
 
 
-def ensure_may_read_records(
-    session: Session, product: Product, principal: Principal
-) -> Producer:
+def ensure_may_read_records(session: Session, product: Product, principal: Principal) -> Producer:
     producer = session.get(Producer, product.producer_id)
     assert producer is not None
     if not may_see_unlisted(principal, producer):

@@ -44,9 +44,9 @@ def province_stats(
     by_stars = _counts(
         session,
         _scoped(
-            select(Certificate.stars, func.count()).join(Product, valid).group_by(
-                Certificate.stars
-            ),
+            select(Certificate.stars, func.count())
+            .join(Product, valid)
+            .group_by(Certificate.stars),
             province_code,
         ),
     )
@@ -65,8 +65,10 @@ def province_stats(
             province_code,
         ),
     )
-    district_label = func.coalesce(Producer.legacy_district, "") + ", " + func.coalesce(
-        Producer.legacy_province, ""
+    district_label = (
+        func.coalesce(Producer.legacy_district, "")
+        + ", "
+        + func.coalesce(Producer.legacy_province, "")
     )
     by_district = _counts(
         session,

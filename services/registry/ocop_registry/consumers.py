@@ -1,0 +1,68 @@
+"""What the registry does with the events it receives (run inside the consume transaction).
+
+`evaluation.decided`: a recognised outcome issues the certificate. `listing.changed`: which
+products sell online (for the e-commerce share in the figures).
+"""
+
+from sqlalchemy.orm import Session
+
+from ocop_contracts import EvaluationDecided, ListingChanged, Ping
+from ocop_kit.consumer import EventHandlers
+from ocop_kit.db import utc_now
+from ocop_registry.certificates.service import issue_certificate
+from ocop_registry.products.models import MarketListing, Product
+
+handlers = EventHandlers()
+
+
+@handlers.on("system.ping")
+def on_ping(session: Session, event: Ping) -> None:
+    """Nothing to do: the inbox record is the proof of delivery."""
+
+
+@handlers.on("evaluation.decided")
+def on_evaluation_decided(session: Session, event: EvaluationDecided) -> None:
+    """A recognised outcome issues the certificate; other outcomes change nothing here."""
+    apply_evaluation_decision(session, event)
+
+
+def apply_evaluation_decision(session: Session, event: EvaluationDecided) -> None:
+    decision = event.payload
+    if decision.outcome != "recognised":
+        return
+    product = session.get(Product, decision.product_id)
+    if product is None:
+        # Evaluation only knows products from our events, so this is a message for another
+        # deployment or a deleted product: nothing to certify.
+        return
+    issue_certificate(
+        session,
+        product,
+        stars=decision.stars,
+        level=decision.level,
+        decision_no=decision.decision_no,
+        recognised_on=decision.decided_on,
+        source="evaluation",
+        actor=f"evaluation:{decision.session_id}",
+        application_id=decision.application_id,
+    )
+
+
+@handlers.on("listing.changed")
+def on_listing_changed(session: Session, event: ListingChanged) -> None:
+    """Remember each product's status on each channel (for the e-commerce share)."""
+    record_listing(session, event)
+
+
+def record_listing(session: Session, event: ListingChanged) -> None:
+    listing = event.payload
+    row = session.get(MarketListing, (listing.product_id, listing.channel))
+    if row is None:
+        session.add(
+            MarketListing(
+                product_id=listing.product_id, channel=listing.channel, status=listing.status
+            )
+        )
+    else:
+        row.status = listing.status
+        row.updated_at = utc_now()

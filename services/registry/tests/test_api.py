@@ -1,0 +1,390 @@
+"""The Registry HTTP API against PostgreSQL: contract, events, authorisation, validation."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from openpyxl import load_workbook
+
+from ocop_contracts import PRODUCT_GROUP_CODES, EvaluationDecided, ListingChanged, parse_event
+from ocop_kit.consumer import consume
+from ocop_registry.certificates.rules import expiry_for, today_local
+from ocop_registry.consumers import handlers
+
+from .conftest import HA_NOI, NINH_BINH
+
+
+def test_producer_with_legacy_address_gets_current_units(registry):
+    producer = registry.producer()
+    address = producer["address"]
+    assert address["province_code"] == NINH_BINH and address["province_name"] == "Ninh Bình"
+    assert address["ward_code"] == "14287" and address["ward_name"] == "Xã Hải Quang"
+    assert address["legacy"] == "Xã Hải Đông, Huyện Hải Hậu, Tỉnh Nam Định"
+    assert address["legacy_district"] == "Huyện Hải Hậu"
+
+
+def test_producer_by_ward_code(registry):
+    response = registry.client.post(
+        "/v1/producers",
+        json={"name": "HTX Gốm", "kind": "cooperative", "address": {"ward_code": "00070"}},
+        headers=registry.officer(HA_NOI),
+    )
+    assert response.status_code == 201
+    assert response.json()["address"]["ward_name"] == "Phường Hoàn Kiếm"
+
+
+def test_unresolvable_address_is_422_naming_the_part_and_writes_nothing(registry):
+    response = registry.client.post(
+        "/v1/producers",
+        json={
+            "name": "HTX X",
+            "kind": "household",
+            "address": {"legacy": "Xã Foo, Huyện Bar, Tỉnh Nam Định"},
+        },
+        headers=registry.headers(),
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["field"] == "address.legacy" and "Huyện Bar" in error["message"]
+    listed = registry.client.get("/v1/producers", headers=registry.headers()).json()
+    assert listed["items"] == []
+
+
+def test_invalid_product_is_422_with_every_field_and_no_event(registry):
+    producer = registry.producer()
+    response = registry.client.post(
+        "/v1/products",
+        json={
+            "producer_id": producer["id"],
+            "name": "Gạo",
+            "group": "khong_co",
+            "barcode": "8935049500017",
+            "channels": ["amazon"],
+            "price_vnd": -5,
+        },
+        headers=registry.headers(),
+    )
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"group", "barcode", "channels", "price_vnd"}
+    assert registry.events() == []
+
+
+def test_product_create_publishes_full_snapshot_with_version_1(registry):
+    producer = registry.producer()
+    product = registry.product(
+        producer["id"],
+        group="Thảo dược",
+        barcode="8935049500018",
+        channels=["shopee", "voso"],
+        certifications=[{"scheme": "viet gap", "number": "VG-01"}],
+        price_vnd=120000,
+        unit="hộp",
+    )
+    assert product["group"] == "duoc_lieu" and product["certificate"] is None
+    [event] = registry.events(product["id"])
+    parsed = parse_event(event)
+    assert parsed.type == "product.changed" and parsed.version == 1
+    snapshot = parsed.payload
+    assert snapshot.producer.name == "HTX Nông nghiệp Hải Đông"
+    assert snapshot.address.legacy_district == "Huyện Hải Hậu"
+    assert snapshot.group_name == "Dược liệu và sản phẩm từ dược liệu"
+    assert snapshot.certifications[0].scheme == "VietGAP"
+    assert snapshot.channels == ["shopee", "voso"] and snapshot.price_vnd == 120000
+
+
+def test_uncertified_product_is_hidden_from_the_public_but_not_its_officer(registry):
+    product = registry.product(registry.producer()["id"])
+    assert registry.client.get(f"/v1/products/{product['id']}").status_code == 404
+    assert registry.client.get("/v1/products").json()["items"] == []
+    officer = registry.client.get(f"/v1/products/{product['id']}", headers=registry.officer())
+    assert officer.status_code == 200
+
+
+def test_officer_of_another_province_gets_403(registry):
+    producer = registry.producer()
+    product = registry.product(producer["id"])
+    other = registry.officer(HA_NOI)
+    assert (
+        registry.client.post(
+            "/v1/products",
+            json={"producer_id": producer["id"], "name": "Mắm", "group": "thuc_pham"},
+            headers=other,
+        ).status_code
+        == 403
+    )
+    assert (
+        registry.client.patch(
+            f"/v1/products/{product['id']}", json={"price_vnd": 1}, headers=other
+        ).status_code
+        == 403
+    )
+    assert (
+        registry.client.post(
+            "/v1/producers",
+            json={
+                "name": "HTX Y",
+                "kind": "household",
+                "address": {"legacy": "Xã Hải Đông, Huyện Hải Hậu, Tỉnh Nam Định"},
+            },
+            headers=other,
+        ).status_code
+        == 403
+    )
+    assert registry.client.post(
+        f"/v1/products/{product['id']}/certificate/revoke",
+        json={"reason": "sai"},
+        headers=other,
+    ).status_code in (403, 409)
+
+
+def test_producer_acts_only_on_its_own_products(registry):
+    mine = registry.producer()
+    theirs = registry.producer("HTX Khác")
+    product = registry.product(theirs["id"])
+    own = registry.headers("producer", producer_id=mine["id"])
+    assert (
+        registry.client.post(
+            "/v1/products",
+            json={"producer_id": mine["id"], "name": "Nếp", "group": "thuc_pham"},
+            headers=own,
+        ).status_code
+        == 201
+    )
+    assert (
+        registry.client.patch(
+            f"/v1/products/{product['id']}", json={"price_vnd": 1}, headers=own
+        ).status_code
+        == 403
+    )
+
+
+def test_writes_need_a_token(registry):
+    response = registry.client.post("/v1/producers", json={})
+    assert response.status_code == 401
+
+
+def test_update_with_stale_etag_is_412_and_current_etag_succeeds(registry):
+    product = registry.product(registry.producer()["id"])
+    read = registry.client.get(f"/v1/products/{product['id']}", headers=registry.headers())
+    etag = read.headers["etag"]
+    first = registry.client.patch(
+        f"/v1/products/{product['id']}",
+        json={"price_vnd": 50000},
+        headers={**registry.headers(), "If-Match": etag},
+    )
+    assert first.status_code == 200 and first.json()["price_vnd"] == 50000
+    assert first.headers["etag"] != etag
+    stale = registry.client.patch(
+        f"/v1/products/{product['id']}",
+        json={"price_vnd": 1},
+        headers={**registry.headers(), "If-Match": etag},
+    )
+    assert stale.status_code == 412
+    assert (
+        registry.client.get(f"/v1/products/{product['id']}", headers=registry.headers()).json()[
+            "price_vnd"
+        ]
+        == 50000
+    )
+    versions = [e["version"] for e in registry.events(product["id"])]
+    assert versions == [1, 2]
+
+
+def test_history_keeps_who_when_before_and_after(registry):
+    product = registry.product(registry.producer()["id"])
+    registry.client.patch(
+        f"/v1/products/{product['id']}",
+        json={"name": "Gạo tám xoan Hải Hậu"},
+        headers=registry.officer(),
+    )
+    registry.client.post(
+        f"/v1/products/{product['id']}/certificate",
+        json={"stars": 3, "level": "district", "recognised_on": "2024-05-01"},
+        headers=registry.officer(),
+    )
+    history = registry.client.get(
+        f"/v1/products/{product['id']}/history", headers=registry.officer()
+    ).json()
+    assert [h["action"] for h in history] == ["created", "updated", "issued"]
+    assert history[1]["before"]["name"] == "Gạo tám Hải Hậu"
+    assert history[1]["after"]["name"] == "Gạo tám xoan Hải Hậu"
+    assert history[1]["actor"] == "province_officer"
+    assert (
+        registry.client.get(
+            f"/v1/products/{product['id']}/history", headers=registry.officer(HA_NOI)
+        ).status_code
+        == 403
+    )
+
+
+def test_producer_change_fans_out_to_its_products(registry):
+    producer = registry.producer()
+    first = registry.product(producer["id"], name="Gạo")
+    second = registry.product(producer["id"], name="Nếp")
+    response = registry.client.patch(
+        f"/v1/producers/{producer['id']}",
+        json={"name": "HTX Hải Đông mới"},
+        headers=registry.officer(),
+    )
+    assert response.status_code == 200
+    for product in (first, second):
+        events = registry.events(product["id"])
+        assert [e["version"] for e in events] == [1, 2]
+        assert events[-1]["payload"]["producer"]["name"] == "HTX Hải Đông mới"
+
+
+def _decision(
+    product_id: str, outcome: str, stars: int, decided_on: date, application: str = "a1"
+) -> EvaluationDecided:
+    return EvaluationDecided(
+        aggregate_id=application,
+        version=1,
+        payload={
+            "session_id": "s1",
+            "application_id": application,
+            "product_id": product_id,
+            "level": "provincial",
+            "province_code": NINH_BINH,
+            "criteria_set": "148/2023",
+            "total": 75.5,
+            "stars": stars,
+            "outcome": outcome,
+            "decision_no": "88/QĐ-UBND",
+            "decided_on": decided_on.isoformat(),
+        },
+    )
+
+
+def test_recognised_evaluation_issues_certificate_and_upgrade_keeps_the_old_one(registry):
+    product = registry.product(registry.producer()["id"])
+    decided = today_local() - timedelta(days=10)
+    assert (
+        consume(registry.db, _decision(product["id"], "not_recognised", 2, decided, "a0"), handlers)
+        == "applied"
+    )
+    assert registry.events(product["id"])[-1]["version"] == 1  # nothing issued
+    consume(registry.db, _decision(product["id"], "recognised", 3, decided), handlers)
+    upgrade = _decision(product["id"], "recognised", 4, decided + timedelta(days=5), "a2")
+    consume(registry.db, upgrade, handlers)
+    public = registry.client.get(f"/v1/products/{product['id']}").json()
+    certificate = public["certificate"]
+    assert certificate["stars"] == 4 and certificate["level"] == "provincial"
+    assert certificate["status"] == "valid"
+    assert certificate["expires_on"] == expiry_for(decided + timedelta(days=5)).isoformat()
+    events = registry.events(product["id"])
+    assert [e["type"] for e in events] == [
+        "product.changed",
+        "certificate.issued",
+        "certificate.issued",
+    ]
+    assert [e["version"] for e in events] == [1, 2, 3]
+    history = registry.client.get(
+        f"/v1/products/{product['id']}/history", headers=registry.headers()
+    ).json()
+    assert [h["action"] for h in history].count("replaced") == 1
+
+
+def test_revoked_certificate_hides_product_and_publishes_revoked(registry):
+    product = registry.product(registry.producer()["id"])
+    registry.client.post(
+        f"/v1/products/{product['id']}/certificate",
+        json={"stars": 4, "level": "provincial", "recognised_on": "2025-09-01"},
+        headers=registry.officer(),
+    )
+    assert registry.client.get(f"/v1/products/{product['id']}").status_code == 200
+    response = registry.client.post(
+        f"/v1/products/{product['id']}/certificate/revoke",
+        json={"reason": "Vi phạm an toàn thực phẩm"},
+        headers=registry.officer(),
+    )
+    assert response.status_code == 200 and response.json()["certificate"]["status"] == "revoked"
+    assert registry.client.get(f"/v1/products/{product['id']}").status_code == 404
+    last = registry.events(product["id"])[-1]
+    assert last["type"] == "certificate.revoked" and last["payload"]["certificate"]["status"] == (
+        "revoked"
+    )
+
+
+def test_product_list_filters_by_province_stars_group_and_status(registry):
+    producer = registry.producer()
+    for name, stars, group in (
+        ("AA", 3, "thuc_pham.che"),
+        ("BB", 4, "do_uong"),
+        ("CC", 4, "thuc_pham"),
+    ):
+        product = registry.product(producer["id"], name=name, group=group)
+        registry.client.post(
+            f"/v1/products/{product['id']}/certificate",
+            json={"stars": stars, "level": "provincial", "recognised_on": "2025-09-01"},
+            headers=registry.headers(),
+        )
+    get = registry.client.get
+    assert {p["name"] for p in get("/v1/products?stars=4").json()["items"]} == {"BB", "CC"}
+    assert {p["name"] for p in get("/v1/products?group=thuc_pham").json()["items"]} == {"AA", "CC"}
+    assert len(get(f"/v1/products?province_code={NINH_BINH}&status=valid").json()["items"]) == 3
+    assert get(f"/v1/products?province_code={HA_NOI}").json()["items"] == []
+    page = get("/v1/products?limit=2").json()
+    rest = get(f"/v1/products?limit=2&cursor={page['next_cursor']}").json()
+    assert len(page["items"]) == 2 and len(rest["items"]) == 1 and rest["next_cursor"] is None
+
+
+def test_export_gives_every_product_with_version_to_admins_only(registry):
+    producer = registry.producer()
+    registry.product(producer["id"], name="AA")
+    registry.product(producer["id"], name="BB")
+    assert registry.client.get("/v1/export/products", headers=registry.officer()).status_code == (
+        403
+    )
+    page = registry.client.get("/v1/export/products?limit=1", headers=registry.headers()).json()
+    assert len(page["items"]) == 1 and page["items"][0]["version"] == 1
+    assert page["items"][0]["certificate"] is None and page["next_cursor"]
+
+
+def test_stats_and_excel_report(registry):
+    producer = registry.producer()
+    for name in ("AA", "BB"):
+        product = registry.product(producer["id"], name=name)
+        registry.client.post(
+            f"/v1/products/{product['id']}/certificate",
+            json={
+                "stars": 3,
+                "level": "district",
+                "recognised_on": (today_local() - timedelta(days=1000)).isoformat(),
+            },
+            headers=registry.headers(),
+        )
+    consume(
+        registry.db,
+        ListingChanged(
+            aggregate_id="l1",
+            version=1,
+            payload={"product_id": product["id"], "channel": "shopee", "status": "listed"},
+        ),
+        handlers,
+    )
+    stats = registry.client.get(f"/v1/stats?province_code={NINH_BINH}").json()
+    assert stats["products_total"] == 2
+    assert stats["by_stars"] == {"3": 2, "4": 0, "5": 0}
+    assert stats["by_group"] == {"thuc_pham": 2}
+    assert stats["by_producer_kind"] == {"cooperative": 2}
+    assert stats["by_legacy_district"] == {"Huyện Hải Hậu, Tỉnh Nam Định": 2}
+    assert stats["by_province"] == {NINH_BINH: 2}
+    assert stats["on_ecommerce"] == {"count": 1, "share": 0.5}
+    assert stats["expiring_within_180_days"] == 2
+    assert registry.client.get(f"/v1/stats?province_code={HA_NOI}").json()["products_total"] == 0
+    assert registry.client.get("/v1/stats?province_code=99").status_code == 422
+    response = registry.client.get(f"/v1/stats.xlsx?province_code={NINH_BINH}")
+    workbook = load_workbook(io.BytesIO(response.content))
+    summary = {row[0]: row[1] for row in workbook["Tổng hợp"].iter_rows(values_only=True)}
+    assert summary["Tổng số sản phẩm"] == 2 and summary["Tỉnh/thành phố"] == "Ninh Bình"
+    assert list(workbook["Theo hạng sao"].iter_rows(values_only=True))[1] == ("3 sao", 2)
+
+
+def test_product_groups_are_served_with_names_and_the_1048_mapping(registry):
+    data = registry.client.get("/v1/product-groups").json()
+    assert tuple(g["code"] for g in data["groups"]) == PRODUCT_GROUP_CODES
+    assert data["groups"][0]["name_en"] == "Food"
+    assert {"name_vi": "Thảo dược", "maps_to": "duoc_lieu"} in data["legacy_1048"]
