@@ -517,3 +517,20 @@ def test_due_lists_certificates_expiring_within_180_days_for_the_province(api):
     assert officer.get("/v1/due?province_code=01").status_code == 403
     everywhere = api.as_().get("/v1/due").json()["items"]
     assert "elsewhere" in {i["product_id"] for i in everywhere}
+
+
+def test_an_unfinished_sheet_is_kept_but_does_not_count_towards_the_quorum(api):
+    session = create_session(api)
+    apply_product(api)
+    application = open_application(api, session)
+    card = criteria(api, session, application)
+    chair, first, second, third, _ = scorers(session)
+    for member_id in (chair, first, second):
+        assert score(api, session, application, member_id, full_scores(card, 70)).status_code == 200
+    partial = score(api, session, application, third, {"A1.1": 5, "A1.2": 3})
+    assert partial.status_code == 200 and partial.json()["complete"] is False
+    refused = decide(api, session, application)
+    assert refused.status_code == 409
+    assert refused.json()["received"] == 3 and refused.json()["incomplete_sheets"] == 1
+    assert score(api, session, application, third, full_scores(card, 71)).status_code == 200
+    assert decide(api, session, application).json()["total"] == 70.25

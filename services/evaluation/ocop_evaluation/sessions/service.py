@@ -573,6 +573,15 @@ def decide_application(
         len(scorers), len(sheets), chair_scored, quorum, council.chair_required
     ):
         required = rules.required_sheets(len(scorers), quorum)
+        # Sheets that leave criteria unscored do not count: the member must finish them.
+        incomplete = (
+            session.scalar(
+                select(func.count())
+                .select_from(ScoreSheet)
+                .where(ScoreSheet.application_id == application.id, ScoreSheet.complete.is_(False))
+            )
+            or 0
+        )
         raise Conflict(
             f"Chưa đủ túc số: cần {required}/{len(scorers)} phiếu chấm đầy đủ"
             + (" và phiếu của chủ tịch" if council.chair_required else "")
@@ -582,6 +591,7 @@ def decide_application(
             + f"; {len(sheets)} received",
             required=required,
             received=len(sheets),
+            incomplete_sheets=incomplete,
             chair_scored=chair_scored,
         )
     criteria = criteria_of(application, council)
