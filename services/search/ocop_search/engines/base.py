@@ -54,6 +54,9 @@ class SearchQuery:
     offset: int = 0
     facets: bool = True
     highlight: bool = True
+    # False: exact words and the last word's prefix only (suggestions try that first). Meilisearch
+    # cannot turn typos off per search, so it tolerates typos either way.
+    typos: bool = True
     # Certificates whose expiry day number (days since 1970) is before this are never shown.
     valid_on_day: int | None = None
 

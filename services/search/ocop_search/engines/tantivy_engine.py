@@ -139,7 +139,7 @@ class TantivyEngine:
         self._index: Index | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._generation: str | None = None
-        self._seen: tuple[int, int] = (-1, -1)
+        self._seen: tuple[int, ...] = (-1,)
 
     # --- files --------------------------------------------------------------------------------
 
@@ -171,14 +171,18 @@ class TantivyEngine:
         index.register_tokenizer(ANALYZER, self.analyzer)
         return index
 
-    def _stamp(self) -> tuple[int, int]:
-        """Change marks of the pointer and of the current generation's last commit."""
+    def _stamp(self) -> tuple[int, ...]:
+        """Change marks of the pointer and of the current generation's last commit.
+
+        Both files are replaced by rename on every change, so the inode changes even when two
+        changes fall within the file system's timestamp granularity.
+        """
         try:
-            pointer = self._pointer.stat().st_mtime_ns
-            meta = (self.root / str(self._generation) / "meta.json").stat().st_mtime_ns
+            pointer = self._pointer.stat()
+            meta = (self.root / str(self._generation) / "meta.json").stat()
         except FileNotFoundError:
-            return (-1, -1)
-        return (pointer, meta)
+            return (-1,)
+        return (pointer.st_ino, pointer.st_mtime_ns, meta.st_ino, meta.st_mtime_ns)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -370,7 +374,10 @@ class TantivyEngine:
         if index is None:
             return SearchResult.empty(query.facets)
         searcher = index.searcher()
-        terms = [QueryTerm(word, typo_budget(word), prefix=False) for word in self.analyze(query.q)]
+        terms = [
+            QueryTerm(word, typo_budget(word) if query.typos else 0, prefix=False)
+            for word in self.analyze(query.q)
+        ]
         if terms:
             last = terms[-1]
             terms[-1] = QueryTerm(last.text, last.typos, prefix=True)

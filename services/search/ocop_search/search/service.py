@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -145,9 +146,14 @@ def suggest(engine: SearchEngine, q: str, limit: int = SUGGESTIONS) -> SuggestRe
     q = nfc(q).strip()[:MAX_QUERY_LENGTH]
     suggestions: list[Suggestion] = []
     if q:
-        query = SearchQuery(q=q, limit=limit * 2, facets=False, valid_on_day=today_day_number())
+        query = SearchQuery(
+            q=q, limit=limit * 2, facets=False, typos=False, valid_on_day=today_day_number()
+        )
         try:
+            # Completions of what was typed first; typo-tolerant matches only when there are none.
             result = engine.search(query)
+            if not result.hits:
+                result = engine.search(replace(query, typos=True))
         except SearchEngineError as exc:
             raise SearchUnavailable(
                 "Máy tìm kiếm không phản hồi, vui lòng thử lại sau", str(exc)
