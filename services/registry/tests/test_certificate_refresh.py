@@ -1,0 +1,78 @@
+"""The hourly job moves certificates along as days pass: the 180-day window, the producer's
+notice 30 days before expiry (once, with an e-mail), and expiry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ocop_registry.certificates.rules import expiry_for, today_local
+from ocop_registry.certificates.service import refresh_certificate_statuses
+from ocop_registry.notifications.mailer import log_mail, use_mail_sender
+
+
+def test_certificate_goes_expiring_then_notice_once_then_expired(registry):
+    producer = registry.producer(email="htx@example.vn")
+    product = registry.product(producer["id"])
+    recognised = today_local() - timedelta(days=365)
+    registry.client.post(
+        f"/v1/products/{product['id']}/certificate",
+        json={"stars": 4, "level": "provincial", "recognised_on": recognised.isoformat()},
+        headers=registry.officer(),
+    )
+    expires = expiry_for(recognised)
+    sent: list[tuple[str, str]] = []
+    use_mail_sender(lambda to, subject, body: sent.append((to, body)))
+    try:
+
+        def refresh(days_before_expiry: int):
+            with registry.db.session() as session:
+                return refresh_certificate_statuses(
+                    session, expires - timedelta(days=days_before_expiry)
+                )
+
+        assert refresh(200).__dict__ == {"expiring": 0, "notices": 0, "expired": 0}
+        assert refresh(170).__dict__ == {"expiring": 1, "notices": 0, "expired": 0}
+        assert refresh(169).__dict__ == {"expiring": 0, "notices": 0, "expired": 0}
+        assert refresh(30).__dict__ == {"expiring": 0, "notices": 1, "expired": 0}
+        assert refresh(29).__dict__ == {"expiring": 0, "notices": 0, "expired": 0}
+        assert refresh(0).__dict__ == {"expiring": 0, "notices": 0, "expired": 1}
+        assert refresh(-5).__dict__ == {"expiring": 0, "notices": 0, "expired": 0}
+    finally:
+        use_mail_sender(log_mail)
+
+    events = registry.events(product["id"])
+    assert [
+        (e["type"], e["payload"]["certificate"] and e["payload"]["certificate"]["status"])
+        for e in events
+    ] == [
+        ("product.changed", None),
+        ("certificate.issued", "valid"),
+        ("product.changed", "expiring"),
+        ("certificate.expiring", "expiring"),
+        ("certificate.expired", "expired"),
+    ]
+    assert [e["version"] for e in events] == [1, 2, 3, 4, 5]
+    assert [to for to, _ in sent] == ["htx@example.vn", "htx@example.vn"]
+    notices = registry.client.get(
+        f"/v1/notifications?producer_id={producer['id']}", headers=registry.officer()
+    ).json()["items"]
+    assert [n["kind"] for n in notices] == ["certificate_expiring", "certificate_expired"]
+    assert expires.strftime("%d/%m/%Y") in notices[0]["message"]
+
+
+def test_revoked_certificate_is_left_alone(registry):
+    product = registry.product(registry.producer()["id"])
+    recognised = today_local() - timedelta(days=1000)
+    registry.client.post(
+        f"/v1/products/{product['id']}/certificate",
+        json={"stars": 3, "level": "provincial", "recognised_on": recognised.isoformat()},
+        headers=registry.officer(),
+    )
+    registry.client.post(
+        f"/v1/products/{product['id']}/certificate/revoke",
+        json={"reason": "Vi phạm"},
+        headers=registry.officer(),
+    )
+    with registry.db.session() as session:
+        result = refresh_certificate_statuses(session, expiry_for(recognised))
+    assert result.__dict__ == {"expiring": 0, "notices": 0, "expired": 0}

@@ -1,0 +1,233 @@
+"""Sheet imports against PostgreSQL: forgiving rows, a per-row error report, no partial rows,
+re-import without duplicates, province scope. The job runs through the same function the
+worker's task calls (`run_import`); test_worker.py runs it through a real worker."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from ocop_registry.imports.service import run_import
+from ocop_registry.producers.models import Producer
+from ocop_registry.products.models import Product
+
+from .conftest import HA_NOI, NINH_BINH
+
+HEADERS = [
+    "Tên chủ thể",
+    "Loại hình chủ thể",
+    "Địa chỉ",
+    "Tên sản phẩm",
+    "Nhóm sản phẩm",
+    "Số sao",
+    "Số quyết định",
+    "Ngày quyết định",
+    "Chứng nhận chất lượng",
+    "Kênh bán hàng",
+]
+HAI_DONG = "Xã Hải Đông, Huyện Hải Hậu, Tỉnh Nam Định"
+GOOD_ROWS = [
+    [
+        "HTX Hải Đông",
+        "Hợp tác xã",
+        HAI_DONG,
+        "Gạo tám Hải Hậu",
+        "Thực phẩm",
+        "4",
+        "12/QĐ-UBND",
+        "15/03/2025",
+        "VietGAP",
+        "Shopee; Postmart",
+    ],
+    [
+        "HTX Hải Đông",
+        "hop tac xa",
+        "xa hai dong, huyen hai hau, tinh nam dinh",
+        "Nếp cái hoa vàng",
+        "thuc_pham.nong_san_tuoi_song",
+        "3",
+        "13/QĐ-UBND",
+        "2024-06-01",
+        "",
+        "",
+    ],
+    [
+        "Công ty TNHH Giao Châu",
+        "Doanh nghiệp",
+        "Xã Giao Thịnh, Huyện Giao Thủy, Tỉnh Nam Định",
+        "Nước mắm Giao Châu",
+        "Thực phẩm",
+        "",
+        "",
+        "",
+        "HACCP, ISO 22000",
+        "tiki",
+    ],
+]
+BAD_ROWS = [
+    [
+        "HTX Ma",
+        "Hợp tác xã",
+        "Xã Không Có, Huyện Hải Hậu, Tỉnh Nam Định",
+        "Sản phẩm ma",
+        "Thực phẩm",
+        "4",
+        "1/QĐ",
+        "15/03/2025",
+        "",
+        "",
+    ],
+    [
+        "HTX Hải Đông",
+        "Hợp tác xã",
+        HAI_DONG,
+        "Rượu nếp",
+        "Đồ điện tử",
+        "7",
+        "",
+        "31/02/2025",
+        "",
+        "Amazon",
+    ],
+]
+
+
+def sheet_csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADERS)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def import_sheet(registry, content: bytes, headers=None, name: str = "ds-ocop.csv") -> dict:
+    response = registry.client.post(
+        "/v1/imports",
+        files={"file": (name, content, "text/csv")},
+        headers=headers or registry.officer(),
+    )
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["status"] == "queued"
+    assert run_import(registry.db, job["id"]) == "done"
+    return registry.client.get(
+        f"/v1/imports/{job['id']}", headers=headers or registry.officer()
+    ).json()
+
+
+def counts(registry) -> tuple[int, int]:
+    with registry.db.session() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Producer)),
+            session.scalar(select(func.count()).select_from(Product)),
+        )
+
+
+def test_bad_rows_are_reported_and_skipped_good_rows_kept(registry):
+    job = import_sheet(registry, sheet_csv(GOOD_ROWS[:1] + BAD_ROWS + GOOD_ROWS[1:]))
+    assert job["status"] == "done"
+    assert job["rows_total"] == 5 and job["rows_imported"] == 3
+    reported = {(e["row"], e["field"]) for e in job["errors"]}
+    assert reported == {
+        (3, "address"),
+        (4, "group"),
+        (4, "stars"),
+        (4, "recognised_on"),
+        (4, "channels"),
+    }
+    assert all(e["message"] and e["message_en"] for e in job["errors"])
+    # No partial rows: the bad rows' producer and product do not exist.
+    assert counts(registry) == (2, 3)
+    products = registry.client.get(
+        f"/v1/products?province_code={NINH_BINH}", headers=registry.officer()
+    ).json()["items"]
+    by_name = {p["name"]: p for p in products}
+    assert set(by_name) == {"Gạo tám Hải Hậu", "Nếp cái hoa vàng", "Nước mắm Giao Châu"}
+    rice = by_name["Gạo tám Hải Hậu"]
+    assert rice["certificate"]["stars"] == 4 and rice["certificate"]["level"] == "provincial"
+    assert rice["channels"] == ["shopee", "postmart"]
+    assert rice["address"]["legacy_district"] == "Huyện Hải Hậu"
+    assert by_name["Nếp cái hoa vàng"]["certificate"]["level"] == "district"
+    assert by_name["Nước mắm Giao Châu"]["certificate"] is None
+    assert [c["scheme"] for c in by_name["Nước mắm Giao Châu"]["certifications"]] == [
+        "HACCP",
+        "ISO 22000",
+    ]
+    report = registry.client.get(f"/v1/imports/{job['id']}/errors.csv", headers=registry.officer())
+    assert report.status_code == 200 and "Đồ điện tử" in report.content.decode("utf-8-sig")
+
+
+def test_fixed_sheet_reimported_adds_only_the_fixed_rows(registry):
+    import_sheet(registry, sheet_csv(GOOD_ROWS + BAD_ROWS))
+    events_before = len(registry.events())
+    fixed = [
+        [*BAD_ROWS[0][:2], "Xã Hải Toàn, Huyện Hải Hậu, Tỉnh Nam Định", *BAD_ROWS[0][3:]],
+        [*BAD_ROWS[1][:4], "Đồ uống", "4", "", "15/02/2025", "", "Lazada"],
+    ]
+    job = import_sheet(registry, sheet_csv(GOOD_ROWS + fixed))
+    assert job["errors"] == [] and job["rows_imported"] == 5
+    assert counts(registry) == (3, 5)
+    # Unchanged rows publish nothing again; each fixed row one certificate.issued.
+    new_events = registry.events()[events_before:]
+    assert [e["type"] for e in new_events] == ["certificate.issued", "certificate.issued"]
+    again = import_sheet(registry, sheet_csv(GOOD_ROWS + fixed))
+    assert again["errors"] == [] and counts(registry) == (3, 5)
+    assert len(registry.events()) == events_before + 2
+
+
+def test_officer_import_rejects_rows_of_another_province(registry):
+    rows = [
+        *GOOD_ROWS[:1],
+        [
+            "HTX Bát Tràng",
+            "Hợp tác xã",
+            "Xã Bát Tràng, Huyện Gia Lâm, Thành phố Hà Nội",
+            "Bình gốm",
+            "Hàng thủ công mỹ nghệ",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+    ]
+    job = import_sheet(registry, sheet_csv(rows))
+    assert [(e["row"], e["field"]) for e in job["errors"]] == [(3, "address")]
+    assert counts(registry) == (1, 1)
+    other = registry.client.get(f"/v1/imports/{job['id']}", headers=registry.officer(HA_NOI))
+    assert other.status_code == 403
+
+
+def test_xlsx_sheet_imports_like_csv(registry):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADERS)
+    for row in GOOD_ROWS:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    job = import_sheet(registry, out.getvalue(), name="ds-ocop.xlsx")
+    assert job["rows_imported"] == 3 and job["errors"] == []
+
+
+def test_sheet_without_required_columns_is_refused_at_once(registry):
+    response = registry.client.post(
+        "/v1/imports",
+        files={"file": ("x.csv", b"ten,gia\nA,1\n", "text/csv")},
+        headers=registry.officer(),
+    )
+    assert response.status_code == 422
+    assert "producer_name" in response.json()["detail_en"]
+
+
+def test_only_officers_and_admins_import(registry):
+    producer = registry.producer()
+    response = registry.client.post(
+        "/v1/imports",
+        files={"file": ("x.csv", sheet_csv(GOOD_ROWS), "text/csv")},
+        headers=registry.headers("producer", producer_id=producer["id"]),
+    )
+    assert response.status_code == 403
