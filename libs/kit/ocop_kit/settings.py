@@ -60,10 +60,14 @@ class KitSettings(BaseSettings):
 
     def signing_key(self) -> str:
         """The token signing key: configured, or (outside production) one kept under data_dir."""
+        if self.environment == "production":
+            if not self.secret_key or len(self.secret_key) < 32:
+                raise RuntimeError(
+                    "OCOP_SECRET_KEY of at least 32 characters is required in production"
+                )
+            return self.secret_key
         if self.secret_key:
             return self.secret_key
-        if self.environment == "production":
-            raise RuntimeError("OCOP_SECRET_KEY must be set in production")
         key_file = self.data_dir / "secret.key"
         if not key_file.exists():
             import secrets

@@ -278,3 +278,16 @@ def test_metrics_count_requests_by_route_and_report_outbox_lag(client):
     ) in text
     assert 'ocop_outbox_pending_events{service="kit_test"} 0.0' in text
     assert client.get("/readyz").json() == {"status": "ready", "service": "kit_test"}
+
+
+def test_production_refuses_a_missing_or_short_signing_key(tmp_path):
+    with pytest.raises(RuntimeError, match="OCOP_SECRET_KEY"):
+        KitSettings(data_dir=tmp_path, environment="production").signing_key()
+    with pytest.raises(RuntimeError, match="OCOP_SECRET_KEY"):
+        KitSettings(data_dir=tmp_path, environment="production", secret_key="short").signing_key()
+    assert not (tmp_path / "secret.key").exists()
+    key = "k" * 40
+    assert (
+        KitSettings(data_dir=tmp_path, environment="production", secret_key=key).signing_key()
+        == key
+    )
