@@ -47,6 +47,22 @@ CHANNELS: dict[str, str] = {
     "provincial": "Sàn TMĐT tỉnh",
 }
 
+# Quality certification filter codes (as the search service folds them) → how they are written.
+CERTIFICATIONS: dict[str, str] = {
+    "vietgap": "VietGAP",
+    "globalgap": "GlobalGAP",
+    "haccp": "HACCP",
+    "iso22000": "ISO 22000",
+    "fssc22000": "FSSC 22000",
+    "halal": "Halal",
+    "organic": "Hữu cơ (organic)",
+}
+
+
+def certification_name(code: str) -> str:
+    return CERTIFICATIONS.get(code, code)
+
+
 CERTIFICATE_STATUS: Names = {
     "valid": ("Còn hiệu lực", "Valid"),
     "expiring": ("Sắp hết hạn", "Expiring soon"),

@@ -27,7 +27,7 @@ def bar_chart(
     rows: list[tuple[str, float]],
     *,
     width: int = 560,
-    label_width: int = 190,
+    label_width: int = 200,
     value_width: int = 60,
     bar_height: int = 22,
     gap: int = 8,

@@ -104,7 +104,9 @@ def read_breakdowns(
 
 
 def certified_products(stats: dict[str, Any]) -> int | None:
-    """Products holding a 3–5★ certificate, from `by_stars`; None when the stats lack it."""
+    """Products holding a 3–5★ certificate (`certified_total`, else summed from `by_stars`)."""
+    if isinstance(stats.get("certified_total"), int):
+        return int(stats["certified_total"])
     rows = breakdown_rows(stats.get("by_stars"))
     if not rows:
         return None

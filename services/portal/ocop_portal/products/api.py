@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from ocop_kit.auth import issue_token
 from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
 from ocop_portal.catalog import (
     CERTIFICATE_STATUS,
@@ -31,6 +33,35 @@ def _base_url(request: Request) -> str:
 def _listings(payload: Any) -> list[dict[str, Any]]:
     items = payload.get("items", []) if isinstance(payload, dict) else payload
     return [item for item in items or [] if isinstance(item, dict)]
+
+
+def _service_token(request: Request) -> str:
+    """A short-lived read token the portal signs for itself: marketplace-sync lists listings only
+    to operators, while shoppers must see where a product is sold. It never leaves the server."""
+    cached: tuple[float, str] | None = getattr(request.app.state, "service_token", None)
+    now = time.monotonic()
+    if cached is None or now - cached[0] > 240:
+        token = issue_token(
+            request.app.state.settings, "sync_operator", subject="portal", ttl_seconds=300
+        )
+        cached = (now, token)
+        request.app.state.service_token = cached
+    return cached[1]
+
+
+def _listings_of(
+    request: Request, product_id: str, staff_token: str | None
+) -> list[dict[str, Any]]:
+    backends: Backends = request.app.state.backends
+    params: dict[str, str | int | float | None] = {"product_id": product_id}
+    try:
+        return _listings(backends.get_json("marketplace_sync", "/v1/listings", params, staff_token))
+    except BackendProblem as problem:
+        if problem.status not in (401, 403):
+            raise
+    return _listings(
+        backends.get_json("marketplace_sync", "/v1/listings", params, _service_token(request))
+    )
 
 
 def where_to_buy(listings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -65,13 +96,7 @@ def product_page(request: Request, product_id: str) -> HTMLResponse:
     product = backends.get_json("registry", f"/v1/products/{product_id}", token=token)
     shops: list[dict[str, Any]] | None
     try:
-        shops = where_to_buy(
-            _listings(
-                backends.get_json(
-                    "marketplace_sync", "/v1/listings", {"product_id": product_id}, token=token
-                )
-            )
-        )
+        shops = where_to_buy(_listings_of(request, product_id, token))
     except (BackendUnavailable, BackendProblem):
         shops = None  # shown as "not available right now", the rest of the page still renders
     url = product_page_url(_base_url(request), product_id)

@@ -6,7 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
-from ocop_portal.catalog import CERTIFICATE_STATUS, GroupNames, province_name
+from ocop_portal.catalog import (
+    CERTIFICATE_STATUS,
+    GroupNames,
+    certification_name,
+    province_name,
+)
 from ocop_portal.search.service import (
     SearchQuery,
     SearchResult,
@@ -68,6 +73,7 @@ def search_page(request: Request) -> HTMLResponse:
         "pages": page_count(result.total, page_size),
         "group_name": lambda code: groups.name(code, lang),
         "province_name": province_name,
+        "certification_name": certification_name,
         "certificate_status": CERTIFICATE_STATUS,
     }
     template = "search_results.html" if is_htmx(request) else "search.html"
