@@ -7,7 +7,7 @@ PACKAGES := libs/contracts libs/kit libs/cli \
 STAMP := $(VENV)/.installed
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
-.PHONY: setup run test lint typecheck pytest services clean
+.PHONY: setup run test lint typecheck pytest services browser-deps clean
 
 setup: $(STAMP)
 
@@ -31,7 +31,12 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy libs services
 
-pytest: setup services
+# Headless Chromium for tests/browser (Debian's package; Playwright drives it, never downloads one).
+browser-deps:
+	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium) \
+		|| echo "browser-deps: could not install chromium (browser tests will skip, or fail under CI=true)"
+
+pytest: setup services browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: setup services lint typecheck pytest
