@@ -534,3 +534,48 @@ def test_an_unfinished_sheet_is_kept_but_does_not_count_towards_the_quorum(api):
     assert refused.json()["received"] == 3 and refused.json()["incomplete_sheets"] == 1
     assert score(api, session, application, third, full_scores(card, 71)).status_code == 200
     assert decide(api, session, application).json()["total"] == 70.25
+
+
+def test_the_ministry_seats_the_central_council_it_was_proposed_to_and_recognises_5_stars(api):
+    session = create_session(api)
+    apply_product(api, "p-top")
+    application = open_application(api, session, "p-top")
+    score_all(api, session, application, [92, 91, 93, 90, 92])
+    central_app_id = decide(api, session, application).json()["central_application_id"]
+    admin = api.as_()
+    [central] = admin.get("/v1/sessions?level=central").json()["items"]
+    assert (
+        admin.post(f"/v1/sessions/{central['id']}/status", json={"status": "open"}).status_code
+        == 409
+    )  # no chair yet
+    seated = admin.post(f"/v1/sessions/{central['id']}/members", json={"members": FIVE_MEMBERS[:5]})
+    assert seated.status_code == 201
+    assert (
+        admin.post(f"/v1/sessions/{central['id']}/status", json={"status": "open"}).status_code
+        == 200
+    )
+    central = admin.get(f"/v1/sessions/{central['id']}").json()
+    central_app = {"id": central_app_id}
+    score_all(api, central, central_app, [94, 95, 93, 96, 94])
+    result = decide(api, central, central_app, caller=admin).json()
+    assert (result["outcome"], result["stars"]) == ("recognised", 5)
+    decided = [e["payload"] for e in outbox_events(api) if e["type"] == "evaluation.decided"]
+    assert [(p["level"], p["outcome"]) for p in decided] == [
+        ("provincial", "proposed_to_central"),
+        ("central", "recognised"),
+    ]
+
+
+def test_certificate_events_keep_the_read_model_current(api):
+    from datetime import date, timedelta
+
+    soon = date.today() + timedelta(days=60)
+    apply_product(api, "p-rev", stars=3, expires_on=soon)
+    officer = api.as_("province_officer", province_code="25")
+    assert [i["product_id"] for i in officer.get("/v1/due").json()["items"]] == ["p-rev"]
+    apply_product(api, "p-rev", stars=3, expires_on=soon, status="revoked")
+    assert officer.get("/v1/due").json()["items"] == []
+    apply_product(api, "p-rev", stars=4, expires_on=soon + timedelta(days=1095))
+    session = create_session(api)
+    application = open_application(api, session, "p-rev")
+    assert application["previous_stars"] == 4 and application["kind"] == "renewal"
