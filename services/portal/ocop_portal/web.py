@@ -126,13 +126,14 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """Render a template with what every page needs: language, translator, signed-in staff."""
-    from ocop_portal.staff.auth import staff_of
+    from ocop_portal.staff.auth import ROLE_NAMES, staff_of
 
     lang = pick_language(request)
     full: dict[str, Any] = {
         "lang": lang,
         "T": translator(lang),
         "staff": staff_of(request),
+        "role_names": ROLE_NAMES,
         "settings": request.app.state.settings,
         "num": lambda value, decimals=0: format_number(value, lang, decimals),
         "score": lambda value: format_score(value, lang),
