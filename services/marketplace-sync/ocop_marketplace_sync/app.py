@@ -7,6 +7,7 @@ from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase
 from ocop_kit.service_cli import migrations_dir
 from ocop_marketplace_sync import SERVICE
+from ocop_marketplace_sync.listings.api import router as listings_router
 from ocop_marketplace_sync.settings import Settings, get_settings
 
 
@@ -21,5 +22,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db=db,
         celery=make_celery(SERVICE, settings, db),
         migrations_dir=migrations_dir("ocop_marketplace_sync"),
-        routers=[],
+        routers=[listings_router],
     )

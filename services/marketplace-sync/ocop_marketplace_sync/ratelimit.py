@@ -25,14 +25,20 @@ class SharedRateLimiter:
         # Whole requests per window: 2.5 req/s becomes 5 per two seconds.
         window_ms = 1000 if per_second >= 1 else int(1000 / per_second)
         count = max(1, int(per_second * window_ms / 1000))
-        rates = [Rate(count, window_ms + settings.rate_limit_margin_ms)]
+        margin = settings.rate_limit_margin_ms
+        rates = [Rate(count, window_ms + margin)]
+        if count >= 10:
+            # Also a tenth of the allowance per tenth of the window: requests go out evenly
+            # rather than in a burst, so late arrivals of one burst never meet the next.
+            tenth = count // 10
+            rates.insert(0, Rate(tenth, int(window_ms * tenth / count) + margin // 10))
         broker = settings.broker_url or ""
         if broker.startswith("redis"):
             import redis
 
             client = redis.Redis.from_url(broker)
             bucket = RedisBucket.init(rates, client, f"ocop:ratelimit:{key}")
-            self.limiter = Limiter(bucket)
+            self.limiter = Limiter(bucket, buffer_ms=5)
         else:
             folder = (settings.data_dir / "ratelimit").resolve()
             folder.mkdir(parents=True, exist_ok=True)
@@ -44,7 +50,7 @@ class SharedRateLimiter:
                 create_new_table=True,
                 use_file_lock=True,
             )
-            self.limiter = Limiter(sqlite_bucket)
+            self.limiter = Limiter(sqlite_bucket, buffer_ms=5)
 
     def acquire(self) -> None:
         """Block until one more request may be sent."""

@@ -37,7 +37,7 @@ class Settings(KitSettings):
     retry_base_seconds: float = 0.25
     retry_max_seconds: float = 30.0
     rate_limit_margin_ms: int = Field(
-        default=50,
+        default=75,
         description="Extra window length of our limiter, so clock skew never puts a request over.",
     )
     run_lease_seconds: float = 120.0

@@ -19,7 +19,7 @@ from ocop_contracts import PRODUCT_EVENTS, EventBase, Ping, ProductSnapshot
 from ocop_kit.celery_app import make_celery
 from ocop_kit.consumer import EventHandlers, register_event_consumer
 from ocop_kit.db import ServiceDatabase, utc_now
-from ocop_marketplace_sync import SERVICE
+from ocop_marketplace_sync import SERVICE, task_names
 from ocop_marketplace_sync.channels.config import Channel, load_channels
 from ocop_marketplace_sync.listings.reconcile import reconcile_channel
 from ocop_marketplace_sync.listings.service import apply_product, has_due_work, next_due_at
@@ -31,8 +31,8 @@ db = ServiceDatabase(SERVICE, settings)
 celery = make_celery(SERVICE, settings, db)
 handlers = EventHandlers()
 channels = load_channels(settings)
-SYNC_TASK = "ocop.marketplace_sync.sync_channel"
-RECONCILE_TASK = "ocop.marketplace_sync.reconcile"
+SYNC_TASK = task_names.SYNC_CHANNEL
+RECONCILE_TASK = task_names.RECONCILE
 
 
 @handlers.on("system.ping")
@@ -91,12 +91,13 @@ def sync_channel(code: str) -> dict[str, Any]:
 
 
 @celery.task(name=RECONCILE_TASK)
-def reconcile() -> dict[str, Any]:
-    """Hourly: compare every API channel with the desired state and repair the drift."""
+def reconcile(code: str | None = None) -> dict[str, Any]:
+    """Hourly (or on demand for one channel): compare every API channel with the desired
+    state and repair the drift."""
     reports = {}
-    for code, channel in channels.items():
-        if channel.mode == "api":
-            reports[code] = reconcile_channel(db, settings, channel)
+    for code_, channel in channels.items():
+        if channel.mode == "api" and code in (None, code_):
+            reports[code_] = reconcile_channel(db, settings, channel)
     return reports
 
 

@@ -43,6 +43,8 @@ class Listing(Base):
     product_id: Mapped[str] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     shop_id: Mapped[str] = mapped_column(String(64))
+    producer_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    province_code: Mapped[str | None] = mapped_column(String(8), index=True, default=None)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     desired_present: Mapped[bool] = mapped_column(Boolean, default=True)
     remote_present: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -97,6 +97,8 @@ def want_listed(
             missing=desired.missing,
         )
         session.add(listing)
+    listing.producer_id = product.producer.id
+    listing.province_code = product.address.province_code
     unchanged_failure = listing.status == "failed" and listing.payload_hash == desired.payload_hash
     listing.desired_present = True
     listing.payload = desired.payload

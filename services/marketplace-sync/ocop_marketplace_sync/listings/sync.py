@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -221,37 +221,64 @@ class ChannelSync:
 
     # --- the run ------------------------------------------------------------------------------
     def run(self, max_seconds: float | None = None) -> RunSummary:
-        """Converge the channel; returns at once (ran=False) when another run holds it."""
+        """Converge the channel; returns at once (ran=False) when another run holds it.
+
+        Work streams: more listings are claimed while earlier pushes are still in flight, so
+        the rate limit, not the bookkeeping, sets the pace. A listing stays claimed until its
+        outcome is written, so it is never pushed twice at once.
+        """
         summary = RunSummary(self.channel.code)
         started = time.monotonic()
         lease = ChannelLease(self.db, self.channel.code, self.settings.run_lease_seconds)
         if not lease.acquire():
             summary.ran = False
             return summary
+        claimed: set[str] = set()
+        running: set[Future[list[Outcome]]] = set()
+        finished: list[Outcome] = []
+        last_write = last_renew = time.monotonic()
+        low_water = max(1, self.settings.sync_batch_size // 2)
         try:
             with ThreadPoolExecutor(max_workers=self.settings.sync_concurrency) as pool:
-                while max_seconds is None or time.monotonic() - started < max_seconds:
-                    jobs = self.claim()
-                    if not jobs:
+                exhausted = False
+                while True:
+                    in_time = max_seconds is None or time.monotonic() - started < max_seconds
+                    if in_time and not exhausted and len(claimed) < low_water:
+                        jobs = self.claim(claimed)
+                        exhausted = not jobs
+                        claimed.update(job.listing_id for _, job in jobs)
+                        running |= self.submit(jobs, pool, summary, finished)
+                    if not running and not finished and (exhausted or not in_time):
                         break
-                    outcomes = self.execute(jobs, pool, summary)
-                    self.record(outcomes, summary)
-                    lease.renew()
+                    done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+                    running -= done
+                    for future in done:
+                        finished.extend(future.result())
+                    now = time.monotonic()
+                    if finished and (len(finished) >= 100 or now - last_write > 0.5 or not running):
+                        self.record(finished, summary)
+                        claimed -= {outcome.listing_id for outcome in finished}
+                        finished = []
+                        last_write = now
+                        exhausted = False  # recorded work may have left more to do
+                    if now - last_renew > 10:
+                        lease.renew()
+                        last_renew = now
         finally:
             lease.release()
             summary.seconds = round(time.monotonic() - started, 3)
         log.info("sync run", extra={"channel": self.channel.code, "results": summary.results})
         return summary
 
-    def claim(self) -> list[tuple[str, Job]]:
-        """Plan the due listings; mark creates as attempted first, so a crash mid-create is
-        followed by a look-up, never a second listing."""
+    def claim(self, exclude: set[str]) -> list[tuple[str, Job]]:
+        """Plan due listings not already in hand; mark creates as attempted first, so a crash
+        mid-create is followed by a look-up, never a second listing."""
         with self.db.session() as session:
+            query = select(Listing).where(*due_filter(self.channel.code, utc_now()))
+            if exclude:
+                query = query.where(Listing.id.not_in(list(exclude)))
             rows = session.scalars(
-                select(Listing)
-                .where(*due_filter(self.channel.code, utc_now()))
-                .order_by(Listing.id)
-                .limit(self.settings.sync_batch_size)
+                query.order_by(Listing.id).limit(self.settings.sync_batch_size)
             ).all()
             jobs = []
             for row in rows:
@@ -261,33 +288,37 @@ class ChannelSync:
                 jobs.append((row.shop_id, job))
             return jobs
 
-    def execute(
-        self, jobs: list[tuple[str, Job]], pool: ThreadPoolExecutor, summary: RunSummary
-    ) -> list[Outcome]:
-        tasks: list[Any] = []
+    def submit(
+        self,
+        jobs: list[tuple[str, Job]],
+        pool: ThreadPoolExecutor,
+        summary: RunSummary,
+        finished: list[Outcome],
+    ) -> set[Future[list[Outcome]]]:
+        """Send the jobs to the pool: price/stock changes grouped as the dialect allows."""
+        futures: set[Future[list[Outcome]]] = set()
         price_groups: dict[str, list[Job]] = {}
-        settled: list[Outcome] = []
         for shop_id, job in jobs:
             if job.op == "settle":
-                settled.append(Outcome(job.listing_id, "settled", job.payload_hash, job.payload))
+                finished.append(Outcome(job.listing_id, "settled", job.payload_hash, job.payload))
             elif job.op == "price":
                 price_groups.setdefault(shop_id, []).append(job)
             else:
-                tasks.append(pool.submit(self.perform, self.adapter(shop_id), job))
+                adapter = self.adapter(shop_id)
+                futures.add(pool.submit(self.perform_one, adapter, job))
         for shop_id, group in price_groups.items():
             adapter = self.adapter(shop_id)
             size = adapter.batch_size
             for start in range(0, len(group), size):
                 chunk = group[start : start + size]
-                tasks.append(pool.submit(self.perform_prices, adapter, chunk))
-        summary.requests_planned += len(tasks)
-        outcomes = settled
-        for task in tasks:
-            result = task.result()
-            outcomes.extend(result if isinstance(result, list) else [result])
-        return outcomes
+                futures.add(pool.submit(self.perform_prices, adapter, chunk))
+        summary.requests_planned += len(futures)
+        return futures
 
     # --- one job ------------------------------------------------------------------------------
+    def perform_one(self, adapter: Adapter, job: Job) -> list[Outcome]:
+        return [self.perform(adapter, job)]
+
     def perform(self, adapter: Adapter, job: Job) -> Outcome:
         def outcome(result: Result, **kw: Any) -> Outcome:
             return Outcome(job.listing_id, result, job.payload_hash, job.payload, **kw)

@@ -1,8 +1,8 @@
-"""listings, snapshots, tokens, locks, reports
+"""listings, product snapshots, channel tokens, locks, reports
 
-Revision ID: 6329b2f5efc1
+Revision ID: 57db7adf38db
 Revises: 58b59f48b611
-Create Date: 2026-11-23 11:00:45.495914
+Create Date: 2026-11-23 11:08:53.932252
 """
 from collections.abc import Sequence
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql  # noqa: F401
 import ocop_kit.db  # noqa: F401
 from sqlalchemy.dialects import postgresql
 
-revision: str = '6329b2f5efc1'
+revision: str = '57db7adf38db'
 down_revision: str | None = '58b59f48b611'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -42,6 +42,8 @@ def upgrade() -> None:
     sa.Column('product_id', sa.String(length=64), nullable=False),
     sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('shop_id', sa.String(length=64), nullable=False),
+    sa.Column('producer_id', sa.String(length=64), nullable=True),
+    sa.Column('province_code', sa.String(length=8), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('desired_present', sa.Boolean(), nullable=False),
     sa.Column('remote_present', sa.Boolean(), nullable=False),
@@ -69,7 +71,9 @@ def upgrade() -> None:
     with op.batch_alter_table('listings', schema=None) as batch_op:
         batch_op.create_index('ix_listings_channel_dirty', ['channel', 'dirty', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_listings_channel_status', ['channel', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_listings_producer_id'), ['producer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_listings_product_id'), ['product_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_listings_province_code'), ['province_code'], unique=False)
 
     op.create_table('product_snapshots',
     sa.Column('product_id', sa.String(length=64), nullable=False),
@@ -101,7 +105,9 @@ def downgrade() -> None:
     op.drop_table('sync_reports')
     op.drop_table('product_snapshots')
     with op.batch_alter_table('listings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_listings_province_code'))
         batch_op.drop_index(batch_op.f('ix_listings_product_id'))
+        batch_op.drop_index(batch_op.f('ix_listings_producer_id'))
         batch_op.drop_index('ix_listings_channel_status')
         batch_op.drop_index('ix_listings_channel_dirty')
 
