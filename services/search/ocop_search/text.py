@@ -10,6 +10,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Private-use characters mark matches while text is being escaped; they never occur in real data.
 MARK_START = "\ue000"
@@ -80,6 +81,11 @@ class QueryTerm:
         return self.typos > 0 and edit_distance(word, self.text, self.typos) <= self.typos
 
 
+@lru_cache(maxsize=65_536)
+def _fold_word(word: str) -> str:
+    return fold_vietnamese(word)
+
+
 def query_terms(query: str) -> list[QueryTerm]:
     """The terms of a search box query: every word with its typo budget, the last as a prefix."""
     folded = words(query)
@@ -89,20 +95,42 @@ def query_terms(query: str) -> list[QueryTerm]:
     ]
 
 
+class Highlighter:
+    """Wraps the words matching a query's terms in `<em>…</em>`, HTML-escaping the rest.
+
+    One per search: it remembers each word's verdict, since hits repeat the same syllables.
+    """
+
+    def __init__(self, terms: list[QueryTerm]) -> None:
+        self.terms = terms
+        self._verdicts: dict[str, bool] = {}
+
+    def matches(self, word: str) -> bool:
+        verdict = self._verdicts.get(word)
+        if verdict is None:
+            folded = _fold_word(word)
+            verdict = any(term.matches(folded) for term in self.terms)
+            self._verdicts[word] = verdict
+        return verdict
+
+    def __call__(self, text: str) -> str:
+        text = nfc(text)
+        if not self.terms:
+            return html.escape(text)
+        parts: list[str] = []
+        last = 0
+        for match in _WORD.finditer(text):
+            if self.matches(match.group()):
+                parts.append(html.escape(text[last : match.start()]))
+                parts.append("<em>" + html.escape(match.group()) + "</em>")
+                last = match.end()
+        parts.append(html.escape(text[last:]))
+        return "".join(parts)
+
+
 def highlight(text: str, terms: list[QueryTerm]) -> str:
-    """HTML-escaped text with every matching word wrapped in `<em>…</em>`."""
-    text = nfc(text)
-    if not terms:
-        return html.escape(text)
-    parts: list[str] = []
-    last = 0
-    for match in _WORD.finditer(text):
-        if any(term.matches(fold_vietnamese(match.group())) for term in terms):
-            parts.append(html.escape(text[last : match.start()]))
-            parts.append("<em>" + html.escape(match.group()) + "</em>")
-            last = match.end()
-    parts.append(html.escape(text[last:]))
-    return "".join(parts)
+    """HTML-escaped text with every word matching one of the terms wrapped in `<em>…</em>`."""
+    return Highlighter(terms)(text)
 
 
 def escape_marked(text: str) -> str:

@@ -41,7 +41,7 @@ from ocop_search.engines.base import (
     SearchResult,
     hit_from_document,
 )
-from ocop_search.text import QueryTerm, highlight, nfc, typo_budget
+from ocop_search.text import Highlighter, QueryTerm, nfc, typo_budget
 
 log = logging.getLogger(__name__)
 
@@ -404,12 +404,13 @@ class TantivyEngine:
             used[-1] = QueryTerm(used[-1].text, used[-1].typos, prefix=True)
             tantivy_query = self._compose(used, filters)
         hits = []
+        highlight = Highlighter(used)
         for _score, address in found.hits:
             source = json.loads(searcher.doc(address).get_first("source") or b"{}")
             hit = hit_from_document(source)
             if query.highlight and used:
                 hit["_formatted"] = {
-                    name: highlight(source[name], used) if source.get(name) else source.get(name)
+                    name: highlight(source[name]) if source.get(name) else source.get(name)
                     for name in HIGHLIGHT_FIELDS
                 }
             hits.append(hit)
