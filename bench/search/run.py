@@ -24,11 +24,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from generate import generate_products  # noqa: E402
+from generate import generate_products
 
-from ocop_search.documents import document_from_snapshot  # noqa: E402
-from ocop_search.engines import open_engine  # noqa: E402
-from ocop_search.settings import Settings  # noqa: E402
+from ocop_search.documents import document_from_snapshot
+from ocop_search.engines import open_engine
+from ocop_search.settings import Settings
 
 QUERIES = [
     {"q": "nuoc mam"},
