@@ -151,7 +151,8 @@ def main() -> None:
                 decide_times.append((time.perf_counter() - t) * 1000)
                 assert response.status_code == 200, response.text
             print(
-                f"PUT score sheet ({len(criteria)} criteria): median {statistics.median(put_times):.1f} ms, "
+                f"PUT score sheet ({len(criteria)} criteria): "
+                f"median {statistics.median(put_times):.1f} ms, "
                 f"p95 {pct(put_times, 0.95):.1f} ms over {len(put_times)}"
             )
             print(
