@@ -30,9 +30,17 @@ def fold_vietnamese(text: str) -> str:
     return unicodedata.normalize("NFC", stripped.replace("đ", "d"))
 
 
+# Longer tokens (in UTF-8 bytes) are junk, not words; the analyzer drops them too.
+MAX_WORD_BYTES = 40
+
+
 def words(text: str) -> list[str]:
-    """The folded words of a text, split where the Tantivy simple tokenizer splits."""
-    return _WORD.findall(fold_vietnamese(nfc(text)))
+    """The folded words of a text, exactly as the Tantivy analyzer indexes them."""
+    return [
+        fold_vietnamese(word)
+        for word in _WORD.findall(nfc(text))
+        if len(word.encode()) < MAX_WORD_BYTES
+    ]
 
 
 def typo_budget(word: str) -> int:

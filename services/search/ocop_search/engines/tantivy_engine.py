@@ -41,7 +41,7 @@ from ocop_search.engines.base import (
     SearchResult,
     hit_from_document,
 )
-from ocop_search.text import Highlighter, QueryTerm, nfc, typo_budget
+from ocop_search.text import MAX_WORD_BYTES, Highlighter, QueryTerm, nfc, typo_budget
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def vietnamese_analyzer() -> tantivy.TextAnalyzer:
     """Split on non-alphanumerics, lowercase, fold diacritics (đ → d). Text must arrive NFC."""
     return (
         TextAnalyzerBuilder(Tokenizer.simple())
-        .filter(Filter.remove_long(40))
+        .filter(Filter.remove_long(MAX_WORD_BYTES))
         .filter(Filter.lowercase())
         .filter(Filter.ascii_fold())
         .build()

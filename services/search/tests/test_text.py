@@ -1,0 +1,88 @@
+"""Vietnamese folding, typo budgets, edit distance and highlighting: the pure core."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ocop_search.engines.tantivy_engine import vietnamese_analyzer
+from ocop_search.text import (
+    QueryTerm,
+    edit_distance,
+    escape_marked,
+    fold_vietnamese,
+    highlight,
+    query_terms,
+    typo_budget,
+    words,
+)
+
+VIETNAMESE_LETTERS = (
+    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
+)
+vietnamese_text = st.text(alphabet=VIETNAMESE_LETTERS + VIETNAMESE_LETTERS.upper() + " ,.-")
+
+
+def test_folding_drops_diacritics_and_d_stroke() -> None:
+    assert fold_vietnamese("Nước mắm Đặc biệt ĐẶNG") == "nuoc mam dac biet dang"
+    assert fold_vietnamese("Hải Hậu, Nam Định") == "hai hau, nam dinh"
+
+
+@given(vietnamese_text)
+def test_folding_gives_plain_ascii_and_ignores_unicode_form(text: str) -> None:
+    folded = fold_vietnamese(text)
+    assert folded.isascii()
+    assert fold_vietnamese(unicodedata.normalize("NFD", text)) == folded
+    assert fold_vietnamese(folded) == folded
+
+
+@given(vietnamese_text)
+def test_python_folding_agrees_with_the_tantivy_analyzer(text: str) -> None:
+    analyzer = vietnamese_analyzer()
+    assert words(text) == analyzer.analyze(unicodedata.normalize("NFC", text))
+
+
+def test_typo_budget_by_word_length_and_none_for_codes() -> None:
+    assert [typo_budget(w) for w in ("gao", "nuoc", "thuong", "homestay", "st25", "22000")] == [
+        0,
+        1,
+        1,
+        2,
+        0,
+        0,
+    ]
+
+
+def test_edit_distance_counts_a_transposition_as_one() -> None:
+    assert edit_distance("nuco", "nuoc", 2) == 1
+    assert edit_distance("kordyseps", "cordyceps", 2) == 2
+    assert edit_distance("abc", "xyzabc", 2) == 3  # capped at limit + 1
+
+
+@given(st.text("abcdeg", max_size=8), st.text("abcdeg", max_size=8))
+def test_edit_distance_is_symmetric_and_zero_only_for_equal_words(a: str, b: str) -> None:
+    assert edit_distance(a, b, 3) == edit_distance(b, a, 3)
+    assert (edit_distance(a, b, 3) == 0) == (a == b)
+
+
+def test_query_terms_make_only_the_last_word_a_prefix() -> None:
+    assert query_terms("Nước mắm Lê") == [
+        QueryTerm("nuoc", 1, False),
+        QueryTerm("mam", 0, False),
+        QueryTerm("le", 0, True),
+    ]
+
+
+def test_highlight_wraps_matches_keeps_original_text_and_escapes_html() -> None:
+    terms = query_terms("nuoc mam le g")
+    assert highlight("Nước mắm <Lê> Gia & Gạo", terms) == (
+        "<em>Nước</em> <em>mắm</em> &lt;<em>Lê</em>&gt; <em>Gia</em> &amp; <em>Gạo</em>"
+    )
+    assert highlight("Nuco", query_terms("nuoc")) == "<em>Nuco</em>"
+    assert highlight("a<b", []) == "a&lt;b"
+
+
+def test_engine_marks_become_em_tags_after_escaping() -> None:
+    assert escape_marked("\ue000Kẹo\ue001 <dừa>") == "<em>Kẹo</em> &lt;dừa&gt;"
