@@ -56,13 +56,15 @@ def scores_for(criteria: list[dict[str, Any]], target: float) -> dict[str, float
     return scores
 
 
-def register_product(system: System) -> dict[str, Any]:
+def register_product(
+    system: System, producer_name: str = "Hợp tác xã Nước mắm Hải Hậu"
+) -> dict[str, Any]:
     with system.client("registry", "admin") as registry:
         producer = ok(
             registry.post(
                 "/v1/producers",
                 json={
-                    "name": "Hợp tác xã Nước mắm Hải Hậu",
+                    "name": producer_name,
                     "kind": "cooperative",
                     "address": {"legacy": "Xã Hải Đông, Huyện Hải Hậu, Tỉnh Nam Định"},
                 },
