@@ -22,9 +22,9 @@ import psycopg
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "e2e"))
-from test_certification_flow import evaluate, register_product  # noqa: E402
+from test_certification_flow import evaluate, register_product
 
-from ocop_kit.testing import start_system  # noqa: E402
+from ocop_kit.testing import start_system
 
 
 def main() -> None:
