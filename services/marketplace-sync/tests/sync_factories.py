@@ -62,3 +62,21 @@ def with_status(product: ProductSnapshot, status: str) -> ProductSnapshot:
 
 def next_version() -> int:
     return next(_versions)
+
+
+class Deliver:
+    """Delivers product events to the service the way its worker does (consume + handlers)."""
+
+    def __init__(self, db: Any, channels: dict[str, Any]) -> None:
+        from ocop_kit.consumer import EventHandlers
+        from ocop_marketplace_sync.worker import add_product_handlers
+
+        self.db = db
+        self.handlers = EventHandlers()
+        add_product_handlers(self.handlers, channels, lambda session, codes: None)
+
+    def __call__(self, event_type: type[Any], product: ProductSnapshot) -> str:
+        from ocop_kit.consumer import consume
+
+        event = event_type(aggregate_id=product.id, version=next_version(), payload=product)
+        return consume(self.db, event, self.handlers)

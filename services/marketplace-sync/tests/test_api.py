@@ -1,0 +1,252 @@
+"""The sync service's HTTP API on PostgreSQL, with product events delivered as the worker does."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sync_factories import Deliver, make_product, with_status
+
+from ocop_contracts import CertificateExpired, CertificateIssued, ProductChanged
+from ocop_kit.auth import issue_token
+from ocop_kit.tables import OutboxEvent
+from ocop_marketplace_sync.app import create_app
+from ocop_marketplace_sync.channels.config import load_channels
+from ocop_marketplace_sync.listings.sync import ChannelSync
+from ocop_marketplace_sync.settings import Settings
+
+
+@dataclass
+class Api:
+    client: TestClient
+    settings: Settings
+    deliver: Deliver
+
+    def headers(self, role: str = "sync_operator", **scope: str) -> dict[str, str]:
+        token = issue_token(self.settings, role, **scope)  # type: ignore[arg-type]
+        return {"Authorization": f"Bearer {token}"}
+
+    def listings(self, role: str = "sync_operator", **params: str) -> list[dict]:
+        response = self.client.get("/v1/listings", params=params, headers=self.headers(role))
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+    def sync(self, channel: str) -> None:
+        channels = load_channels(self.settings)
+        ChannelSync(self.deliver.db, self.settings, channels[channel]).run()
+
+
+def make_api(postgres_url: str, tmp_path: Path, sim_url: str | None) -> Iterator[Api]:
+    settings = Settings(
+        database_url=postgres_url,
+        data_dir=tmp_path,
+        marketplace_base_url=sim_url,
+        sim_rate_limit=50,
+        retry_base_seconds=0.01,
+    )
+    with TestClient(create_app(settings)) as client:
+        yield Api(client, settings, Deliver(client.app.state.db, load_channels(settings)))
+
+
+@pytest.fixture
+def api(postgres_url: str, tmp_path: Path) -> Iterator[Api]:
+    yield from make_api(postgres_url, tmp_path, None)
+
+
+def test_certified_product_gets_a_pending_listing_on_each_chosen_channel(api):
+    product = make_product(channels=["shopee", "voso"])
+    api.deliver(CertificateIssued, product)
+    rows = api.listings(product_id=product.id)
+    assert {(r["channel"], r["status"]) for r in rows} == {
+        ("shopee", "pending"),
+        ("voso", "pending"),
+    }
+    assert all(r["sku"] == product.id and r["external_id"] is None for r in rows)
+    with api.deliver.db.session() as session:
+        events = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == "listing.changed")
+        ).all()
+    assert {e.body["payload"]["channel"] for e in events} == {"shopee", "voso"}
+
+
+def test_uncertified_product_gets_no_listing(api):
+    product = make_product(channels=["shopee"], status=None)
+    api.deliver(ProductChanged, product)
+    assert api.listings(product_id=product.id) == []
+
+
+def test_product_missing_what_the_channel_requires_is_blocked_with_the_fields(api):
+    product = make_product(channels=["shopee", "provincial"], images=[], weight_grams=None)
+    api.deliver(CertificateIssued, product)
+    rows = {r["channel"]: r for r in api.listings(product_id=product.id)}
+    assert rows["shopee"]["status"] == "blocked"
+    assert rows["shopee"]["missing"] == ["images", "weight_grams"]
+    # The provincial site asks only for a price.
+    assert rows["provincial"]["status"] == "pending"
+    retried = api.client.post(f"/v1/listings/{rows['shopee']['id']}/retry", headers=api.headers())
+    assert retried.status_code == 409
+    assert retried.json()["missing"] == ["images", "weight_grams"]
+    fixed = product.model_copy(update={"images": ["https://img/x.jpg"], "weight_grams": 500})
+    api.deliver(ProductChanged, fixed)
+    shopee = api.listings(product_id=product.id, channel="shopee")[0]
+    assert shopee["status"] == "pending" and shopee["missing"] == []
+
+
+def test_expired_certificate_delists_product_on_every_channel(api):
+    product = make_product(channels=["shopee", "lazada", "voso"])
+    api.deliver(CertificateIssued, product)
+    api.deliver(CertificateExpired, with_status(product, "expired"))
+    rows = api.listings(product_id=product.id)
+    assert {r["status"] for r in rows} == {"delisted"}
+    with api.deliver.db.session() as session:
+        versions = [
+            e.body["version"]
+            for e in session.scalars(select(OutboxEvent).order_by(OutboxEvent.seq))
+            if e.body["payload"].get("channel") == "shopee"
+        ]
+    assert versions == [1, 2]
+
+
+def test_stale_product_event_changes_nothing(api):
+    from ocop_kit.consumer import consume
+
+    product = make_product(channels=["shopee"])
+    api.deliver(CertificateIssued, product)
+    old = CertificateExpired(
+        aggregate_id=product.id, version=1, payload=with_status(product, "expired")
+    )
+    assert consume(api.deliver.db, old, api.deliver.handlers) == "stale"
+    assert api.listings(product_id=product.id)[0]["status"] == "pending"
+
+
+def test_voso_upload_sheet_holds_pending_rows_and_uploaded_marks_them_listed(api):
+    products = [make_product(channels=["voso"], name=f"Mật ong {i}") for i in range(3)]
+    for product in products:
+        api.deliver(CertificateIssued, product)
+    sheet = api.client.get("/v1/channels/voso/upload-sheet", headers=api.headers())
+    assert sheet.status_code == 200
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Mã dòng (listing id)", "Thao tác", "Mã SKU")
+    assert sorted(r[2] for r in rows[1:]) == sorted(p.id for p in products)
+    assert {r[1] for r in rows[1:]} == {"Thêm mới"}
+
+    first_id = rows[1][0]
+    marked = api.client.post(
+        "/v1/channels/voso/uploaded", json={"listing_ids": [first_id]}, headers=api.headers()
+    )
+    assert marked.json() == {"listed": 1, "delisted": 0, "updated": 0}
+    assert (
+        api.client.post(
+            "/v1/channels/voso/uploaded", json={"listing_ids": [first_id]}, headers=api.headers()
+        ).status_code
+        == 422
+    )
+    everything = api.client.post("/v1/channels/voso/uploaded", json={}, headers=api.headers())
+    assert everything.json()["listed"] == 2
+    assert {r["status"] for r in api.listings(channel="voso")} == {"listed"}
+
+    api.deliver(ProductChanged, products[0].model_copy(update={"price_vnd": 150_000}))
+    api.deliver(CertificateExpired, with_status(products[1], "expired"))
+    csv_sheet = api.client.get(
+        "/v1/channels/voso/upload-sheet", params={"format": "csv"}, headers=api.headers()
+    )
+    text = csv_sheet.content.decode("utf-8-sig")
+    assert "Cập nhật" in text and "150000" in text and "Ngừng bán" in text
+    assert products[2].id not in text
+
+
+def test_upload_sheet_is_only_for_bulk_file_channels_and_operators(api):
+    assert (
+        api.client.get("/v1/channels/shopee/upload-sheet", headers=api.headers()).status_code == 409
+    )
+    producer = api.headers("producer", producer_id="p1")
+    assert api.client.get("/v1/channels/voso/upload-sheet", headers=producer).status_code == 403
+    assert api.client.get("/v1/channels/voso/upload-sheet").status_code == 401
+
+
+def test_producer_sees_only_its_own_listings(api):
+    mine = make_product(channels=["shopee"])
+    theirs = make_product(channels=["shopee"])
+    api.deliver(CertificateIssued, mine)
+    api.deliver(CertificateIssued, theirs)
+    seen = api.client.get(
+        "/v1/listings", headers=api.headers("producer", producer_id=mine.producer.id)
+    ).json()["items"]
+    assert [r["product_id"] for r in seen] == [mine.id]
+    officer = api.headers("province_officer", province_code="01")
+    assert api.client.get("/v1/listings", headers=officer).json()["items"] == []
+    assert api.client.get("/v1/listings", headers=api.headers("council_member")).status_code == 403
+    assert api.client.get("/v1/listings").status_code == 401
+    other = api.listings(product_id=theirs.id)[0]["id"]
+    producer = api.headers("producer", producer_id=mine.producer.id)
+    assert api.client.get(f"/v1/listings/{other}", headers=producer).status_code == 403
+
+
+def test_listing_filters_are_validated_and_paginated(api):
+    for _ in range(3):
+        api.deliver(CertificateIssued, make_product(channels=["tiki"]))
+    bad = api.client.get("/v1/listings", params={"status": "gone"}, headers=api.headers())
+    assert bad.status_code == 422
+    page = api.client.get("/v1/listings", params={"limit": 2}, headers=api.headers()).json()
+    assert len(page["items"]) == 2 and page["next_cursor"]
+    rest = api.client.get(
+        "/v1/listings", params={"limit": 2, "cursor": page["next_cursor"]}, headers=api.headers()
+    ).json()
+    assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+
+
+def test_channels_show_their_settings_but_never_credentials(api):
+    response = api.client.get("/v1/channels")
+    assert response.status_code == 200
+    channels = {c["code"]: c for c in response.json()}
+    assert channels["voso"]["mode"] == "bulk_file"
+    assert channels["lazada"]["batch_price_size"] == 50
+    assert "sim-shopee-partner-key" not in response.text
+    assert "credentials" not in response.text
+    assert api.client.get("/v1/channels/nowhere").status_code == 404
+
+
+@pytest.fixture
+def api_with_sim(postgres_url, tmp_path, simulator) -> Iterator[Api]:
+    yield from make_api(postgres_url, tmp_path, simulator(rate_limit=50, reject_rate=0.5))
+
+
+def test_rejected_product_fails_with_the_platform_message_and_can_be_retried(api_with_sim):
+    api = api_with_sim
+    products = [make_product(channels=["postmart"], name=f"Trà {i}") for i in range(8)]
+    for product in products:
+        api.deliver(CertificateIssued, product)
+    api.sync("postmart")
+    rows = api.listings(channel="postmart")
+    failed = [r for r in rows if r["status"] == "failed"]
+    listed = [r for r in rows if r["status"] == "listed"]
+    assert failed and listed, "half the products should be rejected (seeded by SKU)"
+    assert all("vi phạm" in r["last_error"] and "violates" in r["last_error"] for r in failed)
+    assert all(r["external_id"] for r in listed)
+
+    retried = api.client.post(f"/v1/listings/{failed[0]['id']}/retry", headers=api.headers())
+    assert retried.status_code == 202
+    assert retried.json()["status"] == "pending"
+    assert (
+        api.client.post(f"/v1/listings/{listed[0]['id']}/retry", headers=api.headers()).status_code
+        == 409
+    )
+    stranger = api.headers("producer", producer_id="someone-else")
+    assert (
+        api.client.post(f"/v1/listings/{failed[1]['id']}/retry", headers=stranger).status_code
+        == 403
+    )
+
+    stats = api.client.get("/v1/sync/stats").json()
+    postmart = stats["channels"]["postmart"]
+    assert postmart["by_status"]["listed"] == len(listed)
+    assert postmart["failures_last_day"] == len(failed)
+    assert stats["certified_products"] == 8
+    assert stats["certified_on_any_channel"] == len(listed)
+    assert stats["share_on_any_channel"] == round(len(listed) / 8, 4)
