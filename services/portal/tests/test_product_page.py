@@ -1,0 +1,112 @@
+"""Product page rendering (STUB BACKENDS: see conftest.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+PRODUCT = {
+    "id": "p1",
+    "name": "Nước mắm cá cơm Hải Đông",
+    "group": "thuc_pham",
+    "price_vnd": 85000,
+    "unit": "chai 500 ml",
+    "images": ["http://testserver/static/no-photo.svg"],
+    "certifications": [{"scheme": "VietGAP", "number": "VG-1", "valid_until": "2027-01-31"}],
+    "producer": {"id": "pr1", "name": "HTX Hải Đông", "kind": "cooperative"},
+    "address": {
+        "province_code": "37",
+        "province_name": "Ninh Bình",
+        "ward_name": "Xã Hải Quang",
+        "legacy": "Xã Hải Đông, Huyện Hải Hậu, Tỉnh Nam Định",
+    },
+    "certificate": {
+        "stars": 4,
+        "level": "provincial",
+        "decision_no": "104/QĐ-UBND",
+        "recognised_on": "2025-10-01",
+        "expires_on": "2028-10-01",
+        "status": "valid",
+    },
+}
+
+
+def test_product_page_shows_certificate_addresses_where_to_buy_and_qr(
+    client: TestClient, stubs: Any
+) -> None:
+    stubs.on("registry", "GET", "/v1/products/p1", PRODUCT)
+    stubs.on(
+        "marketplace_sync",
+        "GET",
+        "/v1/listings",
+        {
+            "items": [
+                {"channel": "postmart", "status": "listed", "external_id": "PM-9"},
+                {"channel": "shopee", "status": "blocked", "missing": ["images"]},
+            ],
+            "next_cursor": None,
+        },
+    )
+    page = client.get("/products/p1")
+    assert page.status_code == 200
+    html = page.text
+    assert "4 sao OCOP" in html and "Còn hiệu lực" in html and "01/10/2028" in html
+    assert "Xã Hải Đông, Huyện Hải Hậu, Tỉnh Nam Định" in html
+    assert "Xã Hải Quang, Ninh Bình" in html
+    assert "85.000 ₫ / chai 500 ml" in html
+    assert "Hợp tác xã" in html and "VietGAP" in html
+    where = html.split('id="where-to-buy"')[1].split("</ul>")[0]
+    assert "Postmart" in where and "Shopee" not in where  # only what a shopper can buy now
+    assert "<svg" in html and "http://testserver/products/p1" in html
+    qr = client.get("/products/p1/qr.svg")
+    assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_listings_need_a_token_so_the_portal_asks_with_its_own_read_token(
+    client: TestClient, stubs: Any
+) -> None:
+    stubs.on("registry", "GET", "/v1/products/p1", PRODUCT)
+
+    def listings(request):  # type: ignore[no-untyped-def]
+        import httpx
+
+        if "authorization" not in request.headers:
+            return httpx.Response(401, json={"title": "Cần đăng nhập"})
+        return httpx.Response(200, json={"items": [{"channel": "tiki", "status": "listed"}]})
+
+    stubs.handler("marketplace_sync", "GET", "/v1/listings", listings)
+    page = client.get("/products/p1")
+    assert "Tiki" in page.text.split('id="where-to-buy"')[1]
+
+
+def test_product_page_survives_marketplace_sync_being_down(client: TestClient, stubs: Any) -> None:
+    stubs.on("registry", "GET", "/v1/products/p1", PRODUCT)
+    stubs.down.add("marketplace_sync")
+    page = client.get("/products/p1")
+    assert page.status_code == 200
+    assert "Tạm thời chưa xem được danh sách sàn bán" in page.text
+
+
+def test_unknown_product_is_a_404_page_not_an_error(client: TestClient, stubs: Any) -> None:
+    stubs.on(
+        "registry",
+        "GET",
+        "/v1/products/nope",
+        {"detail": "Không có sản phẩm này", "detail_en": "No such product"},
+        status=404,
+    )
+    page = client.get("/products/nope")
+    assert page.status_code == 404
+    assert "text/html" in page.headers["content-type"]
+    assert "Không có sản phẩm này" in page.text
+    stubs.down.add("registry")
+    down = client.get("/products/nope", params={"lang": "en"})
+    assert down.status_code == 503 and "Could not reach the product registry" in down.text
+
+
+def test_api_paths_keep_problem_json(client: TestClient) -> None:
+    missing = client.get("/v1/no-such-thing")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert client.get("/no-such-page").headers["content-type"].startswith("text/html")

@@ -1,0 +1,240 @@
+"""Staff pages: sign-in, dashboard, council scoring, sync status (STUB BACKENDS: see conftest.py;
+the dashboard's target table is real, on SQLite here and on PostgreSQL in test_targets_postgres)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+
+from ocop_kit.auth import decode_token
+from ocop_portal.app import create_app
+
+STATS = {
+    "products_total": 12,
+    "certified_total": 10,
+    "by_stars": {"3": 7, "4": 3, "5": 0},
+    "by_group": {"thuc_pham": 9, "do_uong": 3},
+    "by_producer_kind": {"cooperative": 8, "household": 4},
+    "by_commune": {"Xã Hải Quang": 5},
+    "by_legacy_district": {"Huyện Hải Hậu, Tỉnh Nam Định": 6},
+    "by_province": {"37": 12},
+    "on_ecommerce": {"count": 3, "share": 0.25},
+    "expiring_within_180_days": 2,
+}
+
+
+def test_staff_pages_send_signed_out_people_to_sign_in(client: TestClient) -> None:
+    for path in ("/dashboard", "/council", "/sync"):
+        answer = client.get(path)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == f"/sign-in?next={path}"
+
+
+def test_pasted_token_signs_in_with_an_httponly_cookie_and_bad_ones_are_refused(
+    client: TestClient, settings: Any
+) -> None:
+    refused = client.post("/sign-in", data={"token": "not-a-token"})
+    assert refused.status_code == 400 and "Mã truy cập không dùng được" in refused.text
+    from ocop_kit.auth import issue_token
+
+    token = issue_token(settings, "sync_operator")
+    accepted = client.post("/sign-in", data={"token": f"Bearer {token}", "next": "/sync"})
+    assert accepted.status_code == 303 and accepted.headers["location"] == "/sync"
+    cookie = accepted.headers["set-cookie"]
+    assert "ocop_token=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    offsite = client.post("/sign-in", data={"token": token, "next": "//evil.example/"})
+    assert offsite.headers["location"] == "/"
+
+
+def test_dev_sign_in_issues_the_chosen_role_and_is_off_in_production(
+    client: TestClient, settings: Any, stubs: Any, tmp_path: Any
+) -> None:
+    answer = client.post(
+        "/sign-in/dev", data={"role": "province_officer", "province_code": "37", "name": "lan"}
+    )
+    assert answer.status_code == 303
+    principal = decode_token(settings, client.cookies["ocop_token"])
+    assert (principal.role, principal.province_code, principal.subject) == (
+        "province_officer", "37", "lan",
+    )  # fmt: skip
+    missing_scope = client.post("/sign-in/dev", data={"role": "province_officer"})
+    assert missing_scope.status_code == 400
+    production = settings.model_copy(update={"environment": "production"})
+    with TestClient(create_app(production, httpx.MockTransport(stubs))) as prod:
+        assert "Đăng nhập thử" not in prod.get("/sign-in").text
+        assert prod.post("/sign-in/dev", data={"role": "admin"}).status_code == 403
+
+
+def test_officer_dashboard_shows_own_province_tables_charts_and_target_progress(
+    client: TestClient, stubs: Any, sign_in: Any
+) -> None:
+    stubs.on("registry", "GET", "/v1/stats", STATS)
+    sign_in("province_officer", province_code="37")
+    page = client.get("/dashboard", params={"province_code": "01"})  # asks for another province
+    assert page.status_code == 200
+    assert stubs.requests_to("registry", "/v1/stats")[-1].url.params["province_code"] == "37"
+    html = page.text
+    assert "Bảng số liệu OCOP: Ninh Bình" in html
+    assert 'id="table-by_stars"' in html and "<svg" in html
+    assert "Hợp tác xã" in html and "Huyện Hải Hậu, Tỉnh Nam Định" in html
+    assert "Chưa đặt chỉ tiêu cho năm này" in html
+
+    saved = client.post(
+        "/dashboard/target",
+        data={"province_code": "37", "year": "2026", "target_products": "40", "note": "KH 2026"},
+    )
+    assert saved.status_code == 303
+    after = client.get(saved.headers["location"]).text
+    assert "Đã lưu chỉ tiêu năm" in after
+    assert "<strong>10</strong> / 40" in after and "25,0%" in after
+
+    other = client.post(
+        "/dashboard/target", data={"province_code": "01", "year": "2026", "target_products": "5"}
+    )
+    assert other.status_code == 403
+    invalid = client.post(
+        "/dashboard/target", data={"province_code": "37", "year": "1990", "target_products": "-3"}
+    )
+    assert invalid.status_code == 422
+    assert "Năm phải từ 2019" in invalid.text and "Chỉ tiêu phải là số nguyên" in invalid.text
+
+
+def test_excel_download_passes_the_registry_workbook_through(
+    client: TestClient, stubs: Any, sign_in: Any
+) -> None:
+    stubs.handler(
+        "registry",
+        "GET",
+        "/v1/stats.xlsx",
+        lambda request: httpx.Response(200, content=b"PK\x03\x04workbook"),
+    )
+    sign_in("province_officer", province_code="37")
+    answer = client.get("/dashboard/stats.xlsx")
+    assert answer.status_code == 200 and answer.content == b"PK\x03\x04workbook"
+    assert "attachment" in answer.headers["content-disposition"]
+
+
+def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
+    client: TestClient, stubs: Any, sign_in: Any
+) -> None:
+    session = {
+        "id": "s1",
+        "name": "Hội đồng tỉnh",
+        "criteria_set": "qd-148-2023",
+        "members": [{"id": "m-chair", "name": "Chủ tịch", "role": "chair"}],
+    }
+    application = {
+        "id": "a1",
+        "product_name": "Mật ong",
+        "product_group": "thuc_pham",
+        "criteria": [
+            {
+                "code": "A1",
+                "name_vi": "Nguyên liệu",
+                "allowed_points": [0, 40],
+                "mandatory_from_stars": 3,
+            },
+            {"code": "C1", "name_vi": "Chất lượng", "allowed_points": [0, 35, 60]},
+        ],
+    }
+    stubs.on("evaluation", "GET", "/v1/sessions/s1", session)
+    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1", application)
+    stubs.on("evaluation", "GET", "/v1/criteria-sets/qd-148-2023", {"parts": []})
+    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1/scores", [])
+    stubs.handler(
+        "evaluation",
+        "PUT",
+        "/v1/sessions/s1/applications/a1/scores/m-chair",
+        lambda request: httpx.Response(
+            200,
+            json={"total": 75, "updated_at": "2026-11-23T04:00:00Z", **json.loads(request.content)},
+        ),
+    )
+    sign_in("council_member", subject="m-chair")
+    screen = client.get("/council/sessions/s1/applications/a1/score")
+    assert screen.status_code == 200
+    assert 'name="c:A1" value="40.0"' in screen.text and "hx-post=" in screen.text
+
+    tally = client.post(
+        "/council/sessions/s1/applications/a1/score",
+        data={"c:A1": "40.0", "c:C1": "35.0", "comment": "Đạt"},
+        headers={"HX-Request": "true"},
+    )
+    assert tally.status_code == 200
+    assert stubs.last_json("evaluation", "/v1/sessions/s1/applications/a1/scores/m-chair") == {
+        "scores": {"A1": 40.0, "C1": 35.0},
+        "mandatory_failed": [],
+        "comment": "Đạt",
+    }
+    assert 'id="running-total">75<' in tally.text and "4 sao" in tally.text
+    assert "Đã lưu lúc 23/11/2026 11:00" in tally.text  # shown in Vietnam's time zone
+
+    capped = client.post(
+        "/council/sessions/s1/applications/a1/score",
+        data={"c:A1": "40.0", "c:C1": "35.0", "failed": "A1"},
+        headers={"HX-Request": "true"},
+    )
+    assert "2 sao" in capped.text and "bị giới hạn" in capped.text
+
+
+def test_a_refused_sheet_shows_the_services_reason_in_the_tally(
+    client: TestClient, stubs: Any, sign_in: Any
+) -> None:
+    stubs.on(
+        "evaluation", "GET", "/v1/sessions/s1", {"id": "s1", "criteria_set": "x", "members": []}
+    )
+    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1", {"id": "a1", "criteria": []})
+    stubs.on("evaluation", "GET", "/v1/criteria-sets/x", {})
+    stubs.on(
+        "evaluation",
+        "PUT",
+        "/v1/sessions/s1/applications/a1/scores/m1",
+        {"detail": "Phiên đã đóng", "detail_en": "The session is closed"},
+        status=409,
+    )
+    sign_in("council_member", subject="m1")
+    tally = client.post(
+        "/council/sessions/s1/applications/a1/score",
+        data={"member_id": "m1"},
+        headers={"HX-Request": "true"},
+    )
+    assert tally.status_code == 200  # htmx swaps only 2xx answers
+    assert 'role="alert"' in tally.text and "Chưa lưu được: Phiên đã đóng" in tally.text
+
+
+def test_sync_screen_counts_by_channel_and_status_and_retries_a_failure(
+    client: TestClient, stubs: Any, sign_in: Any
+) -> None:
+    rows = [
+        {"id": "l1", "product_id": "p1", "channel": "shopee", "status": "failed", "attempts": 5,
+         "last_error": "HTTP 500 from Shopee"},
+        {"id": "l2", "product_id": "p2", "channel": "shopee", "status": "listed"},
+        {"id": "l3", "product_id": "p3", "channel": "tiki", "status": "listed"},
+    ]  # fmt: skip
+
+    def listings(request: httpx.Request) -> httpx.Response:
+        status = request.url.params.get("status")
+        items = [r for r in rows if not status or r["status"] == status]
+        return httpx.Response(200, json={"items": items, "next_cursor": None})
+
+    stubs.handler("marketplace_sync", "GET", "/v1/listings", listings)
+    stubs.on("marketplace_sync", "POST", "/v1/listings/l1/retry", {"id": "l1"}, status=202)
+    sign_in("sync_operator")
+    page = client.get("/sync")
+    assert page.status_code == 200
+    assert 'data-channel="shopee" data-status="listed"><a' in page.text
+    assert "HTTP 500 from Shopee" in page.text
+    retried = client.post("/sync/listings/l1/retry", data={"back": "/sync?channel=shopee"})
+    assert retried.status_code == 303
+    assert retried.headers["location"] == "/sync?channel=shopee&retried=l1"
+    assert len(stubs.requests_to("marketplace_sync", "/v1/listings/l1/retry")) == 1
+
+
+def test_roles_without_access_get_a_403_page(client: TestClient, sign_in: Any) -> None:
+    sign_in("producer", producer_id="pr1")
+    answer = client.get("/sync")
+    assert answer.status_code == 403
+    assert "Vận hành đồng bộ sàn" in answer.text
