@@ -579,3 +579,19 @@ def test_certificate_events_keep_the_read_model_current(api):
     session = create_session(api)
     application = open_application(api, session, "p-rev")
     assert application["previous_stars"] == 4 and application["kind"] == "renewal"
+
+
+def test_two_simultaneous_decisions_on_one_application_give_one_decision(api):
+    from concurrent.futures import ThreadPoolExecutor
+
+    session = create_session(api)
+    apply_product(api)
+    application = open_application(api, session)
+    score_all(api, session, application, [75, 76, 74, 75, 77])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = sorted(
+            f.result().status_code
+            for f in [pool.submit(decide, api, session, application) for _ in range(2)]
+        )
+    assert codes == [200, 409]
+    assert len([e for e in outbox_events(api) if e["type"] == "evaluation.decided"]) == 1

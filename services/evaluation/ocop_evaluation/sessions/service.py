@@ -467,6 +467,8 @@ def put_scores(
         )
     if not member.scores:
         raise Forbidden("Thư ký hội đồng không chấm điểm", "The secretary does not score")
+    # One writer per application at a time: sheets and the decision never interleave.
+    session.refresh(application, with_for_update=True)
     if council.status != "open":
         raise Conflict(
             f"Phiên đang ở trạng thái «{STATUS_VI[council.status]}», không nhận phiếu chấm",
@@ -549,6 +551,7 @@ def decide_application(
     """Aggregate the sheets, apply the rules, record the decision and publish it (one
     transaction). A result for the central council opens an application there."""
     access.require_decide(principal, council)
+    session.refresh(application, with_for_update=True)
     if council.status not in ("open", "closed"):
         raise Conflict(
             f"Phiên đang ở trạng thái «{STATUS_VI[council.status]}», chưa thể kết luận",
