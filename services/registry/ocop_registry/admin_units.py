@@ -6,6 +6,7 @@ converted with `vietnamadminunits`. Codes are the official code strings (`"37"`,
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -116,6 +117,11 @@ def resolve_address_text(text: str) -> ResolvedAddress:
 
     current = parse_address(address, mode=ParseMode.FROM_2025, keep_street=True, level=2)
     street = current.street
+    if street and current.ward:
+        # The parser sometimes repeats the ward at the end of the street.
+        street_parts = _parts(street)
+        if street_parts and fold_vietnamese(street_parts[-1]) == fold_vietnamese(current.ward):
+            street = ", ".join(street_parts[:-1]) or None
     street_is_ward = bool(street) and fold_vietnamese(street).startswith(_WARD_PREFIXES)
     # The current-units parser also reads the last words of a legacy address; trust it only when
     # it placed every part (nothing that looks like a commune left over as "street").
@@ -141,16 +147,23 @@ def _current_ward(
 ) -> ResolvedAddress:
     """The current ward by code, or by name within the province where the two packages'
     codes disagree (their data are released separately)."""
-    try:
-        resolved = resolve_ward_code(ward_code)
-        if resolved.province_code == province_code_text(int(province_code)):
-            return resolved
-    except AddressNotUnderstood:
-        pass
+    by_code: ResolvedAddress | None = None
+    with contextlib.suppress(AddressNotUnderstood):
+        by_code = resolve_ward_code(ward_code)
     wanted = fold_vietnamese(ward_name or "")
+    in_province = by_code and by_code.province_code == province_code_text(int(province_code))
+    if (
+        by_code
+        and in_province
+        and (not wanted or fold_vietnamese(by_code.ward_name or "") == wanted)
+    ):
+        return by_code
+    # The name is the stronger signal where the codes of the two packages disagree.
     for ward in Ward.iter_by_province(int(province_code)):  # type: ignore[arg-type]
         if fold_vietnamese(ward.name) == wanted:
             return resolve_ward_code(str(ward.code))
+    if by_code and in_province:
+        return by_code
     raise AddressNotUnderstood("ward", given)
 
 

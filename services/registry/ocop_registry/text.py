@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"[\s_\-–—]+")
 
 
+@lru_cache(maxsize=65_536)
 def fold_vietnamese(text: str) -> str:
     """Lower-case, without diacritics (đ → d), with runs of spaces, dashes and underscores as one
     space: `Lưu niệm – nội thất` → `luu niem noi that`."""

@@ -62,14 +62,19 @@ def product_groups() -> ProductGroups:
     return data
 
 
+@lru_cache(maxsize=1)
+def _names() -> dict[str, tuple[str, str]]:
+    return product_groups().names()
+
+
 def group_name(code: str) -> str | None:
     """The Vietnamese name of a group or sub-group code."""
-    pair = product_groups().names().get(code)
+    pair = _names().get(code)
     return pair[0] if pair else None
 
 
 def is_group_code(code: str) -> bool:
-    return code in product_groups().names()
+    return code in _names()
 
 
 @lru_cache(maxsize=1)

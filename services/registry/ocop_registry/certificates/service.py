@@ -18,7 +18,7 @@ from ocop_contracts import (
     CertificateRevoked,
     ProductChanged,
 )
-from ocop_kit.db import utc_now
+from ocop_kit.db import new_id, utc_now
 from ocop_kit.errors import Conflict
 from ocop_kit.history import record_change
 from ocop_registry.certificates.models import Certificate
@@ -64,12 +64,15 @@ def issue_certificate(
     application_id: str | None = None,
     producer: Producer | None = None,
     today: date | None = None,
+    previous: Certificate | bool | None = True,
 ) -> Certificate:
     """Give the product a new star certificate, valid 36 months from the decision; the previous
-    one is kept in history as replaced. Publishes CertificateIssued."""
+    one is kept in history as replaced. Publishes CertificateIssued. `previous=True` looks the
+    current certificate up (imports pass the one they already hold)."""
     today = today or today_local()
-    previous = current_certificate(session, product.id)
-    if previous is not None:
+    if previous is True:
+        previous = current_certificate(session, product.id)
+    if isinstance(previous, Certificate):
         previous.current = False
         previous.replaced_at = utc_now()
         record_change(
@@ -81,9 +84,9 @@ def issue_certificate(
             certificate_record(previous),
             {**certificate_record(previous), "current": False},
         )
-        session.flush()
     expires_on = expiry_for(recognised_on)
     certificate = Certificate(
+        id=new_id(),
         product_id=product.id,
         stars=stars,
         level=level,
@@ -97,7 +100,6 @@ def issue_certificate(
         created_at=utc_now(),
     )
     session.add(certificate)
-    session.flush()
     record_change(
         session,
         "certificate",
