@@ -26,7 +26,7 @@ import random
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +82,7 @@ class SimState:
     tokens: dict[str, float] = field(default_factory=dict)  # access token -> expiry
     refresh_tokens: set[str] = field(default_factory=set)
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # tiki track id -> request
+    paths: dict[str, int] = field(default_factory=dict)  # calls per path, for inspection
 
     def count(self, key: str, by: int = 1) -> None:
         self.stats[key] = self.stats.get(key, 0) + by
@@ -875,6 +876,14 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
     app.state.sim = state
     channels = ChannelFile.model_validate(json.loads(BUILT_IN.read_text(encoding="utf-8")))
 
+    @app.middleware("http")
+    async def count_paths(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if not request.url.path.startswith(("/_sim", "/healthz")):
+            state.paths[request.url.path] = state.paths.get(request.url.path, 0) + 1
+        return await call_next(request)
+
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok", "service": "simulator"}
@@ -895,7 +904,7 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
 
     @app.get("/_sim/stats")
     def stats() -> dict[str, Any]:
-        return {**state.stats, "config": config.__dict__}
+        return {**state.stats, "paths": state.paths, "config": config.__dict__}
 
     @app.post("/_sim/reset")
     def reset() -> dict[str, str]:
@@ -903,6 +912,7 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
         state.requests.clear()
         state.windows.clear()
         state.stats.clear()
+        state.paths.clear()
         return {"status": "reset"}
 
     for channel in channels.channels:
