@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ocop_evaluation.sessions import access, service
-from ocop_evaluation.sessions.documents import document_path, store_document
+from ocop_evaluation.sessions.documents import MAX_DOCUMENT_BYTES, document_path, store_document
 from ocop_evaluation.sessions.models import (
     Application,
     CouncilSession,
@@ -49,6 +49,7 @@ from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.history import history_of
 from ocop_kit.pagination import Page, paginate
 from ocop_kit.settings import KitSettings
+from ocop_kit.tables import ChangeRecord
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -57,8 +58,8 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 
 def session_out(db: DbSession, council: CouncilSession) -> SessionOut:
-    count = len(
-        list(db.scalars(select(Application.id).where(Application.session_id == council.id)))
+    count = db.scalar(
+        select(func.count()).select_from(Application).where(Application.session_id == council.id)
     )
     return SessionOut(
         id=council.id,
@@ -75,27 +76,21 @@ def session_out(db: DbSession, council: CouncilSession) -> SessionOut:
         members=[
             MemberOut(id=m.id, name=m.name, role=m.role, title=m.title) for m in council.members
         ],
-        applications_count=count,
+        applications_count=count or 0,
         created_at=council.created_at,
         created_by=council.created_by,
     )
 
 
 def decision_out(decision: Decision | None) -> DecisionOut | None:
-    if decision is None:
-        return None
-    return DecisionOut(
-        total=decision.total,
-        stars=decision.stars,
-        outcome=decision.outcome,
-        spread=decision.spread,
-        failed_mandatory=decision.failed_mandatory,
-        decided_on=decision.decided_on,
-        decided_by=decision.decided_by,
-        seq=decision.seq,
-        central_application_id=decision.central_application_id,
-        sheets=decision.sheets,
-    )
+    return DecisionOut.model_validate(decision, from_attributes=True) if decision else None
+
+
+def history_out(records: list[ChangeRecord]) -> list[dict[str, object]]:
+    return [
+        {"action": r.action, "actor": r.actor, "at": r.at, "before": r.before, "after": r.after}
+        for r in records
+    ]
 
 
 def application_out(db: DbSession, application: Application) -> ApplicationOut:
@@ -233,10 +228,7 @@ def session_history(
     session_id: str, db: DbSession, principal: CurrentPrincipal
 ) -> list[dict[str, object]]:
     council = service.get_session(db, session_id, principal)
-    return [
-        {"action": r.action, "actor": r.actor, "at": r.at, "before": r.before, "after": r.after}
-        for r in history_of(db, "session", council.id)
-    ]
+    return history_out(history_of(db, "session", council.id))
 
 
 @router.get(
@@ -338,10 +330,7 @@ def application_history(
     session_id: str, application_id: str, db: DbSession, principal: CurrentPrincipal
 ) -> list[dict[str, object]]:
     _, application = _load(db, principal, session_id, application_id)
-    return [
-        {"action": r.action, "actor": r.actor, "at": r.at, "before": r.before, "after": r.after}
-        for r in history_of(db, "application", application.id)
-    ]
+    return history_out(history_of(db, "application", application.id))
 
 
 @router.put(
@@ -385,7 +374,8 @@ async def upload_document(
 ) -> DocumentOut:
     council, application = _load(db, principal, session_id, application_id)
     access.require_manage(principal, council)
-    content = await file.read()
+    # Read one byte past the limit: enough to refuse a larger file without holding all of it.
+    content = await file.read(MAX_DOCUMENT_BYTES + 1)
     document = store_document(
         db,
         _data_dir(request),

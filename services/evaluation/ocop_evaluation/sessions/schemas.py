@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ocop_evaluation.rules import DEFAULT_MAX_SPREAD
+
 SessionLevel = Literal["provincial", "central"]
 SessionStatus = Literal["draft", "open", "closed", "decided"]
 MemberRole = Literal["chair", "member", "secretary"]
@@ -67,7 +69,7 @@ class SessionCreate(Strict):
     members: list[MemberIn] = Field(min_length=1, max_length=50)
     quorum: Quorum | None = None
     chair_required: bool = True
-    max_spread: float = Field(default=10.0, ge=0, le=100)
+    max_spread: float = Field(default=DEFAULT_MAX_SPREAD, ge=0, le=100)
     commune_step_required: bool = False
     meets_on: date | None = None
     # API.md lets a client score right after creating a session, so a session opens at once
