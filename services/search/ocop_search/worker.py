@@ -6,8 +6,11 @@ snapshot; the kit's consumer drops duplicates and stale versions) and runs full 
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
+from typing import Any
 
+from celery.signals import worker_ready
 from sqlalchemy.orm import Session
 
 from ocop_contracts import PRODUCT_EVENTS, EventBase, Ping
@@ -27,6 +30,7 @@ from ocop_search.indexing import apply_snapshot, reindex_from_registry
 from ocop_search.search.api import REINDEX_TASK
 from ocop_search.settings import get_settings
 
+log = logging.getLogger(__name__)
 settings = get_settings()
 db = ServiceDatabase(SERVICE, settings)
 celery = make_celery(SERVICE, settings, db)
@@ -47,6 +51,17 @@ def index_writer() -> SearchEngine:
     engine = open_engine(settings, writer=True)
     engine.prepare()
     return engine
+
+
+@worker_ready.connect
+def open_index_at_start(**_: Any) -> None:
+    """Create the index and apply its settings when the worker starts, not at the first event."""
+    try:
+        index_writer()
+    except Exception:
+        # Meilisearch may still be starting: the first event opens it (and retries until it can).
+        index_writer.cache_clear()
+        log.exception("search index not ready at worker start")
 
 
 @handlers.on("system.ping")

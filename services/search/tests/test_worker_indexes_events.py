@@ -83,6 +83,8 @@ def found(reader: TantivyEngine, q: str) -> list[str]:
 def test_worker_follows_certificate_events_and_reindexes(
     worker: Path, redis_url: str, registry: ExportServer
 ) -> None:
+    # The worker opens (creates) the index when it starts, before any event.
+    wait_for(lambda: (worker / "search" / "CURRENT").exists(), timeout=90, message="the index")
     reader = TantivyEngine(worker / "search", writer=False)
     issued = CertificateIssued(
         aggregate_id="a1", version=1, payload=snapshot("Nước mắm Lê Gia", id="a1")
