@@ -34,7 +34,9 @@ def test_results_show_stars_province_producer_and_facet_counts(
     client: TestClient, stubs: Any
 ) -> None:
     stubs.on("search", "GET", "/v1/search", SEARCH_ANSWER)
-    page = client.get("/search", params={"q": "nuoc mam", "stars": "4", "page": "2"})
+    page = client.get(
+        "/search", params={"q": "nuoc mam", "stars": "4", "page": "2", "sort": "stars:desc"}
+    )
     assert page.status_code == 200
     html = page.text
     assert '<a href="/products/p1">Nước mắm cá cơm Hải Đông</a>' in html
@@ -46,8 +48,14 @@ def test_results_show_stars_province_producer_and_facet_counts(
     # The filters and the page reach the search service as API.md names them.
     sent = stubs.requests_to("search", "/v1/search")[-1].url.params
     assert sent["q"] == "nuoc mam" and sent["stars"] == "4"
-    assert sent["limit"] == "20" and sent["offset"] == "20"
+    assert sent["limit"] == "20" and sent["offset"] == "20" and sent["sort"] == "stars:desc"
     assert "Trang 2 / 3" in html and 'rel="prev"' in html and 'rel="next"' in html
+
+
+def test_unknown_sort_is_not_passed_on(client: TestClient, stubs: Any) -> None:
+    stubs.on("search", "GET", "/v1/search", SEARCH_ANSWER)
+    assert client.get("/search", params={"sort": "price;drop"}).status_code == 200
+    assert "sort" not in stubs.requests_to("search", "/v1/search")[-1].url.params
 
 
 def test_search_service_down_gives_a_friendly_page_in_the_readers_language(

@@ -13,6 +13,7 @@ from ocop_portal.catalog import (
     province_name,
 )
 from ocop_portal.search.service import (
+    SORTS,
     SearchQuery,
     SearchResult,
     page_count,
@@ -36,6 +37,7 @@ def _query(request: Request) -> SearchQuery:
         stars=params.get("stars", ""),
         group=params.get("group", ""),
         certification=params.get("certification", ""),
+        sort=params.get("sort", "") if params.get("sort", "") in SORTS else "",
         page=page,
     )
 
@@ -74,6 +76,7 @@ def search_page(request: Request) -> HTMLResponse:
         "group_name": lambda code: groups.name(code, lang),
         "province_name": province_name,
         "certification_name": certification_name,
+        "sorts": SORTS,
         "certificate_status": CERTIFICATE_STATUS,
     }
     template = "search_results.html" if is_htmx(request) else "search.html"

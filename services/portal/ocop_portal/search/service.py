@@ -6,6 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FACETS = ("stars", "group", "province_code", "certification")
+# Orders the search service offers (its `sort`), with how the page names them.
+SORTS: dict[str, tuple[str, str]] = {
+    "": ("Phù hợp nhất", "Best match"),
+    "stars:desc": ("Nhiều sao trước", "Most stars first"),
+    "recognised_on:desc": ("Mới công nhận trước", "Newest recognition first"),
+}
 
 
 @dataclass
@@ -17,6 +23,7 @@ class SearchQuery:
     stars: str = ""
     group: str = ""
     certification: str = ""
+    sort: str = ""
     page: int = 1
 
     @property
@@ -34,6 +41,7 @@ class SearchQuery:
             "stars": self.stars,
             "group": self.group,
             "certification": self.certification,
+            "sort": self.sort if self.sort in SORTS else "",
             "limit": page_size,
             "offset": (self.page - 1) * page_size,
         }
