@@ -72,6 +72,12 @@ def test_officer_dashboard_shows_own_province_tables_charts_and_target_progress(
     client: TestClient, stubs: Any, sign_in: Any
 ) -> None:
     stubs.on("registry", "GET", "/v1/stats", STATS)
+    expiring = [
+        {"id": f"e{n}", "name": f"Sản phẩm {n}", "producer": {"name": "HTX"},
+         "certificate": {"stars": 3, "expires_on": f"2027-0{n}-01"}}
+        for n in (3, 1)
+    ]  # fmt: skip
+    stubs.on("registry", "GET", "/v1/products", {"items": expiring, "next_cursor": None})
     sign_in("province_officer", province_code="37")
     page = client.get("/dashboard", params={"province_code": "01"})  # asks for another province
     assert page.status_code == 200
@@ -81,6 +87,9 @@ def test_officer_dashboard_shows_own_province_tables_charts_and_target_progress(
     assert 'id="table-by_stars"' in html and "<svg" in html
     assert "Hợp tác xã" in html and "Huyện Hải Hậu, Tỉnh Nam Định" in html
     assert "Chưa đặt chỉ tiêu cho năm này" in html
+    listed = stubs.requests_to("registry", "/v1/products")[-1].url.params
+    assert (listed["status"], listed["province_code"]) == ("expiring", "37")
+    assert html.index("01/01/2027") < html.index("01/03/2027")  # soonest first
 
     saved = client.post(
         "/dashboard/target",
@@ -222,11 +231,14 @@ def test_sync_screen_counts_by_channel_and_status_and_retries_a_failure(
 
     stubs.handler("marketplace_sync", "GET", "/v1/listings", listings)
     stubs.on("marketplace_sync", "POST", "/v1/listings/l1/retry", {"id": "l1"}, status=202)
+    stubs.on("registry", "GET", "/v1/products/p1", {"id": "p1", "name": "Nước mắm Hải Đông"})
     sign_in("sync_operator")
     page = client.get("/sync")
     assert page.status_code == 200
     assert 'data-channel="shopee" data-status="listed"><a' in page.text
     assert "HTTP 500 from Shopee" in page.text
+    assert ">Nước mắm Hải Đông</a>" in page.text  # named from the registry; p2, p3 keep ids
+    assert ">p3</a>" in page.text
     retried = client.post("/sync/listings/l1/retry", data={"back": "/sync?channel=shopee"})
     assert retried.status_code == 303
     assert retried.headers["location"] == "/sync?channel=shopee&retried=l1"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ocop_kit.app import DbSession
-from ocop_portal.backends import BackendProblem, Backends
+from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
 from ocop_portal.catalog import GroupNames, province_name, province_names
 from ocop_portal.charts import bar_chart
 from ocop_portal.dashboard.excel import stats_workbook
@@ -67,6 +67,25 @@ def _load(request: Request, staff: Staff, province_code: str | None) -> tuple[di
     return (stats if isinstance(stats, dict) else {}), backends
 
 
+def _expiring_products(
+    request: Request, staff: Staff, province_code: str | None
+) -> list[dict[str, Any]] | None:
+    """Products whose certificate expires soon, soonest first (None: the list is unavailable)."""
+    backends: Backends = request.app.state.backends
+    try:
+        payload = backends.get_json(
+            "registry",
+            "/v1/products",
+            {"province_code": province_code, "status": "expiring", "limit": 200},
+            staff.token,
+        )
+    except (BackendUnavailable, BackendProblem):
+        return None
+    items = payload.get("items", []) if isinstance(payload, dict) else []
+    rows = [i for i in items if isinstance(i, dict) and isinstance(i.get("certificate"), dict)]
+    return sorted(rows, key=lambda item: str(item["certificate"].get("expires_on") or ""))
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: DbSession) -> HTMLResponse:
     staff = require_staff(request, "province_officer")
@@ -84,7 +103,6 @@ def dashboard(request: Request, session: DbSession) -> HTMLResponse:
     empty = [b for b in breakdowns if not b.rows]
     target = target_of(session, province_code, year) if province_code else None
     achieved = certified_products(stats)
-    expiring = stats.get("expiring_within_180_days")
     return render(
         request,
         "dashboard.html",
@@ -101,7 +119,7 @@ def dashboard(request: Request, session: DbSession) -> HTMLResponse:
             "target": target,
             "achieved": achieved,
             "progress": progress_percent(achieved, target.target_products if target else None),
-            "expiring_list": expiring if isinstance(expiring, list) else None,
+            "expiring_list": _expiring_products(request, staff, province_code),
             "saved": request.query_params.get("saved") == "1",
             "may_set_target": bool(province_code)
             and staff.principal.may_act_in_province(province_code),

@@ -16,6 +16,7 @@ from ocop_portal.sync.service import (
     STATUSES,
     count_by_channel_and_status,
     items_of,
+    product_names,
 )
 from ocop_portal.web import pick_language, render
 
@@ -47,6 +48,11 @@ def sync_page(request: Request) -> HTMLResponse:
         )
     )
     channels = sorted(set(CHANNELS) | set(counts))
+    names = product_names(
+        backends,
+        {str(row.get("product_id")) for row in failures + listings if row.get("product_id")},
+        staff.token,
+    )
     return render(
         request,
         "sync.html",
@@ -57,6 +63,7 @@ def sync_page(request: Request) -> HTMLResponse:
             "channel_names": CHANNELS,
             "statuses": STATUSES,
             "status_names": STATUS_NAMES,
+            "names": names,
             "failures": failures,
             "listings": listings,
             "next_cursor": next_cursor,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ocop_portal.backends import Backends
+from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
 
 STATUSES = ("pending", "blocked", "syncing", "listed", "failed", "delisted")
 STATUS_NAMES: dict[str, tuple[str, str]] = {
@@ -48,3 +49,22 @@ def count_by_channel_and_status(
         if not cursor:
             return counts, False
     return counts, True
+
+
+def product_names(backends: Backends, product_ids: set[str], token: str) -> dict[str, str]:
+    """Names of the products on the screen, read from the registry a few at a time; a product
+    the registry cannot give keeps its id on the screen."""
+
+    def name_of(product_id: str) -> tuple[str, str | None]:
+        try:
+            product = backends.get_json("registry", f"/v1/products/{product_id}", token=token)
+        except (BackendUnavailable, BackendProblem):
+            return product_id, None
+        name = product.get("name") if isinstance(product, dict) else None
+        return product_id, str(name) if name else None
+
+    if not product_ids:
+        return {}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = pool.map(name_of, sorted(product_ids)[:200])
+        return {product_id: name for product_id, name in found if name}
