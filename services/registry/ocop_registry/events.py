@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ocop_contracts import (
     CertificateExpired,
@@ -118,6 +119,32 @@ def current_certificates(session: Session, product_ids: Iterable[str]) -> dict[s
     return {row.product_id: row for row in rows}
 
 
+NEW_PRODUCTS = "ocop_registry.new_products"
+
+
+def mark_new(session: Session, product: Product) -> None:
+    """Note a product inserted in this transaction (nobody else can be changing it)."""
+    session.info.setdefault(NEW_PRODUCTS, set()).add(product.id)
+
+
+def next_version(session: Session, product: Product) -> int:
+    """The product's next event version. For an existing product the increment happens in the
+    database (`version = version + 1`), so two transactions changing the same product at once
+    still publish distinct, increasing versions."""
+    if inspect(product).pending or product.id in session.info.get(NEW_PRODUCTS, ()):
+        product.version = (product.version or 0) + 1
+        return product.version
+    version: int = session.execute(
+        update(Product)
+        .where(Product.id == product.id)
+        .values(version=Product.version + 1)
+        .returning(Product.version)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(product, "version", version)
+    return version
+
+
 def announce(
     session: Session,
     event_type: ProductEvent,
@@ -136,7 +163,7 @@ def announce(
         cert = current_certificate(session, product.id)
     else:
         cert = certificate or None
-    product.version = (product.version or 0) + 1
+    next_version(session, product)
     document = product_document(product, producer, cert, today)
     snapshot = ProductSnapshot.model_validate(document)
     publish(session, event_type(aggregate_id=product.id, version=product.version, payload=snapshot))

@@ -388,3 +388,26 @@ def test_product_groups_are_served_with_names_and_the_1048_mapping(registry):
     assert tuple(g["code"] for g in data["groups"]) == PRODUCT_GROUP_CODES
     assert data["groups"][0]["name_en"] == "Food"
     assert {"name_vi": "Thảo dược", "maps_to": "duoc_lieu"} in data["legacy_1048"]
+
+
+def test_two_transactions_changing_one_product_publish_increasing_versions(registry):
+    from ocop_contracts import ProductChanged
+    from ocop_registry.events import announce
+    from ocop_registry.products.models import Product
+
+    product = registry.product(registry.producer()["id"])
+    first = registry.db.sessions()
+    second = registry.db.sessions()
+    try:
+        # Both read version 1 before either writes.
+        in_first = first.get(Product, product["id"])
+        in_second = second.get(Product, product["id"])
+        assert in_first.version == in_second.version == 1
+        announce(first, ProductChanged, in_first)
+        first.commit()
+        announce(second, ProductChanged, in_second)
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    assert [e["version"] for e in registry.events(product["id"])] == [1, 2, 3]

@@ -15,7 +15,7 @@ from ocop_kit.db import ServiceDatabase, new_id, utc_now
 from ocop_kit.history import record_change
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.service import issue_certificate
-from ocop_registry.events import announce, current_certificates
+from ocop_registry.events import announce, current_certificates, mark_new
 from ocop_registry.imports.models import ImportJob
 from ocop_registry.imports.sheet import (
     ImportRow,
@@ -269,6 +269,7 @@ def _upsert_product(
             updated_at=now,
         )
         session.add(product)
+        mark_new(session, product)
         products[(producer.id, name_key)] = product
         record_change(
             session, "product", product.id, "imported", actor, None, product_record(product)

@@ -20,6 +20,7 @@ from ocop_registry.events import (
     announce,
     current_certificate,
     current_certificates,
+    mark_new,
     product_document,
 )
 from ocop_registry.producers.models import Producer
@@ -94,6 +95,7 @@ def create_product(session: Session, data: ProductCreate, principal: Principal) 
     )
     session.add(product)
     session.flush()
+    mark_new(session, product)
     record_change(
         session, "product", product.id, "created", principal.subject, None, product_record(product)
     )
