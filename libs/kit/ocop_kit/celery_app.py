@@ -58,7 +58,7 @@ def make_celery(service: str, settings: KitSettings, db: ServiceDatabase | None 
     transport_options: dict[str, Any] = {}
     if broker.startswith("redis"):
         # A task whose worker died unacknowledged comes back after this long.
-        transport_options = {"visibility_timeout": 600}
+        transport_options = {"visibility_timeout": settings.visibility_timeout_seconds}
     app.conf.update(
         task_default_queue=queue_for(service),
         task_acks_late=True,

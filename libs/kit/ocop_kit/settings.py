@@ -30,6 +30,10 @@ class KitSettings(BaseSettings):
     )
     token_ttl_seconds: int = 12 * 3600
     relay_poll_seconds: float = 0.05
+    visibility_timeout_seconds: int = Field(
+        default=600,
+        description="Redis: a task whose worker died unacknowledged is delivered again after this.",
+    )
     worker_concurrency: int = 1
     log_level: str = "INFO"
     max_request_bytes: int = Field(default=25_000_000, description="Larger requests get 413.")

@@ -1,0 +1,190 @@
+"""Faults while events flow: a worker killed mid-task, Redis killed and restarted, PostgreSQL
+stopped for seconds, the outbox relay killed. After each, every event is delivered, nothing is
+duplicated in search or on the marketplace, and no record is lost.
+
+Each test imports a sheet of certified products (one registry transaction per row, each with its
+events), injects the fault while the events travel to search and marketplace sync, and then waits
+for the whole system to converge. Private PostgreSQL and Redis servers (see conftest.py) take the
+faults; Redis persists every write, as production's must.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ocop_kit.testing import System, start_system, wait_for
+
+ROWS = 40
+pytestmark = pytest.mark.slow
+
+
+def sheet(rows: int) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "producer_name",
+            "producer_kind",
+            "address",
+            "product_name",
+            "group",
+            "stars",
+            "decision_no",
+            "recognised_on",
+            "certifications",
+            "channels",
+            "price_vnd",
+        ]
+    )
+    for i in range(rows):
+        writer.writerow(
+            [
+                f"HTX Faultest {i // 4}",
+                "Hợp tác xã",
+                "Xã Hải Đông, Huyện Hải Hậu, Tỉnh Nam Định",
+                f"Mật ong faultest số {i}",
+                "Thực phẩm",
+                3 + i % 2,
+                f"{100 + i}/QĐ-UBND",
+                "15/03/2025",
+                "VietGAP",
+                "provincial",
+                150000 + i,
+            ]
+        )
+    return out.getvalue().encode()
+
+
+def child_pid(system: System, *words: str) -> int:
+    """The pid of the `ocop up` child whose command line holds all the words."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == system.process.pid and all(word in cmdline for word in words):
+            return int(entry.name)
+    raise LookupError(f"no child process with {words}")
+
+
+def kill_child(system: System, *words: str) -> None:
+    os.kill(child_pid(system, *words), signal.SIGKILL)
+
+
+def start_import(system: System) -> None:
+    with system.client("registry", "admin") as registry:
+        response = registry.post(
+            "/v1/imports", files={"file": ("faults.csv", sheet(ROWS), "text/csv")}
+        )
+        assert response.status_code == 202, response.text
+
+
+def imported_ids(system: System) -> set[str]:
+    ids: set[str] = set()
+    with system.client("registry", "admin") as registry:
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+            page = registry.get("/v1/products", params=params).json()
+            ids |= {item["id"] for item in page["items"] if "faultest" in item["name"]}
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return ids
+
+
+def search_ids(system: System) -> list[str]:
+    hits = httpx.get(
+        f"{system.urls['search']}/v1/search", params={"q": "faultest", "limit": 100}, timeout=10
+    ).json()["hits"]
+    return [hit["id"] for hit in hits]
+
+
+def simulator_skus(system: System) -> list[str]:
+    rows = httpx.get(f"{system.urls['simulator']}/_sim/listings", timeout=10).json()
+    return [row["sku"] for row in rows if row["channel"] == "provincial"]
+
+
+def assert_converges(system: System, timeout: float = 150.0) -> None:
+    wait_for(
+        lambda: len(imported_ids(system)) == ROWS,
+        timeout=timeout,
+        message=f"all {ROWS} rows imported",
+    )
+    expected = imported_ids(system)
+    wait_for(
+        lambda: set(search_ids(system)) == expected,
+        timeout=timeout,
+        message="search to hold every certified product",
+    )
+    wait_for(
+        lambda: set(simulator_skus(system)) == expected,
+        timeout=timeout,
+        message="every product listed on the marketplace",
+    )
+    time.sleep(2)  # let any late duplicate arrive before counting
+    assert sorted(search_ids(system)) == sorted(expected)
+    skus = simulator_skus(system)
+    assert len(skus) == len(set(skus)) == ROWS, "a product was listed twice"
+    for service in ("registry", "marketplace_sync"):
+        metrics = httpx.get(f"{system.urls[service]}/metrics", timeout=10).text
+        assert f'ocop_outbox_pending_events{{service="{service}"}} 0.0' in metrics
+
+
+@pytest.fixture
+def system(tmp_path, private_postgres, private_redis):
+    env = {
+        "OCOP_DATABASE_URL": private_postgres.url,
+        "OCOP_BROKER_URL": private_redis.url,
+        "OCOP_VISIBILITY_TIMEOUT_SECONDS": "5",
+        "OCOP_LOG_LEVEL": "WARNING",
+    }
+    with start_system(tmp_path / "system", env) as running:
+        yield running
+
+
+def test_workers_killed_mid_task_lose_and_duplicate_nothing(system):
+    start_import(system)
+    time.sleep(1.0)
+    for worker in ("ocop_search", "ocop_marketplace_sync", "ocop_registry"):
+        kill_child(system, worker, "worker")  # `ocop up` restarts it
+    time.sleep(1.5)
+    kill_child(system, "ocop_search", "worker")
+    assert_converges(system)
+
+
+def test_redis_killed_and_restarted_while_events_flow(system, private_redis):
+    start_import(system)
+    time.sleep(1.0)
+    private_redis.kill()
+    time.sleep(4)
+    private_redis.start()
+    assert_converges(system)
+
+
+def test_postgres_stopped_for_seconds_while_events_flow(system, private_postgres):
+    start_import(system)
+    time.sleep(1.0)
+    private_postgres.stop()
+    time.sleep(4)
+    private_postgres.start()
+    assert_converges(system)
+
+
+def test_relay_killed_while_events_flow(system):
+    start_import(system)
+    for _ in range(3):
+        time.sleep(0.7)
+        kill_child(system, "ocop_kit.relay")
+    assert_converges(system)
