@@ -70,6 +70,7 @@ class SearchDocument(BaseModel):
     group_top: str
     group_codes: list[str]
     group_name: str
+    group_top_name: str
     stars: int
     certificate_level: str
     decision_no: str | None = None
@@ -135,6 +136,7 @@ def document_from_snapshot(snapshot: ProductSnapshot) -> SearchDocument | None:
         group_top=top,
         group_codes=group_codes(snapshot.group),
         group_name=nfc(snapshot.group_name or GROUP_NAMES.get(top, top)),
+        group_top_name=GROUP_NAMES.get(top, top),
         stars=certificate.stars,
         certificate_level=certificate.level,
         decision_no=certificate.decision_no,

@@ -49,6 +49,7 @@ def catalogue() -> list[ProductSnapshot]:
             producer="Công ty TNHH Lê Gia",
             producer_kind="enterprise",
             group="thuc_pham.gia_vi",
+            group_name="Gia vị",
             **HUNG_YEN,
             legacy_district="Huyện Thái Thụy",
             legacy_province="Tỉnh Thái Bình",
@@ -59,14 +60,19 @@ def catalogue() -> list[ProductSnapshot]:
             producer="Công ty cổ phần Khải Hoàn",
             producer_kind="enterprise",
             group="thuc_pham.gia_vi",
+            group_name="Gia vị",
             **AN_GIANG,
             legacy_district="Thành phố Phú Quốc",
             legacy_province="Tỉnh Kiên Giang",
             certifications=("HACCP",),
             stars=4,
         ),
-        snapshot("Nước mắm Cát Hải", group="thuc_pham.gia_vi", **HAI_PHONG, stars=3),
-        snapshot("Nước mắm Nam Ô", group="thuc_pham.gia_vi", **DA_NANG, stars=3),
+        snapshot(
+            "Nước mắm Cát Hải", group="thuc_pham.gia_vi", group_name="Gia vị", **HAI_PHONG, stars=3
+        ),
+        snapshot(
+            "Nước mắm Nam Ô", group="thuc_pham.gia_vi", group_name="Gia vị", **DA_NANG, stars=3
+        ),
         snapshot(
             "Gạo ST25 Sóc Trăng",
             description="Gạo thơm ST25 của kỹ sư Hồ Quang Cua",

@@ -123,6 +123,7 @@ CASES: list[Case] = [
         includes=("Bánh đậu xanh Hải Dương", "Bánh pía Sóc Trăng"),
     ),
     Case("group word", "duoc lieu sam", top="Sâm Ngọc Linh"),
+    Case("group word", "thuc pham nuoc mam", includes=FISH_SAUCES),  # sub-grouped: gia_vi
     # --- filters ---------------------------------------------------------------------------
     Case("filter", "nuoc mam", top="Nước mắm Cát Hải", total=1, filters={"province_codes": ["31"]}),
     Case(

@@ -42,6 +42,7 @@ def test_document_carries_codes_for_filters_and_names_for_search() -> None:
     assert document.group_top == "thuc_pham"
     assert document.group_codes == ["thuc_pham", "thuc_pham.lua_gao"]
     assert document.group_name == "Thực phẩm"
+    assert document.group_top_name == "Thực phẩm"
     assert document.certification_codes == ["vietgap", "iso22000"]
     assert document.places() == ["Tỉnh Ninh Bình", "Huyện Hải Hậu", "Tỉnh Nam Định"]
     assert document.expires_day == day_number(date(2028, 3, 1))

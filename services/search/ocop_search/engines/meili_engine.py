@@ -9,7 +9,6 @@ atomic rebuild through an index swap.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
@@ -72,6 +71,7 @@ def index_settings() -> dict[str, Any]:
             "name",
             "producer_name",
             "group_name",
+            "group_top_name",
             "certifications",
             "province_name",
             "ward_name",
@@ -316,6 +316,3 @@ class MeiliEngine:
             else {}
         )
         return SearchResult(hits, int(found["estimatedTotalHits"]), facets)
-
-    def __repr__(self) -> str:
-        return json.dumps({"engine": self.name, "index": self.index_uid})

@@ -106,7 +106,8 @@ def build_schema() -> tantivy.Schema:
 
 
 def _to_tantivy(document: SearchDocument) -> Document:
-    tags = [document.group_name, *document.certifications]
+    groups = dict.fromkeys([document.group_name, document.group_top_name])
+    tags = [*groups, *document.certifications]
     return Document(
         id=document.id,
         name=document.name,
