@@ -7,6 +7,7 @@ from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase
 from ocop_kit.service_cli import migrations_dir
 from ocop_registry import SERVICE
+from ocop_registry.catalog.api import router as catalog_router
 from ocop_registry.imports.api import router as imports_router
 from ocop_registry.notifications.api import router as notifications_router
 from ocop_registry.producers.api import router as producers_router
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         celery=make_celery(SERVICE, settings, db),
         migrations_dir=migrations_dir("ocop_registry"),
         routers=[
+            catalog_router,
             producers_router,
             products_router,
             imports_router,

@@ -411,3 +411,16 @@ def test_two_transactions_changing_one_product_publish_increasing_versions(regis
         first.close()
         second.close()
     assert [e["version"] for e in registry.events(product["id"])] == [1, 2, 3]
+
+
+def test_admin_units_lists_and_resolves(registry):
+    provinces = registry.client.get("/v1/admin-units/provinces").json()
+    assert len(provinces) == 34 and {"code": "37", "name": "Ninh Bình"} in provinces
+    wards = registry.client.get("/v1/admin-units/provinces/37/wards").json()
+    assert {"code": "14287", "name": "Xã Hải Quang"} in wards
+    resolved = registry.client.get(
+        "/v1/admin-units/resolve", params={"address": "Xã Hải Đông, Huyện Hải Hậu, Nam Định"}
+    ).json()
+    assert resolved["ward_code"] == "14287" and resolved["legacy_district"] == "Huyện Hải Hậu"
+    bad = registry.client.get("/v1/admin-units/resolve", params={"address": "Xã Foo, Ninh Bình"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["part"] == "ward"

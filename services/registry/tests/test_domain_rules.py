@@ -236,3 +236,14 @@ def test_sheet_with_vietnamese_headers_and_semicolons_is_read():
     sheet = read_sheet("a.csv", content)
     assert sheet.columns == ["producer_name", "producer_kind", "address", "product_name", "group"]
     assert sheet.total == 1
+
+
+def test_every_current_ward_written_with_its_province_resolves_to_itself():
+    from vietnam_provinces import Province, Ward
+
+    wards = list(Ward.iter_all())
+    assert len(wards) == 3321
+    for ward in wards:
+        province = Province.from_code(ward.province_code)
+        resolved = resolve_address_text(f"{ward.name}, {province.name}")
+        assert resolved.ward_code == f"{int(ward.code):05d}", ward.name

@@ -11,7 +11,6 @@ from ocop_kit.app import DbSession
 from ocop_kit.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
 from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.pagination import Page, paginate
-from ocop_registry.catalog.groups import ProductGroups, product_groups
 from ocop_registry.certificates.rules import today_local
 from ocop_registry.certificates.service import issue_certificate, revoke_certificate
 from ocop_registry.producers.models import Producer
@@ -44,11 +43,6 @@ StatusFilter = Literal["valid", "expiring", "expired", "revoked", "none"]
 
 def _out(document: dict[str, Any]) -> ProductOut:
     return ProductOut.model_validate(document)
-
-
-@router.get("/v1/product-groups", summary="Product groups (Decision 148) and the 1048 mapping")
-def get_product_groups() -> ProductGroups:
-    return product_groups()
 
 
 @router.post("/v1/products", status_code=201, summary="Register a product")
