@@ -39,7 +39,8 @@ def install_page_errors(app: FastAPI) -> None:
     json_http_handler = app.exception_handlers[StarletteHTTPException]
 
     def error_page(request: Request, heading: str, message: str, status: int) -> HTMLResponse:
-        return render(request, "error.html", {"heading": heading, "message": message}, status)
+        context = {"heading": heading, "message": message, "status": status}
+        return render(request, "error.html", context, status)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
