@@ -18,6 +18,7 @@ from ocop_portal.backends import SERVICE_LABELS, BackendProblem, Backends, Backe
 from ocop_portal.catalog import GroupNames
 from ocop_portal.council.api import router as council_router
 from ocop_portal.dashboard.api import router as dashboard_router
+from ocop_portal.producer.api import router as producer_router
 from ocop_portal.products.api import router as products_router
 from ocop_portal.search.api import router as search_router
 from ocop_portal.settings import Settings, get_settings
@@ -122,6 +123,7 @@ def create_app(
             dashboard_router,
             council_router,
             sync_router,
+            producer_router,
         ],
     )
     backends = Backends(settings, transport)

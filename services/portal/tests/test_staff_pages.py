@@ -250,3 +250,37 @@ def test_roles_without_access_get_a_403_page(client: TestClient, sign_in: Any) -
     answer = client.get("/sync")
     assert answer.status_code == 403
     assert "Vận hành đồng bộ sàn" in answer.text
+
+
+def test_producer_sees_own_products_certificates_and_listing_states(
+    client: TestClient, stubs: Any, sign_in: Any
+) -> None:
+    stubs.on(
+        "registry",
+        "GET",
+        "/v1/products",
+        {
+            "items": [
+                {"id": "p1", "name": "Trà shan tuyết",
+                 "certificate": {"stars": 4, "status": "expiring", "expires_on": "2026-12-20"}},
+                {"id": "p2", "name": "Trà túi lọc", "certificate": None},
+            ],
+            "next_cursor": None,
+        },
+    )  # fmt: skip
+
+    def listings(request: httpx.Request) -> httpx.Response:
+        if request.url.params["product_id"] == "p1":
+            rows = [{"channel": "shopee", "status": "blocked", "missing": ["images"]}]
+            return httpx.Response(200, json={"items": rows, "next_cursor": None})
+        return httpx.Response(403, json={"detail": "Không có quyền"})
+
+    stubs.handler("marketplace_sync", "GET", "/v1/listings", listings)
+    sign_in("producer", producer_id="pr-7")
+    page = client.get("/my-products")
+    assert page.status_code == 200
+    assert stubs.requests_to("registry", "/v1/products")[-1].url.params["producer_id"] == "pr-7"
+    assert "Sắp hết hạn" in page.text and "20/12/2026" in page.text
+    assert "Shopee" in page.text
+    assert "(thiếu: images)" in page.text
+    assert "Chưa xem được" in page.text  # p2's listings were refused: shown, not crashed
