@@ -35,7 +35,6 @@ def get_engine(request: Request) -> SearchEngine:
 
 Engine = Annotated[SearchEngine, Depends(get_engine)]
 Admin = Annotated[Principal, require_roles("admin")]
-Codes = Annotated[list[str] | None, Query()]
 
 
 @router.get(
@@ -52,11 +51,20 @@ Codes = Annotated[list[str] | None, Query()]
 def search(
     engine: Engine,
     q: Annotated[str, Query(description="What the shopper typed.")] = "",
-    province_code: Codes = None,
-    stars: Codes = None,
-    group: Codes = None,
-    certification: Codes = None,
-    sort: SortOrder = "relevance",
+    province_code: Annotated[
+        list[str] | None,
+        Query(description="Province codes (the registry's `address.province_code`)."),
+    ] = None,
+    stars: Annotated[list[str] | None, Query(description="Star ratings, 1–5.")] = None,
+    group: Annotated[
+        list[str] | None,
+        Query(description="Product group codes: a top-level group or a sub-group `a.b`."),
+    ] = None,
+    certification: Annotated[
+        list[str] | None,
+        Query(description="Certifications, e.g. `VietGAP`, `ISO 22000` (any case, any spacing)."),
+    ] = None,
+    sort: Annotated[SortOrder, Query(description="Relevance unless given.")] = "relevance",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> Response:
