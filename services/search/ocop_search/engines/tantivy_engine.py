@@ -198,7 +198,6 @@ class TantivyEngine:
                     return
                 generation = f"gen-{uuid.uuid4().hex}"
                 index = self._open(generation, create=True)
-                index.writer(WRITER_HEAP_BYTES, 1).commit()
                 self._write_pointer(generation)
             else:
                 index = self._open(generation, create=False)
@@ -231,7 +230,8 @@ class TantivyEngine:
                     self._index, self._generation = self._open(generation, create=False), generation
                 else:
                     self._index.reload()
-                self._seen = self._stamp()
+                # The stamp taken before reading: a change made meanwhile is seen next time.
+                self._seen = stamp
             return self._index
 
     def close(self) -> None:
