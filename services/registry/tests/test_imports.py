@@ -157,7 +157,35 @@ def test_bad_rows_are_reported_and_skipped_good_rows_kept(registry):
         "ISO 22000",
     ]
     report = registry.client.get(f"/v1/imports/{job['id']}/errors.csv", headers=registry.officer())
-    assert report.status_code == 200 and "Đồ điện tử" in report.content.decode("utf-8-sig")
+    assert report.status_code == 200
+    lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert lines[0][:4] == ["Dòng gốc", "Tên chủ thể", "Loại hình chủ thể", "Địa chỉ"]
+    assert [line[0] for line in lines[1:]] == ["3", "4"]
+    assert "Đồ điện tử" in lines[2] and "group:" in lines[2][-1]
+
+
+def test_error_report_fixed_in_place_imports_again(registry):
+    job = import_sheet(registry, sheet_csv(GOOD_ROWS + BAD_ROWS))
+    report = registry.client.get(f"/v1/imports/{job['id']}/errors.csv", headers=registry.officer())
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    header = rows[0]
+    assert [row[0] for row in rows[1:]] == ["5", "6"]
+    fixes = {
+        "Địa chỉ": {"5": "Xã Hải Toàn, Huyện Hải Hậu, Tỉnh Nam Định"},
+        "Nhóm sản phẩm": {"6": "Đồ uống"},
+        "Số sao": {"6": "4"},
+        "Ngày quyết định": {"6": "28/02/2025"},
+        "Kênh bán hàng": {"6": "Lazada"},
+    }
+    for row in rows[1:]:
+        for column, by_row in fixes.items():
+            if row[0] in by_row:
+                row[header.index(column)] = by_row[row[0]]
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    again = import_sheet(registry, out.getvalue().encode("utf-8-sig"))
+    assert again["errors"] == [] and again["rows_imported"] == 2
+    assert counts(registry) == (3, 5)
 
 
 def test_fixed_sheet_reimported_adds_only_the_fixed_rows(registry):

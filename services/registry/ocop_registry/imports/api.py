@@ -19,7 +19,7 @@ from ocop_kit.errors import FieldError, Forbidden, NotFound, PayloadTooLarge, Va
 from ocop_registry import SERVICE
 from ocop_registry.imports.models import ImportJob
 from ocop_registry.imports.service import IMPORT_TASK, import_job_out
-from ocop_registry.imports.sheet import SheetUnreadable, read_sheet
+from ocop_registry.imports.sheet import VI_HEADERS, SheetUnreadable, read_sheet
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Officer = Annotated[Principal, require_roles("province_officer")]
@@ -95,14 +95,30 @@ def get_import(job_id: str, session: DbSession, principal: Officer) -> ImportJob
     return ImportJobOut.model_validate(import_job_out(_job(session, job_id, principal)))
 
 
-@router.get("/{job_id}/errors.csv", summary="The error report as a sheet, to fix and re-import")
+@router.get(
+    "/{job_id}/errors.csv",
+    summary="The rejected rows with their errors: fix them in the sheet and import it again",
+)
 def get_import_errors(job_id: str, session: DbSession, principal: Officer) -> Response:
     job = _job(session, job_id, principal)
+    messages: dict[int, list[str]] = {}
+    for error in job.errors:
+        messages.setdefault(error["row"], []).append(f"{error['field']}: {error['message']}")
+    used = {column for entry in job.rejected for column in entry["values"]}
+    columns = [column for column in VI_HEADERS if column in used]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["dòng / row", "cột / field", "lỗi", "error"])
-    for error in job.errors:
-        writer.writerow([error["row"], error["field"], error["message"], error.get("message_en")])
+    # Unknown columns ("Dòng gốc", "Lỗi") are ignored when the sheet is imported again.
+    writer.writerow(["Dòng gốc", *(VI_HEADERS[c] for c in columns), "Lỗi"])
+    for entry in job.rejected:
+        values = entry["values"]
+        writer.writerow(
+            [
+                entry["row"],
+                *(values.get(c, "") for c in columns),
+                "; ".join(messages.get(entry["row"], [])),
+            ]
+        )
     return Response(
         out.getvalue().encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",

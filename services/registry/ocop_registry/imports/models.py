@@ -24,6 +24,9 @@ class ImportJob(Base):
     rows_processed: Mapped[int] = mapped_column(Integer, default=0)
     rows_imported: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # The rejected rows as written ({row, values}), so the error report can be fixed and
+    # imported again.
+    rejected: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     failure: Mapped[str | None] = mapped_column(String(1000), default=None)
     actor: Mapped[str] = mapped_column(String(128))
     # A province officer's import may only touch that province.

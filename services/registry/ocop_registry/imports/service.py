@@ -21,6 +21,7 @@ from ocop_registry.imports.sheet import (
     ImportRow,
     RowError,
     SheetUnreadable,
+    cell_text,
     check_row,
     read_sheet,
     row_values,
@@ -47,6 +48,7 @@ def run_import(db: ServiceDatabase, job_id: str) -> str:
         job.started_at = utc_now()
         job.rows_processed = job.rows_imported = 0
         job.errors = []
+        job.rejected = []
         filename, content = job.filename, job.content
         actor = job.actor
         scope = job.province_scope
@@ -61,6 +63,7 @@ def run_import(db: ServiceDatabase, job_id: str) -> str:
         job.rows_total = sheet.total
 
     errors: list[RowError] = []
+    rejected: dict[int, dict[str, str]] = {}
     imported = processed = 0
     producers: dict[tuple[str, str], str] = {}
     chunk: list[ImportRow] = []
@@ -70,6 +73,8 @@ def run_import(db: ServiceDatabase, job_id: str) -> str:
         written, failed = _write_chunk(db, job_id, chunk, actor, producers)
         imported += written
         errors.extend(failed)
+        refused = {error.row for error in failed}
+        rejected.update({row.row: row.values for row in chunk if row.row in refused})
         processed += len(chunk)
         chunk = []
         with db.session() as session:
@@ -79,9 +84,12 @@ def run_import(db: ServiceDatabase, job_id: str) -> str:
             job.rows_imported = imported
 
     for number, cells in sheet.rows:
-        checked = check_row(number, row_values(sheet.columns, cells))
+        raw = row_values(sheet.columns, cells)
+        checked = check_row(number, raw)
         if isinstance(checked, list):
             errors.extend(checked)
+            if len(rejected) < MAX_REPORTED_ERRORS:
+                rejected[number] = {k: cell_text(v) for k, v in raw.items()}
             processed += 1
             continue
         if scope and checked.address.province_code != scope:
@@ -93,6 +101,7 @@ def run_import(db: ServiceDatabase, job_id: str) -> str:
                     f"The address is in {checked.address.province_name}, outside your province",
                 )
             )
+            rejected[number] = checked.values
             processed += 1
             continue
         chunk.append(checked)
@@ -100,7 +109,7 @@ def run_import(db: ServiceDatabase, job_id: str) -> str:
             flush_chunk()
     if chunk:
         flush_chunk()
-    _finish(db, job_id, "done", errors)
+    _finish(db, job_id, "done", errors, rejected=rejected)
     log.info("import finished", extra={"job": job_id, "imported": imported, "errors": len(errors)})
     return "done"
 
@@ -111,12 +120,14 @@ def _finish(
     status: str,
     errors: list[RowError],
     failure: Exception | None = None,
+    rejected: dict[int, dict[str, str]] | None = None,
 ) -> None:
     with db.session() as session:
         job = session.get(ImportJob, job_id)
         assert job is not None
         job.status = status
         job.errors = [e.as_dict() for e in errors[:MAX_REPORTED_ERRORS]]
+        job.rejected = [{"row": n, "values": v} for n, v in sorted((rejected or {}).items())]
         job.failure = str(failure)[:1000] if failure else None
         job.rows_processed = job.rows_total
         job.finished_at = utc_now()

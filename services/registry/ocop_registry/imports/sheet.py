@@ -39,6 +39,26 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "phone": ("phone", "dien thoai", "so dien thoai"),
     "email": ("email", "thu dien tu"),
 }
+# The header each column gets in sheets we write (the error report), in COLUMNS order.
+VI_HEADERS = {
+    "producer_name": "Tên chủ thể",
+    "producer_kind": "Loại hình chủ thể",
+    "address": "Địa chỉ",
+    "product_name": "Tên sản phẩm",
+    "group": "Nhóm sản phẩm",
+    "stars": "Số sao",
+    "level": "Cấp công nhận",
+    "decision_no": "Số quyết định",
+    "recognised_on": "Ngày quyết định",
+    "certifications": "Chứng nhận chất lượng",
+    "channels": "Kênh bán hàng",
+    "price_vnd": "Giá bán (VNĐ)",
+    "unit": "Đơn vị tính",
+    "barcode": "Mã vạch",
+    "tax_code": "Mã số thuế",
+    "phone": "Điện thoại",
+    "email": "Email",
+}
 REQUIRED_COLUMNS = ("producer_name", "producer_kind", "address", "product_name", "group")
 _HEADER_LOOKUP = {
     fold_vietnamese(alias): column for column, aliases in COLUMNS.items() for alias in aliases
@@ -142,6 +162,8 @@ class ImportRow:
     tax_code: str | None = None
     phone: str | None = None
     email: str | None = None
+    # The cells as written, for the error report should the database refuse the row.
+    values: dict[str, str] = field(default_factory=dict)
 
 
 def read_sheet(filename: str, content: bytes) -> Sheet:
@@ -206,6 +228,13 @@ def _read_xlsx(content: bytes) -> Sheet:
     ]
     workbook.close()
     return Sheet(columns, iter(data), len(data))
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text (spreadsheet numbers without a trailing .0, dates as dd/mm/yyyy)."""
+    if isinstance(value, datetime | date):
+        return value.strftime("%d/%m/%Y")
+    return _text(value)
 
 
 def _text(value: Any) -> str:
@@ -380,6 +409,7 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
         tax_code=values.get("tax_code") or None,
         phone=values.get("phone") or None,
         email=values.get("email") or None,
+        values={k: cell_text(v) for k, v in raw.items()},
     )
 
 
