@@ -129,6 +129,7 @@ def create_app(
     backends = Backends(settings, transport)
     app.state.backends = backends
     app.state.group_names = GroupNames(backends)
+    app.state.criteria_sets = {}  # criteria sets are versioned legal texts: cached by id
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_page_errors(app)
 

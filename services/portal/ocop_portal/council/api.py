@@ -53,7 +53,7 @@ def _items(payload: Any) -> list[dict[str, Any]]:
 
 def _criteria_set(request: Request, set_id: str) -> dict[str, Any] | None:
     """Criteria sets are published legal documents, versioned by id: cache them for good."""
-    cache: dict[str, dict[str, Any]] = request.app.state.__dict__.setdefault("criteria_sets", {})
+    cache: dict[str, dict[str, Any]] = request.app.state.criteria_sets
     if set_id not in cache:
         backends: Backends = request.app.state.backends
         try:
