@@ -262,7 +262,13 @@ class TantivyEngine:
     def delete(self, ids: Sequence[str]) -> None:
         with self._lock:
             index, writer = self._writable()
-            for product_id in ids:
+            searcher = index.searcher()
+            present = [i for i in ids if searcher.doc_freq("id", i)]
+            if not present:
+                # Most events about non-public products (drafts, imports without a certificate)
+                # concern products never indexed: no commit, no fsync.
+                return
+            for product_id in present:
                 writer.delete_documents_by_term("id", product_id)
             writer.commit()
             index.reload()
