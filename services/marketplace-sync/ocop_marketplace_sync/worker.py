@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,8 @@ db = ServiceDatabase(SERVICE, settings)
 celery = make_celery(SERVICE, settings, db)
 handlers = EventHandlers()
 channels = load_channels(settings)
+# One HTTP client (a connection pool, thread-safe) for every run of this process.
+http = httpx.Client(timeout=settings.http_timeout_seconds)
 SYNC_TASK = task_names.SYNC_CHANNEL
 RECONCILE_TASK = task_names.RECONCILE
 
@@ -72,7 +75,7 @@ def request_sync_after_commit(session: Session, codes: set[str]) -> None:
 def sync_channel(code: str) -> dict[str, Any]:
     """Converge one channel; come back later for listings held back by a backoff."""
     channel = channels[code]
-    runner = ChannelSync(db, settings, channel)
+    runner = ChannelSync(db, settings, channel, http)
     results: dict[str, Any] = {}
     while True:
         summary = runner.run()
@@ -97,7 +100,7 @@ def reconcile(code: str | None = None) -> dict[str, Any]:
     reports = {}
     for code_, channel in channels.items():
         if channel.mode == "api" and code in (None, code_):
-            reports[code_] = reconcile_channel(db, settings, channel)
+            reports[code_] = reconcile_channel(db, settings, channel, http)
     return reports
 
 

@@ -118,6 +118,8 @@ def retry_after_seconds(value: str | None) -> float | None:
 class Adapter:
     """One shop on one channel. Every method makes single attempts; callers retry."""
 
+    _token: Token | None = None  # the shop's access token, cached in memory between calls
+
     def __init__(
         self,
         channel: Channel,

@@ -38,10 +38,13 @@ class ShopeeAdapter(Adapter):
 
     # --- tokens ---------------------------------------------------------------------------------
     def access_token(self) -> str:
+        if self._token is not None and self._token.fresh():
+            return self._token.access_token
         with self._token_lock:
             token = self.tokens.load(self.channel.code, self.shop.shop_id)
             if token is None or not token.fresh():
                 token = self._refresh(token)
+            self._token = token
             return token.access_token
 
     def _refresh(self, old: Token | None) -> Token:
@@ -73,6 +76,7 @@ class ShopeeAdapter(Adapter):
         return token
 
     def _forget_token(self) -> None:
+        self._token = None
         with self._token_lock:
             token = self.tokens.load(self.channel.code, self.shop.shop_id)
             if token is not None:

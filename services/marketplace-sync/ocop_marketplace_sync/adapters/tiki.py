@@ -25,6 +25,8 @@ class TikiAdapter(Adapter):
     _token_lock = threading.Lock()
 
     def access_token(self) -> str:
+        if self._token is not None and self._token.fresh():
+            return self._token.access_token
         with self._token_lock:
             token = self.tokens.load(self.channel.code, self.shop.shop_id)
             if token is None or not token.fresh():
@@ -42,12 +44,14 @@ class TikiAdapter(Adapter):
                     datetime.now(UTC) + timedelta(seconds=int(data.get("expires_in", 3600))),
                 )
                 self.tokens.save(self.channel.code, self.shop.shop_id, token)
+            self._token = token
             return token.access_token
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.access_token()}"}
         response = self.send(method, path, headers=headers, **kwargs)
         if response.status_code == 401:
+            self._token = None
             with self._token_lock:
                 token = self.tokens.load(self.channel.code, self.shop.shop_id)
                 if token:
