@@ -96,7 +96,7 @@ def product_document(
         "province_code": producer.province_code,
         "address": address_document(producer),
         "certificate": certificate_document(certificate, today) if certificate else None,
-        "deleted": False,
+        "deleted": product.deleted_at is not None,
         "version": product.version,
         "created_at": product.created_at.isoformat(),
         "updated_at": product.updated_at.isoformat(),

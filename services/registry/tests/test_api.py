@@ -424,3 +424,31 @@ def test_admin_units_lists_and_resolves(registry):
     assert resolved["ward_code"] == "14287" and resolved["legacy_district"] == "Huyện Hải Hậu"
     bad = registry.client.get("/v1/admin-units/resolve", params={"address": "Xã Foo, Ninh Bình"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["part"] == "ward"
+
+
+def test_withdrawn_product_leaves_lists_and_stats_and_announces_deleted(registry):
+    product = registry.product(registry.producer()["id"])
+    registry.client.post(
+        f"/v1/products/{product['id']}/certificate",
+        json={"stars": 4, "level": "provincial", "recognised_on": "2025-09-01"},
+        headers=registry.officer(),
+    )
+    assert (
+        registry.client.delete(
+            f"/v1/products/{product['id']}", headers=registry.officer(HA_NOI)
+        ).status_code
+        == 403
+    )
+    response = registry.client.delete(
+        f"/v1/products/{product['id']}",
+        params={"reason": "Ngừng sản xuất"},
+        headers=registry.officer(),
+    )
+    assert response.status_code == 204
+    assert registry.client.get(f"/v1/products/{product['id']}").status_code == 404
+    assert registry.client.get("/v1/products").json()["items"] == []
+    assert registry.client.get("/v1/stats").json()["products_total"] == 0
+    last = registry.events(product["id"])[-1]
+    assert last["type"] == "product.changed" and last["payload"]["deleted"] is True
+    exported = registry.client.get("/v1/export/products", headers=registry.headers()).json()
+    assert exported["items"][0]["deleted"] is True

@@ -296,8 +296,10 @@ def _upsert_product(
     for name, value in updates.items():
         setattr(product, name, value)
     after = product_record(product)
-    if after == before:
+    if after == before and product.deleted_at is None:
         return product, False
+    # A withdrawn product listed again in a province's sheet is back in the registry.
+    product.deleted_at = None
     product.updated_at = utc_now()
     record_change(session, "product", product.id, "imported", actor, before, after)
     return product, True

@@ -33,6 +33,7 @@ from ocop_registry.products.service import (
     product_history,
     read_product,
     update_product,
+    withdraw_product,
 )
 
 router = APIRouter(tags=["products"])
@@ -97,6 +98,26 @@ def patch_product(
     session.commit()
     set_etag(response, product.id, product.version)
     return _out(read_product(session, product.id, principal))
+
+
+@router.delete(
+    "/v1/products/{product_id}",
+    status_code=204,
+    summary="Withdraw a product (kept with its history; search and marketplaces drop it)",
+)
+def delete_product(
+    product_id: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    reason: Annotated[str, Query(min_length=3, max_length=500)] = "withdrawn",
+) -> Response:
+    product = get_product(session, product_id)
+    ensure_may_read_records(session, product, principal)
+    check_if_match(request, product.id, product.version)
+    withdraw_product(session, product, reason, principal)
+    session.commit()
+    return Response(status_code=204)
 
 
 @router.get("/v1/products/{product_id}/history", summary="Every change to a product")

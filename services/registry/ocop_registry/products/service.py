@@ -178,9 +178,10 @@ def read_product(session: Session, product_id: str, principal: Principal | None)
     assert producer is not None
     certificate = current_certificate(session, product.id)
     document = product_document(product, producer, certificate)
-    public = certificate is not None and document["certificate"]["status"] in (
-        "valid",
-        "expiring",
+    public = (
+        certificate is not None
+        and product.deleted_at is None
+        and document["certificate"]["status"] in ("valid", "expiring")
     )
     if not public and not may_see_unlisted(principal, producer):
         raise NotFound("Không có sản phẩm này", "No such product")
@@ -205,8 +206,10 @@ def list_query(
     today: date,
 ) -> Select[Any]:
     """Products matching the filters that the caller may see."""
-    query = select(Product).outerjoin(
-        Certificate, and_(Certificate.product_id == Product.id, Certificate.current)
+    query = (
+        select(Product)
+        .outerjoin(Certificate, and_(Certificate.product_id == Product.id, Certificate.current))
+        .where(Product.deleted_at.is_(None))
     )
     if province_code:
         query = query.where(Product.province_code == province_code)
@@ -274,3 +277,18 @@ def product_history(session: Session, product: Product) -> list[ChangeRecord]:
         .order_by(ChangeRecord.seq)
     )
     return list(session.scalars(query))
+
+
+def withdraw_product(session: Session, product: Product, reason: str, principal: Principal) -> None:
+    """Withdraw a product from the registry (kept, with its history); ProductChanged with
+    `deleted: true` tells search and the marketplaces to drop it."""
+    producer = session.get(Producer, product.producer_id)
+    assert producer is not None
+    ensure_may_write_producer(principal, producer)
+    if product.deleted_at is not None:
+        return
+    product.deleted_at = product.updated_at = utc_now()
+    record_change(
+        session, "product", product.id, "withdrawn", principal.subject, None, {"reason": reason}
+    )
+    announce(session, ProductChanged, product, producer)

@@ -20,6 +20,7 @@ from ocop_registry.products.models import MarketListing, Product
 
 
 def _scoped(query: Select[Any], province_code: str | None) -> Select[Any]:
+    query = query.where(Product.deleted_at.is_(None))
     return query.where(Product.province_code == province_code) if province_code else query
 
 
