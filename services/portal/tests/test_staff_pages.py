@@ -284,3 +284,60 @@ def test_producer_sees_own_products_certificates_and_listing_states(
     assert "Shopee" in page.text
     assert "(thiếu: images)" in page.text
     assert "Chưa xem được" in page.text  # p2's listings were refused: shown, not crashed
+
+
+def test_sync_screen_uses_the_services_summary_and_offers_channel_actions(
+    client: TestClient, stubs: Any, sign_in: Any
+) -> None:
+    stubs.on(
+        "marketplace_sync",
+        "GET",
+        "/v1/sync/stats",
+        {
+            "channels": {
+                "tiki": {"by_status": {"listed": 1200, "failed": 3}, "failures_last_day": 3},
+                "voso": {"by_status": {"pending": 40}, "failures_last_day": 0},
+            },
+            "listings_total": 1243,
+            "certified_products": 1000,
+            "certified_on_any_channel": 640,
+            "share_on_any_channel": 0.64,
+            "failures_last_day": 3,
+        },
+    )
+    stubs.on(
+        "marketplace_sync",
+        "GET",
+        "/v1/channels",
+        [{"code": "tiki", "mode": "api"}, {"code": "voso", "mode": "bulk_file"}],
+    )
+    stubs.on("marketplace_sync", "GET", "/v1/listings", {"items": [], "next_cursor": None})
+    stubs.on("marketplace_sync", "POST", "/v1/channels/voso/uploaded", {"marked": 40})
+    stubs.handler(
+        "marketplace_sync",
+        "GET",
+        "/v1/channels/voso/upload-sheet",
+        lambda request: httpx.Response(
+            200,
+            content=b"PK-sheet",
+            headers={"content-type": "application/octet-stream",
+                     "content-disposition": 'attachment; filename="voso-upload.xlsx"'},
+        ),
+    )  # fmt: skip
+    sign_in("sync_operator")
+    page = client.get("/sync").text
+    assert (
+        'data-channel="tiki" data-status="listed"><a href="?channel=tiki&status=listed">1.200'
+        in page
+    )
+    assert "64,0%" in page
+    assert 'action="/sync/channels/tiki/reconcile"' in page
+    assert 'href="/sync/channels/voso/upload-sheet"' in page
+    assert not stubs.requests_to("marketplace_sync", "/v1/listings")[0].url.params.get("cursor")
+    marked = client.post("/sync/channels/voso/uploaded")
+    assert marked.headers["location"] == "/sync?done=uploaded%3Avoso"
+    assert stubs.last_json("marketplace_sync", "/v1/channels/voso/uploaded") == {}
+    sheet = client.get("/sync/channels/voso/upload-sheet")
+    assert (
+        sheet.content == b"PK-sheet" and "voso-upload.xlsx" in sheet.headers["content-disposition"]
+    )

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ocop_portal.backends import BackendProblem, Backends
+from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
 from ocop_portal.catalog import CHANNELS
 from ocop_portal.staff.auth import require_staff
 from ocop_portal.sync.service import (
@@ -17,6 +17,7 @@ from ocop_portal.sync.service import (
     count_by_channel_and_status,
     items_of,
     product_names,
+    read_sync_stats,
 )
 from ocop_portal.web import pick_language, render
 
@@ -30,7 +31,25 @@ def sync_page(request: Request) -> HTMLResponse:
     channel = request.query_params.get("channel", "")
     status = request.query_params.get("status", "")
     cursor = request.query_params.get("cursor") or None
-    counts, truncated = count_by_channel_and_status(backends, staff.token)
+    truncated = False
+    failures_last_day: dict[str, int] = {}
+    headline: dict[str, object] = {}
+    try:
+        counts, failures_last_day, headline = read_sync_stats(
+            backends.get_json("marketplace_sync", "/v1/sync/stats", token=staff.token)
+        )
+    except BackendProblem:
+        # A sync service without the summary: count the listings page by page.
+        counts, truncated = count_by_channel_and_status(backends, staff.token)
+    try:
+        channel_rows = backends.get_json("marketplace_sync", "/v1/channels", token=staff.token)
+    except (BackendProblem, BackendUnavailable):
+        channel_rows = []
+    modes = {
+        str(c["code"]): str(c.get("mode", "api"))
+        for c in channel_rows or []
+        if isinstance(c, dict) and "code" in c
+    }
     failures, _ = items_of(
         backends.get_json(
             "marketplace_sync",
@@ -47,7 +66,7 @@ def sync_page(request: Request) -> HTMLResponse:
             staff.token,
         )
     )
-    channels = sorted(set(CHANNELS) | set(counts))
+    channels = sorted(set(CHANNELS) | set(counts) | set(modes))
     names = product_names(
         backends,
         {str(row.get("product_id")) for row in failures + listings if row.get("product_id")},
@@ -58,6 +77,9 @@ def sync_page(request: Request) -> HTMLResponse:
         "sync.html",
         {
             "counts": counts,
+            "failures_last_day": failures_last_day,
+            "headline": headline,
+            "modes": modes,
             "truncated": truncated,
             "channels": channels,
             "channel_names": CHANNELS,
@@ -70,6 +92,7 @@ def sync_page(request: Request) -> HTMLResponse:
             "channel": channel,
             "status": status,
             "flash": request.query_params.get("retried"),
+            "done": request.query_params.get("done"),
             "flash_error": request.query_params.get("retry_error"),
         },
     )
@@ -89,3 +112,42 @@ def retry(request: Request, listing_id: str, back: Annotated[str, Form()] = "/sy
     except BackendProblem as problem:
         query = urlencode({"retry_error": problem.message(pick_language(request))})
     return RedirectResponse(f"{target}{joiner}{query}", status_code=303)
+
+
+CHANNEL_ACTIONS = {"sync", "reconcile", "uploaded"}
+
+
+@router.post("/channels/{code}/{action}")
+def channel_action(request: Request, code: str, action: str) -> Response:
+    """Run a channel's sync or reconciliation now, or mark its upload sheet as uploaded."""
+    staff = require_staff(request, "sync_operator")
+    if action not in CHANNEL_ACTIONS or code not in CHANNELS:
+        return RedirectResponse("/sync", status_code=303)
+    backends: Backends = request.app.state.backends
+    body: dict[str, object] | None = {} if action == "uploaded" else None
+    try:
+        backends.send_json(
+            "POST", "marketplace_sync", f"/v1/channels/{code}/{action}", body, staff.token
+        )
+        query = urlencode({"done": f"{action}:{code}"})
+    except BackendProblem as problem:
+        query = urlencode({"retry_error": problem.message(pick_language(request))})
+    return RedirectResponse(f"/sync?{query}", status_code=303)
+
+
+@router.get("/channels/{code}/upload-sheet")
+def upload_sheet(request: Request, code: str) -> Response:
+    """The seller centre's upload sheet of a bulk-file channel (Voso), passed through."""
+    staff = require_staff(request, "sync_operator")
+    backends: Backends = request.app.state.backends
+    upstream = backends.request(
+        "GET", "marketplace_sync", f"/v1/channels/{code}/upload-sheet", token=staff.token
+    )
+    headers = {}
+    if "content-disposition" in upstream.headers:
+        headers["Content-Disposition"] = upstream.headers["content-disposition"]
+    return Response(
+        upstream.content,
+        media_type=upstream.headers.get("content-type", "application/octet-stream"),
+        headers=headers,
+    )

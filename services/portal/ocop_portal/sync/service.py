@@ -68,3 +68,32 @@ def product_names(backends: Backends, product_ids: set[str], token: str) -> dict
     with ThreadPoolExecutor(max_workers=8) as pool:
         found = pool.map(name_of, sorted(product_ids)[:200])
         return {product_id: name for product_id, name in found if name}
+
+
+def read_sync_stats(payload: Any) -> tuple[dict[str, Counter[str]], dict[str, int], dict[str, Any]]:
+    """`/v1/sync/stats` → (counts by channel and status, failures in the last day by channel,
+    the headline figures)."""
+    counts: dict[str, Counter[str]] = {}
+    failures: dict[str, int] = {}
+    channels = payload.get("channels") if isinstance(payload, dict) else None
+    for code, row in (channels or {}).items():
+        if not isinstance(row, dict):
+            continue
+        by_status = row.get("by_status") or {}
+        counts[str(code)] = Counter({str(k): int(v) for k, v in by_status.items()})
+        failures[str(code)] = int(row.get("failures_last_day") or 0)
+    headline = (
+        {
+            key: payload.get(key)
+            for key in (
+                "listings_total",
+                "certified_products",
+                "certified_on_any_channel",
+                "share_on_any_channel",
+                "failures_last_day",
+            )
+        }
+        if isinstance(payload, dict)
+        else {}
+    )
+    return counts, failures, headline
