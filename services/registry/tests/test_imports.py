@@ -259,3 +259,53 @@ def test_only_officers_and_admins_import(registry):
         headers=registry.headers("producer", producer_id=producer["id"]),
     )
     assert response.status_code == 403
+
+
+def test_row_refused_by_the_database_costs_only_itself(registry):
+    from dataclasses import replace
+
+    from ocop_registry.imports.models import ImportJob
+    from ocop_registry.imports.service import _write_chunk
+    from ocop_registry.imports.sheet import check_row
+
+    good = [
+        check_row(
+            n,
+            dict(
+                zip(
+                    ["producer_name", "producer_kind", "address", "product_name", "group"],
+                    [f"HTX {n}", "htx", HAI_DONG, f"Gạo {n}", "Thực phẩm"],
+                    strict=True,
+                )
+            ),
+        )
+        for n in (2, 3, 4)
+    ]
+    # Checks normally stop this; here it stands for any row the database refuses.
+    too_long = replace(good[1], product_name="x" * 400)
+    with registry.db.session() as session:
+        job = ImportJob(filename="x.csv", content=b"", actor="t")
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    written, failed = _write_chunk(registry.db, job_id, [good[0], too_long, good[2]], "t", {}, 3, 0)
+    assert written == 2 and [(e.row, e.field) for e in failed] == [(3, "row")]
+    assert counts(registry) == (2, 2)
+    with registry.db.session() as session:
+        assert session.get(ImportJob, job_id).rows_imported == 2
+
+
+def test_overlong_cell_is_a_row_error():
+    from ocop_registry.imports.sheet import check_row
+
+    errors = check_row(
+        9,
+        {
+            "producer_name": "HTX",
+            "producer_kind": "htx",
+            "address": HAI_DONG,
+            "product_name": "G" * 301,
+            "group": "Thực phẩm",
+        },
+    )
+    assert [(e.row, e.field) for e in errors] == [(9, "product_name")]

@@ -70,18 +70,15 @@ def run_import(db: ServiceDatabase, job_id: str) -> str:
 
     def flush_chunk() -> None:
         nonlocal imported, processed, chunk
-        written, failed = _write_chunk(db, job_id, chunk, actor, producers)
+        written, failed = _write_chunk(
+            db, job_id, chunk, actor, producers, processed + len(chunk), imported
+        )
         imported += written
         errors.extend(failed)
         refused = {error.row for error in failed}
         rejected.update({row.row: row.values for row in chunk if row.row in refused})
         processed += len(chunk)
         chunk = []
-        with db.session() as session:
-            job = session.get(ImportJob, job_id)
-            assert job is not None
-            job.rows_processed = processed
-            job.rows_imported = imported
 
     for number, cells in sheet.rows:
         raw = row_values(sheet.columns, cells)
@@ -139,12 +136,22 @@ def _write_chunk(
     rows: list[ImportRow],
     actor: str,
     producers: dict[tuple[str, str], str],
+    processed: int,
+    imported_before: int,
 ) -> tuple[int, list[RowError]]:
-    """Write a chunk in one transaction; if the database refuses it, row by row with
-    savepoints so one bad row costs only itself."""
+    """Write a chunk in one transaction, with the job's progress; if the database refuses it,
+    row by row with savepoints so one bad row costs only itself."""
+
+    def record_progress(session: Session, written: int) -> None:
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        job.rows_processed = processed
+        job.rows_imported = imported_before + written
+
     try:
         with db.session() as session:
             write_rows(session, rows, actor, producers)
+            record_progress(session, len(rows))
         return len(rows), []
     except SQLAlchemyError:
         log.warning("chunk refused by the database; retrying row by row", exc_info=True)
@@ -167,6 +174,7 @@ def _write_chunk(
                         f"The row could not be written: {exc.__class__.__name__}",
                     )
                 )
+        record_progress(session, written)
     return written, failed
 
 

@@ -103,6 +103,17 @@ _LEVELS = {
     "cap trung uong": "central",
     "quoc gia": "central",
 }
+# Longest values the registry keeps (longer ones are almost always two cells run together).
+_MAX_LENGTHS = {
+    "producer_name": 300,
+    "product_name": 300,
+    "address": 500,
+    "decision_no": 100,
+    "unit": 50,
+    "tax_code": 20,
+    "phone": 30,
+    "email": 200,
+}
 # District councils recognised 3-star products until the reorganisation of 1 July 2025.
 DISTRICT_LEVEL_ENDS = date(2025, 7, 1)
 _LIST_SPLIT = re.compile(r"[;,\n]")
@@ -296,6 +307,10 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
     for column in REQUIRED_COLUMNS:
         if not values.get(column):
             bad(column, "Thiếu giá trị bắt buộc", "Required value missing")
+
+    for column, limit in _MAX_LENGTHS.items():
+        if len(values.get(column, "")) > limit:
+            bad(column, f"Dài quá {limit} ký tự", f"Longer than {limit} characters")
 
     kind = _KINDS.get(fold_vietnamese(values.get("producer_kind", "")).replace("_", " "))
     if values.get("producer_kind") and kind is None:
