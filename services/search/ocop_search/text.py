@@ -15,7 +15,9 @@ from functools import lru_cache
 # Private-use characters mark matches while text is being escaped; they never occur in real data.
 MARK_START = "\ue000"
 MARK_END = "\ue001"
+CROP_MARK = "…"
 _WORD = re.compile(r"[^\W_]+")
+_HTML_SPECIAL = re.compile(r"[&<>\"']")
 
 
 def nfc(text: str) -> str:
@@ -112,6 +114,8 @@ class Highlighter:
     def __init__(self, terms: list[QueryTerm]) -> None:
         self.terms = terms
         self._verdicts: dict[str, bool] = {}
+        # Hits repeat whole fields too (province names, a producer's name).
+        self._texts: dict[tuple[str, int | None], str] = {}
 
     def matches(self, word: str) -> bool:
         verdict = self._verdicts.get(word)
@@ -121,19 +125,46 @@ class Highlighter:
             self._verdicts[word] = verdict
         return verdict
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, crop: int | None = None) -> str:
+        """The text highlighted; with `crop`, only about that many words around the first match
+        (from the start when nothing matches), `…` marking what was cut."""
+        key = (text, crop)
+        cached = self._texts.get(key)
+        if cached is not None:
+            return cached
         text = nfc(text)
-        if not self.terms:
+        if not self.terms and crop is None:
             return html.escape(text)
-        parts: list[str] = []
-        last = 0
-        for match in _WORD.finditer(text):
-            if self.matches(match.group()):
-                parts.append(html.escape(text[last : match.start()]))
-                parts.append("<em>" + html.escape(match.group()) + "</em>")
+        found = list(_WORD.finditer(text))
+        total = len(found)
+        begin, end, prefix, suffix = 0, len(text), "", ""
+        if crop is not None and total > crop:
+            first = next((i for i, m in enumerate(found) if self.matches(m.group())), 0)
+            start = max(0, min(first - crop // 4, len(found) - crop))
+            found = found[start : start + crop]
+            if start > 0:
+                begin, prefix = found[0].start(), CROP_MARK
+            if start + crop < total:
+                end, suffix = found[-1].end(), CROP_MARK
+        # Names rarely hold characters HTML cares about: skip escaping them when they do not.
+        escape = html.escape if _HTML_SPECIAL.search(text) else str
+        verdicts, matches = self._verdicts, self.matches
+        parts: list[str] = [prefix]
+        last = begin
+        for match in found:
+            word = match.group()
+            verdict = verdicts.get(word)
+            if verdict is None:
+                verdict = matches(word)
+            if verdict:
+                parts.append(escape(text[last : match.start()]))
+                parts.append("<em>" + escape(word) + "</em>")
                 last = match.end()
-        parts.append(html.escape(text[last:]))
-        return "".join(parts)
+        parts.append(escape(text[last:end]))
+        parts.append(suffix)
+        result = "".join(parts)
+        self._texts[key] = result
+        return result
 
 
 def highlight(text: str, terms: list[QueryTerm]) -> str:

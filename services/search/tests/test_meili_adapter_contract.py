@@ -252,6 +252,9 @@ def test_search_request_has_quoted_code_filters_facets_sort_and_highlight_tags(
         "attributesToHighlight": ["name", "producer_name", "province_name", "description"],
         "highlightPreTag": "\ue000",
         "highlightPostTag": "\ue001",
+        "attributesToCrop": ["description"],
+        "cropLength": 24,
+        "cropMarker": "…",
     }
     assert result.total == 1
     assert result.hits[0]["_formatted"]["name"] == "<em>Nước</em> mắm &lt;Lê Gia&gt;"

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from ocop_search.engines.tantivy_engine import vietnamese_analyzer
 from ocop_search.text import (
+    Highlighter,
     QueryTerm,
     edit_distance,
     escape_marked,
@@ -82,6 +83,15 @@ def test_highlight_wraps_matches_keeps_original_text_and_escapes_html() -> None:
     )
     assert highlight("Nuco", query_terms("nuoc")) == "<em>Nuco</em>"
     assert highlight("a<b", []) == "a&lt;b"
+
+
+def test_cropping_keeps_a_window_around_the_first_match() -> None:
+    text = " ".join(f"w{n}" for n in range(40)) + " mật ong " + " ".join(f"x{n}" for n in range(40))
+    cropped = Highlighter(query_terms("mat ong"))(text, crop=12)
+    assert cropped.startswith("…w37 w38 w39 <em>mật</em> <em>ong</em> x0")
+    assert cropped.endswith("x6…")
+    assert Highlighter(query_terms("zzz"))(text, crop=5) == "w0 w1 w2 w3 w4…"
+    assert Highlighter(query_terms("w1"))("w0 w1 w2", crop=5) == "w0 <em>w1</em> w2"
 
 
 def test_engine_marks_become_em_tags_after_escaping() -> None:

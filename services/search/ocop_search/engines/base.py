@@ -34,6 +34,8 @@ HIT_FIELDS = (
 )
 # Fields shown with matched words highlighted in `_formatted`.
 HIGHLIGHT_FIELDS = ("name", "producer_name", "province_name", "description")
+# The description is cropped to about this many words around its first match.
+CROP_WORDS = 24
 
 
 class SearchEngineError(Exception):

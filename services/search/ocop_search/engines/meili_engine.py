@@ -25,6 +25,7 @@ from meilisearch.models.task import TaskInfo
 
 from ocop_search.documents import SYNONYM_GROUPS, SearchDocument
 from ocop_search.engines.base import (
+    CROP_WORDS,
     HIGHLIGHT_FIELDS,
     HIT_FIELDS,
     SearchEngineError,
@@ -32,7 +33,7 @@ from ocop_search.engines.base import (
     SearchResult,
     hit_from_document,
 )
-from ocop_search.text import MARK_END, MARK_START, escape_marked, fold_vietnamese, nfc
+from ocop_search.text import CROP_MARK, MARK_END, MARK_START, escape_marked, fold_vietnamese, nfc
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +281,9 @@ class MeiliEngine:
             body["attributesToHighlight"] = list(HIGHLIGHT_FIELDS)
             body["highlightPreTag"] = MARK_START
             body["highlightPostTag"] = MARK_END
+            body["attributesToCrop"] = ["description"]
+            body["cropLength"] = CROP_WORDS
+            body["cropMarker"] = CROP_MARK
         return body
 
     def search(self, query: SearchQuery) -> SearchResult:

@@ -34,6 +34,7 @@ from tantivy import (
 
 from ocop_search.documents import SearchDocument
 from ocop_search.engines.base import (
+    CROP_WORDS,
     FACETS,
     HIGHLIGHT_FIELDS,
     SearchEngineError,
@@ -417,7 +418,9 @@ class TantivyEngine:
             hit = hit_from_document(source)
             if query.highlight and used:
                 hit["_formatted"] = {
-                    name: highlight(source[name]) if source.get(name) else source.get(name)
+                    name: highlight(source[name], CROP_WORDS if name == "description" else None)
+                    if source.get(name)
+                    else source.get(name)
                     for name in HIGHLIGHT_FIELDS
                 }
             hits.append(hit)
