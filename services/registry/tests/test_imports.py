@@ -161,7 +161,7 @@ def test_bad_rows_are_reported_and_skipped_good_rows_kept(registry):
     lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
     assert lines[0][:4] == ["Dòng gốc", "Tên chủ thể", "Loại hình chủ thể", "Địa chỉ"]
     assert [line[0] for line in lines[1:]] == ["3", "4"]
-    assert "Đồ điện tử" in lines[2] and "group:" in lines[2][-1]
+    assert "Đồ điện tử" in lines[2] and "Nhóm sản phẩm:" in lines[2][-1]
 
 
 def test_error_report_fixed_in_place_imports_again(registry):

@@ -103,7 +103,8 @@ def get_import_errors(job_id: str, session: DbSession, principal: Officer) -> Re
     job = _job(session, job_id, principal)
     messages: dict[int, list[str]] = {}
     for error in job.errors:
-        messages.setdefault(error["row"], []).append(f"{error['field']}: {error['message']}")
+        label = VI_HEADERS.get(error["field"], error["field"])
+        messages.setdefault(error["row"], []).append(f"{label}: {error['message']}")
     used = {column for entry in job.rejected for column in entry["values"]}
     columns = [column for column in VI_HEADERS if column in used]
     out = io.StringIO()
