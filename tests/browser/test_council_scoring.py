@@ -34,6 +34,8 @@ def test_council_member_scores_product_and_sees_the_star_then_chair_decides(
     shot: Any,
     check_labels: Any,
 ) -> None:
+    from playwright.sync_api import expect  # here: without Playwright the fixtures skip first
+
     portal = system.urls["portal"]
     producer = catalog.producer(
         "Hộ kinh doanh Mật ong Bà Lan", "Xã Hải Quang, Huyện Hải Hậu, Tỉnh Nam Định", "household"
@@ -85,10 +87,8 @@ def test_council_member_scores_product_and_sees_the_star_then_chair_decides(
         page.locator(f"input[name='c:{code}'][value='{value}']").check()
     # Saved as they go: the tally shows the server-side save and the star the sheet gives.
     shown = f"{expected:g}".replace(".", ",")
-    page.wait_for_function(
-        "document.querySelector('#saved-at') && "
-        f"document.querySelector('#running-total').textContent.trim() === '{shown}'"
-    )
+    expect(page.locator("#running-total")).to_have_text(shown, timeout=20_000)
+    expect(page.locator("#saved-at")).to_be_attached()
     assert page.locator("#would-give-stars").inner_text() == "4 sao"
     shot(page, "council-scoring")
 

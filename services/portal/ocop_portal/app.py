@@ -28,6 +28,17 @@ from ocop_portal.staff.auth import ROLE_NAMES, NotPermitted, SignInRequired
 from ocop_portal.sync.api import router as sync_router
 from ocop_portal.web import LANG_COOKIE, STATIC_DIR, pick_language, render, translator
 
+# Scripts only from the portal itself (htmx is vendored); product photos may live elsewhere.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
 
 def _wants_html(request: Request) -> bool:
     """API paths (`/v1/…`, `/healthz`) keep the kit's problem+json errors; pages get HTML."""
@@ -142,6 +153,10 @@ def create_app(
         # The page's server time, readable in the browser's dev tools and by the benchmark.
         elapsed_ms = (time.perf_counter() - started) * 1000
         response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.2f}"
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        if settings.environment == "production":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         chosen = request.query_params.get("lang")
         if chosen in ("vi", "en") and request.cookies.get(LANG_COOKIE) != chosen:
             response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="lax")

@@ -105,6 +105,14 @@ def test_unknown_product_is_a_404_page_not_an_error(client: TestClient, stubs: A
     assert down.status_code == 503 and "Could not reach the product registry" in down.text
 
 
+def test_pages_carry_security_headers(client: TestClient) -> None:
+    page = client.get("/sign-in")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["server-timing"].startswith("app;dur=")
+
+
 def test_api_paths_keep_problem_json(client: TestClient) -> None:
     missing = client.get("/v1/no-such-thing")
     assert missing.status_code == 404
