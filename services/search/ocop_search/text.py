@@ -76,6 +76,25 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return min(previous[len(b)], limit + 1)
 
 
+def within_one_edit(a: str, b: str) -> bool:
+    """`edit_distance(a, b, 1) <= 1`, without the table: compare around the first difference."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    shorter = min(len(a), len(b))
+    while i < shorter and a[i] == b[i]:
+        i += 1
+    if len(a) > len(b):
+        return a[i + 1 :] == b[i:]
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    return a[i + 1 :] == b[i + 1 :] or (
+        i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    )
+
+
 @dataclass(frozen=True)
 class QueryTerm:
     """One folded query word and how loosely it may match."""
@@ -88,7 +107,9 @@ class QueryTerm:
         """Whether a folded document word matches this term (exactly, with typos or as prefix)."""
         if word == self.text or (self.prefix and word.startswith(self.text)):
             return True
-        return self.typos > 0 and edit_distance(word, self.text, self.typos) <= self.typos
+        if self.typos == 1:
+            return within_one_edit(word, self.text)
+        return self.typos > 1 and edit_distance(word, self.text, self.typos) <= self.typos
 
 
 @lru_cache(maxsize=65_536)

@@ -17,6 +17,7 @@ from ocop_search.text import (
     highlight,
     query_terms,
     typo_budget,
+    within_one_edit,
     words,
 )
 
@@ -66,6 +67,11 @@ def test_edit_distance_counts_a_transposition_as_one() -> None:
 def test_edit_distance_is_symmetric_and_zero_only_for_equal_words(a: str, b: str) -> None:
     assert edit_distance(a, b, 3) == edit_distance(b, a, 3)
     assert (edit_distance(a, b, 3) == 0) == (a == b)
+
+
+@given(st.text("abcd", max_size=7), st.text("abcd", max_size=7))
+def test_the_one_edit_shortcut_agrees_with_the_distance(a: str, b: str) -> None:
+    assert within_one_edit(a, b) == (edit_distance(a, b, 1) <= 1)
 
 
 def test_query_terms_make_only_the_last_word_a_prefix() -> None:
