@@ -329,3 +329,32 @@ def test_a_failed_rebuild_leaves_the_live_index_alone(meili: FakeMeili) -> None:
     paths = [(m, p) for m, p, _ in meili.writes()]
     assert ("POST", "/swap-indexes") not in paths
     assert paths[-1][0] == "DELETE" and paths[-1][1].startswith("/indexes/products_rebuild_")
+
+
+def test_index_creation_failing_for_another_reason_stops_before_the_settings(
+    meili: FakeMeili,
+) -> None:
+    meili.outcomes[1] = "failed"
+    meili.errors[1] = {"code": "invalid_index_uid", "message": "bad uid"}
+    with pytest.raises(SearchEngineError, match="invalid_index_uid"):
+        engine().prepare()
+    assert [w[:2] for w in meili.writes()] == [("POST", "/indexes")]
+
+
+def test_losing_the_server_while_waiting_for_a_task_is_an_engine_error() -> None:
+    with responses.RequestsMock() as mock:
+        mock.add(
+            responses.POST,
+            f"{URL}/indexes/products/documents?primaryKey=id",
+            json={
+                "taskUid": 7,
+                "indexUid": "products",
+                "status": "enqueued",
+                "type": "documentAdditionOrUpdate",
+                "enqueuedAt": ENQUEUED_AT,
+            },
+            status=202,
+        )
+        mock.add(responses.GET, f"{URL}/tasks/7", body=requests.ConnectionError("reset"))
+        with pytest.raises(SearchEngineError, match="task 7"):
+            engine().upsert(documents(1))

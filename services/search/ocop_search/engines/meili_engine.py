@@ -15,13 +15,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import meilisearch
-from meilisearch.errors import (
-    MeilisearchApiError,
-    MeilisearchCommunicationError,
-    MeilisearchError,
-    MeilisearchTimeoutError,
-)
-from meilisearch.models.task import TaskInfo
+from meilisearch.errors import MeilisearchApiError, MeilisearchError, MeilisearchTimeoutError
+from meilisearch.models.task import Task, TaskInfo
 
 from ocop_search.documents import SYNONYM_GROUPS, SearchDocument
 from ocop_search.engines.base import (
@@ -162,10 +157,10 @@ class MeiliEngine:
 
     # --- tasks --------------------------------------------------------------------------------
 
-    def _await(self, info: TaskInfo, what: str) -> None:
-        """Wait for a task and fail unless it succeeded."""
+    def _finished(self, info: TaskInfo, what: str) -> Task:
+        """Wait until a task ends (succeeded, failed or canceled) and return it."""
         try:
-            task = self.client.wait_for_task(
+            return self.client.wait_for_task(
                 info.task_uid, timeout_in_ms=self.task_timeout_ms, interval_in_ms=TASK_POLL_MS
             )
         except MeilisearchTimeoutError as exc:
@@ -173,17 +168,27 @@ class MeiliEngine:
                 f"Meilisearch task {info.task_uid} ({what}) did not finish within "
                 f"{self.task_timeout_ms} ms"
             ) from exc
+        except MeilisearchError as exc:
+            raise SearchEngineError(f"Meilisearch task {info.task_uid} ({what}): {exc}") from exc
+
+    def _await(self, info: TaskInfo, what: str) -> None:
+        """Wait for a task and fail unless it succeeded."""
+        task = self._finished(info, what)
         if task.status != "succeeded":
-            error = task.error or {}
-            raise SearchEngineError(
-                f"Meilisearch task {info.task_uid} ({what}) {task.status}: "
-                f"{error.get('code', '?')}: {error.get('message', '')}"
-            )
+            raise self._task_error(task, what)
+
+    @staticmethod
+    def _task_error(task: Task, what: str) -> SearchEngineError:
+        error = task.error or {}
+        return SearchEngineError(
+            f"Meilisearch task {task.uid} ({what}) {task.status}: "
+            f"{error.get('code', '?')}: {error.get('message', '')}"
+        )
 
     def _call(self, what: str, action: Any) -> Any:
         try:
             return action()
-        except (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchError) as exc:
+        except MeilisearchError as exc:
             raise SearchEngineError(f"Meilisearch {what} failed: {exc}") from exc
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -192,11 +197,10 @@ class MeiliEngine:
         info = self._call(
             "create index", lambda: self.client.create_index(uid, {"primaryKey": "id"})
         )
-        try:
-            self._await(info, f"create index {uid}")
-        except SearchEngineError as exc:
-            if "index_already_exists" not in str(exc):
-                raise
+        task = self._finished(info, f"create index {uid}")
+        exists = (task.error or {}).get("code") == "index_already_exists"
+        if task.status != "succeeded" and not exists:
+            raise self._task_error(task, f"create index {uid}")
         settings = index_settings()
         info = self._call("settings", lambda: self.client.index(uid).update_settings(settings))
         self._await(info, f"settings of {uid}")
