@@ -11,11 +11,14 @@ from ocop_registry import SERVICE
 from ocop_registry.certificates.service import refresh_certificate_statuses
 from ocop_registry.consumers import handlers
 from ocop_registry.imports.service import IMPORT_TASK, run_import
+from ocop_registry.notifications.mailer import load_mail_sender, use_mail_sender
 from ocop_registry.settings import get_settings
 
 settings = get_settings()
 db = ServiceDatabase(SERVICE, settings)
 celery = make_celery(SERVICE, settings, db)
+if settings.mail_sender:
+    use_mail_sender(load_mail_sender(settings.mail_sender))
 REFRESH_TASK = "ocop.registry.refresh_certificate_status"
 
 

@@ -285,6 +285,12 @@ def test_recognised_evaluation_issues_certificate_and_upgrade_keeps_the_old_one(
         f"/v1/products/{product['id']}/history", headers=registry.headers()
     ).json()
     assert [h["action"] for h in history].count("replaced") == 1
+    held = registry.client.get(f"/v1/products/{product['id']}/certificates").json()
+    assert [(c["stars"], c["current"], c["source"]) for c in held] == [
+        (4, True, "evaluation"),
+        (3, False, "evaluation"),
+    ]
+    assert held[1]["replaced_at"] is not None
 
 
 def test_revoked_certificate_hides_product_and_publishes_revoked(registry):

@@ -76,3 +76,9 @@ def test_revoked_certificate_is_left_alone(registry):
     with registry.db.session() as session:
         result = refresh_certificate_statuses(session, expiry_for(recognised))
     assert result.__dict__ == {"expiring": 0, "notices": 0, "expired": 0}
+
+
+def test_mail_sender_is_configured_by_dotted_name():
+    from ocop_registry.notifications.mailer import load_mail_sender
+
+    assert load_mail_sender("ocop_registry.notifications.mailer:log_mail") is log_mail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Protocol
 
@@ -25,6 +26,13 @@ def log_mail(to: str, subject: str, body: str) -> None:
 
 
 _sender: MailSender = log_mail
+
+
+def load_mail_sender(path: str) -> MailSender:
+    """The sender named `module:function` (from the OCOP_MAIL_SENDER setting)."""
+    module_name, _, attribute = path.partition(":")
+    sender: MailSender = getattr(importlib.import_module(module_name), attribute)
+    return sender
 
 
 def use_mail_sender(sender: MailSender) -> None:

@@ -11,13 +11,16 @@ from ocop_kit.app import DbSession
 from ocop_kit.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
 from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.pagination import Page, paginate
+from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import today_local
 from ocop_registry.certificates.service import issue_certificate, revoke_certificate
+from ocop_registry.events import certificate_document
 from ocop_registry.producers.models import Producer
 from ocop_registry.producers.service import ensure_may_write_producer
 from ocop_registry.products.models import Product
 from ocop_registry.products.schemas import (
     CertificateIssue,
+    CertificateRecord,
     CertificateRevoke,
     HistoryEntry,
     ProductCreate,
@@ -129,6 +132,34 @@ def get_history(
     return [
         HistoryEntry.model_validate(r, from_attributes=True)
         for r in product_history(session, product)
+    ]
+
+
+@router.get(
+    "/v1/products/{product_id}/certificates",
+    summary="Every certificate the product has held, newest first (replaced ones included)",
+)
+def list_certificates(
+    product_id: str, session: DbSession, principal: OptionalPrincipal
+) -> list[CertificateRecord]:
+    read_product(session, product_id, principal)  # same visibility as the product
+    rows = session.scalars(
+        select(Certificate)
+        .where(Certificate.product_id == product_id)
+        .order_by(Certificate.recognised_on.desc(), Certificate.created_at.desc())
+    )
+    today = today_local()
+    return [
+        CertificateRecord.model_validate(
+            {
+                **certificate_document(c, today),
+                "current": c.current,
+                "source": c.source,
+                "replaced_at": c.replaced_at,
+                "revoked_reason": c.revoked_reason,
+            }
+        )
+        for c in rows
     ]
 
 

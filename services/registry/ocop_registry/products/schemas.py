@@ -118,6 +118,15 @@ class CertificateOut(CertificateSnapshot):
     id: str
 
 
+class CertificateRecord(CertificateOut):
+    """A certificate in a product's history: the current one, or one replaced or revoked."""
+
+    current: bool
+    source: str
+    replaced_at: datetime | None = None
+    revoked_reason: str | None = None
+
+
 class ProductOut(ProductSnapshot):
     """The product with its producer, address and certificate (status against today)."""
 
