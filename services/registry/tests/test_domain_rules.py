@@ -247,3 +247,25 @@ def test_every_current_ward_written_with_its_province_resolves_to_itself():
         province = Province.from_code(ward.province_code)
         resolved = resolve_address_text(f"{ward.name}, {province.name}")
         assert resolved.ward_code == f"{int(ward.code):05d}", ward.name
+
+
+def _strip_marks(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+official_names = [(g.name_vi, g.code) for g in product_groups().groups] + [
+    (legacy.name_vi, legacy.maps_to) for legacy in product_groups().legacy_1048
+]
+
+
+@given(st.sampled_from(official_names), st.booleans(), st.lists(st.booleans(), max_size=80))
+def test_group_names_match_whatever_the_case_and_diacritics(pair, strip, upper):
+    name, code = pair
+    text = _strip_marks(name) if strip else name
+    text = "".join(
+        ch.upper() if i < len(upper) and upper[i] else ch.lower() for i, ch in enumerate(text)
+    )
+    assert match_group(f"  {text} ") == code
