@@ -109,6 +109,15 @@ def test_council_member_scores_product_and_sees_the_star_then_chair_decides(
     for code, value in plan.items():
         assert page.locator(f"input[name='c:{code}'][value='{value}']").is_checked()
 
+    # A save that cannot reach the server says so at once, rather than looking saved.
+    first_code, first_value = next(iter(plan.items()))
+    other = page.locator(f"input[name='c:{first_code}']:not([value='{first_value}'])").first
+    page.route("**/score", lambda route: route.abort())
+    other.check()
+    expect(page.locator("#save-status [role=alert]")).to_contain_text("Chưa lưu được")
+    page.unroute("**/score")
+    shot(page, "council-scoring-offline")
+
     # The other member scores through the API; then the chair decides on the screen.
     member_token = system.token("council_member", subject=member["id"])
     member_sheet = chair_client.put(

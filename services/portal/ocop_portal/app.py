@@ -1,5 +1,6 @@
 """The Portal: server-rendered pages (Jinja2 + htmx) over the other services' HTTP APIs."""
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
@@ -27,6 +28,8 @@ from ocop_portal.staff.api import sign_in_redirect
 from ocop_portal.staff.auth import ROLE_NAMES, NotPermitted, SignInRequired
 from ocop_portal.sync.api import router as sync_router
 from ocop_portal.web import LANG_COOKIE, STATIC_DIR, pick_language, render, translator
+
+log = logging.getLogger(__name__)
 
 # Scripts only from the portal itself (htmx is vendored); product photos may live elsewhere.
 SECURITY_HEADERS = {
@@ -71,6 +74,10 @@ def install_page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(BackendUnavailable)
     async def _unavailable(request: Request, exc: BackendUnavailable) -> Response:
+        log.warning(
+            "service unavailable",
+            extra={"backend": exc.service, "reason": exc.reason, "path": request.url.path},
+        )
         tr = translator(pick_language(request))
         vi, en = SERVICE_LABELS.get(exc.service, (exc.service, exc.service))
         return error_page(
