@@ -59,12 +59,12 @@ def _kpis(stats: dict[str, Any], tr: Any) -> list[tuple[str, Any]]:
     ]
 
 
-def _load(request: Request, staff: Staff, province_code: str | None) -> tuple[dict[str, Any], Any]:
+def _stats(request: Request, staff: Staff, province_code: str | None) -> dict[str, Any]:
     backends: Backends = request.app.state.backends
     stats = backends.get_json(
         "registry", "/v1/stats", {"province_code": province_code}, token=staff.token
     )
-    return (stats if isinstance(stats, dict) else {}), backends
+    return stats if isinstance(stats, dict) else {}
 
 
 def _expiring_products(
@@ -97,7 +97,7 @@ def dashboard(request: Request, session: DbSession) -> HTMLResponse:
         year = int(request.query_params.get("year", date.today().year))
     except ValueError:
         year = date.today().year
-    stats, _ = _load(request, staff, province_code)
+    stats = _stats(request, staff, province_code)
     breakdowns = read_breakdowns(stats, lang, lambda code: groups.name(code, lang))
     charts = [(b, bar_chart(b.rows)) for b in breakdowns if b.rows]
     empty = [b for b in breakdowns if not b.rows]
@@ -209,7 +209,7 @@ def stats_excel(request: Request) -> Response:
     except BackendProblem as problem:
         if problem.status not in (404, 405):
             raise
-    stats, _ = _load(request, staff, province_code)
+    stats = _stats(request, staff, province_code)
     groups: GroupNames = request.app.state.group_names
     breakdowns = read_breakdowns(stats, lang, lambda code: groups.name(code, lang))
     title = (
