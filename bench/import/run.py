@@ -135,8 +135,15 @@ def rss_mb() -> float:
 
 
 def bench(label: str, settings: Settings, content: bytes) -> None:
+    """Import the sheet, then the same sheet again (nothing changes: nothing is written)."""
     db = ServiceDatabase("registry", settings)
     run_migrations(db, migrations_dir("ocop_registry"))
+    import_once(label, db, content)
+    import_once(f"{label}, again", db, content)
+    db.dispose()
+
+
+def import_once(label: str, db: ServiceDatabase, content: bytes) -> None:
     with db.session() as session:
         job = ImportJob(filename="bench.csv", content=content, actor="bench")
         session.add(job)
@@ -174,7 +181,6 @@ def bench(label: str, settings: Settings, content: bytes) -> None:
     for t, processed, rss in samples[::step]:
         print(f"[{label}]   t={t:5.1f}s rows={processed:6d} rss={rss:6.1f} MB")
     print(f"[{label}]   end rss={rss_mb():.1f} MB")
-    db.dispose()
 
 
 def main() -> None:
