@@ -309,3 +309,40 @@ def test_overlong_cell_is_a_row_error():
         },
     )
     assert [(e.row, e.field) for e in errors] == [(9, "product_name")]
+
+
+def test_old_sheet_imported_again_does_not_undo_a_later_evaluation(registry):
+    from datetime import timedelta
+
+    from ocop_contracts import EvaluationDecided
+    from ocop_kit.consumer import consume
+    from ocop_registry.certificates.rules import today_local
+    from ocop_registry.consumers import handlers
+
+    import_sheet(registry, sheet_csv(GOOD_ROWS[:1]))
+    [rice] = registry.client.get("/v1/products").json()["items"]
+    assert rice["certificate"]["stars"] == 4
+    consume(
+        registry.db,
+        EvaluationDecided(
+            aggregate_id="application-9",
+            version=1,
+            payload={
+                "session_id": "s",
+                "application_id": "application-9",
+                "product_id": rice["id"],
+                "level": "central",
+                "province_code": NINH_BINH,
+                "criteria_set": "148/2023",
+                "total": 92.0,
+                "stars": 5,
+                "outcome": "recognised",
+                "decision_no": "9/QĐ-BNNMT",
+                "decided_on": (today_local() - timedelta(days=3)).isoformat(),
+            },
+        ),
+        handlers,
+    )
+    import_sheet(registry, sheet_csv(GOOD_ROWS[:1]))
+    certificate = registry.client.get(f"/v1/products/{rice['id']}").json()["certificate"]
+    assert (certificate["stars"], certificate["level"]) == (5, "central")

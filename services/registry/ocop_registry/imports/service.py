@@ -322,7 +322,8 @@ def _apply_certificate(
     certificates: dict[str, Certificate],
     actor: str,
 ) -> None:
-    """Issue the row's certificate unless the product already holds that one; announce."""
+    """Issue the row's certificate unless the product already holds that one or a newer one
+    (an old sheet imported again must not undo a later evaluation); announce."""
     current = certificates.get(product.id)
     if row.stars is not None and row.recognised_on is not None and row.level is not None:
         same = current is not None and (
@@ -330,7 +331,8 @@ def _apply_certificate(
             current.recognised_on,
             current.decision_no or None,
         ) == (row.stars, row.recognised_on, row.decision_no)
-        if not same:
+        older = current is not None and row.recognised_on < current.recognised_on
+        if not same and not older:
             certificates[product.id] = issue_certificate(
                 session,
                 product,
