@@ -380,6 +380,7 @@ def test_stats_and_excel_report(registry):
     assert stats["by_province"] == {NINH_BINH: 2}
     assert stats["on_ecommerce"] == {"count": 1, "share": 0.5}
     assert stats["expiring_within_180_days"] == 2
+    assert stats["by_status"] == {"valid": 0, "expiring": 2, "expired": 0, "revoked": 0, "none": 0}
     assert registry.client.get(f"/v1/stats?province_code={HA_NOI}").json()["products_total"] == 0
     assert registry.client.get("/v1/stats?province_code=99").status_code == 422
     response = registry.client.get(f"/v1/stats.xlsx?province_code={NINH_BINH}")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import Select, and_, distinct, func, select
+from sqlalchemy import Select, and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from ocop_contracts import top_level_group
@@ -119,6 +119,23 @@ def province_stats(
         )
         or 0
     )
+    status = case(
+        (Certificate.id.is_(None), "none"),
+        (Certificate.status == "revoked", "revoked"),
+        (Certificate.expires_on <= today, "expired"),
+        (Certificate.expires_on <= soon, "expiring"),
+        else_="valid",
+    )
+    by_status = _counts(
+        session,
+        _scoped(
+            select(status, func.count())
+            .select_from(Product)
+            .outerjoin(Certificate, and_(Certificate.product_id == Product.id, Certificate.current))
+            .group_by(status),
+            province_code,
+        ),
+    )
     return {
         "province_code": province_code,
         "province_name": province_name(province_code) if province_code else None,
@@ -126,6 +143,9 @@ def province_stats(
         "products_total": total,
         "certified_total": sum(by_stars.values()),
         "by_stars": {str(s): by_stars.get(str(s), 0) for s in (3, 4, 5)},
+        "by_status": {
+            k: by_status.get(k, 0) for k in ("valid", "expiring", "expired", "revoked", "none")
+        },
         "by_group": by_group,
         "by_producer_kind": by_kind,
         "by_commune": by_commune,
@@ -152,6 +172,7 @@ def stats_workbook(stats: dict[str, Any]) -> bytes:
     summary.append(["Chứng nhận hết hạn trong 180 ngày", stats["expiring_within_180_days"]])
     sheets = (
         ("Theo hạng sao", "Hạng sao", stats["by_stars"], lambda k: f"{k} sao"),
+        ("Theo tình trạng", "Tình trạng chứng nhận", stats["by_status"], _status_name),
         ("Theo nhóm", "Nhóm sản phẩm", stats["by_group"], lambda k: group_name(k) or k),
         ("Theo loại hình", "Loại hình chủ thể", stats["by_producer_kind"], _kind_name),
         ("Theo xã phường", "Xã/phường", stats["by_commune"], str),
@@ -175,3 +196,13 @@ def _kind_name(kind: str) -> str:
         "cooperative_group": "Tổ hợp tác",
         "household": "Hộ kinh doanh",
     }.get(kind, kind)
+
+
+def _status_name(status: str) -> str:
+    return {
+        "valid": "Còn hiệu lực",
+        "expiring": "Sắp hết hạn (180 ngày)",
+        "expired": "Đã hết hạn",
+        "revoked": "Đã thu hồi",
+        "none": "Chưa có chứng nhận",
+    }.get(status, status)
