@@ -459,3 +459,25 @@ def test_withdrawn_product_leaves_lists_and_stats_and_announces_deleted(registry
     assert last["type"] == "product.changed" and last["payload"]["deleted"] is True
     exported = registry.client.get("/v1/export/products", headers=registry.headers()).json()
     assert exported["items"][0]["deleted"] is True
+
+
+def test_renaming_a_producer_onto_another_is_422_and_changes_nothing(registry):
+    registry.producer("HTX Một")
+    other = registry.producer("HTX Hai")
+    response = registry.client.patch(
+        f"/v1/producers/{other['id']}", json={"name": "htx mot"}, headers=registry.headers()
+    )
+    assert response.status_code == 422
+    again = registry.client.get(f"/v1/producers/{other['id']}", headers=registry.headers())
+    assert again.json()["name"] == "HTX Hai" and again.json()["version"] == 1
+
+
+def test_renaming_a_product_onto_a_sibling_is_422(registry):
+    producer = registry.producer()
+    registry.product(producer["id"], name="Gạo tám")
+    other = registry.product(producer["id"], name="Gạo nếp")
+    response = registry.client.patch(
+        f"/v1/products/{other['id']}", json={"name": "GẠO TÁM"}, headers=registry.headers()
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "name"
+    assert [e["version"] for e in registry.events(other["id"])] == [1]

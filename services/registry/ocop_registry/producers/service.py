@@ -191,6 +191,20 @@ def update_producer(
     after = producer_record(producer)
     if after == before:
         return producer
+    with session.no_autoflush:
+        clash = session.scalars(
+            select(Producer.id).where(
+                Producer.name_key == producer.name_key,
+                Producer.address_key == producer.address_key,
+                Producer.id != producer.id,
+            )
+        ).first()
+    if clash:
+        raise ValidationFailed(
+            "Đã có chủ thể cùng tên, cùng địa chỉ",
+            "Another producer has this name at this address",
+            errors=[FieldError("name", "Trùng chủ thể khác", "Same as another producer")],
+        )
     producer.version += 1
     producer.updated_at = utc_now()
     record_change(session, "producer", producer.id, "updated", principal.subject, before, after)

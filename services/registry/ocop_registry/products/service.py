@@ -125,13 +125,14 @@ def update_product(
     if after == before:
         return product
     if product.name_key != fold_vietnamese(before["name"]):
-        clash = session.scalars(
-            select(Product.id).where(
-                Product.producer_id == product.producer_id,
-                Product.name_key == product.name_key,
-                Product.id != product.id,
-            )
-        ).first()
+        with session.no_autoflush:
+            clash = session.scalars(
+                select(Product.id).where(
+                    Product.producer_id == product.producer_id,
+                    Product.name_key == product.name_key,
+                    Product.id != product.id,
+                )
+            ).first()
         if clash:
             raise ValidationFailed(
                 "Chủ thể đã có sản phẩm cùng tên",
