@@ -20,3 +20,9 @@
   document.addEventListener("htmx:sendError", warn);
   document.addEventListener("htmx:responseError", warn);
 })();
+
+// Filters start folded on phones (results first) and open on wider screens.
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.querySelector("details.filter-box");
+  if (box && window.matchMedia && window.matchMedia("(min-width: 48rem)").matches) { box.open = true; }
+});
