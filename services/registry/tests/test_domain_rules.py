@@ -269,3 +269,20 @@ def test_group_names_match_whatever_the_case_and_diacritics(pair, strip, upper):
         ch.upper() if i < len(upper) and upper[i] else ch.lower() for i, ch in enumerate(text)
     )
     assert match_group(f"  {text} ") == code
+
+
+def test_listing_details_are_read_from_the_sheet():
+    row = check_row(
+        2,
+        {
+            **GOOD,
+            "description": "Gạo thơm vụ mùa",
+            "weight_grams": "5.000 g",
+            "images": "https://a.vn/1.jpg; https://a.vn/2.jpg",
+        },
+    )
+    assert not isinstance(row, list)
+    assert row.weight_grams == 5000 and row.description == "Gạo thơm vụ mùa"
+    assert row.images == ["https://a.vn/1.jpg", "https://a.vn/2.jpg"]
+    errors = check_row(2, {**GOOD, "weight_grams": "nặng", "images": "anh.jpg"})
+    assert [e.field for e in errors] == ["weight_grams", "images"]

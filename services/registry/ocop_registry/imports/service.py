@@ -282,7 +282,9 @@ def _upsert_product(
             price_vnd=row.price_vnd,
             unit=row.unit,
             barcode=row.barcode,
-            images=[],
+            description=row.description,
+            weight_grams=row.weight_grams,
+            images=row.images,
             version=0,
             created_at=now,
             updated_at=now,
@@ -297,7 +299,16 @@ def _upsert_product(
     before = product_record(product)
     updates: dict[str, Any] = {"group": row.group}
     # A blank optional cell keeps what the registry already holds.
-    for name in ("certifications", "channels", "price_vnd", "unit", "barcode"):
+    for name in (
+        "certifications",
+        "channels",
+        "price_vnd",
+        "unit",
+        "barcode",
+        "description",
+        "weight_grams",
+        "images",
+    ):
         value = getattr(row, name)
         if value:
             updates[name] = value

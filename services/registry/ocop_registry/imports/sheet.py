@@ -35,6 +35,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "price_vnd": ("price_vnd", "gia ban", "gia", "gia vnd", "gia (vnd)", "gia ban (vnd)"),
     "unit": ("unit", "don vi tinh", "dvt", "quy cach"),
     "barcode": ("barcode", "ma vach", "ma gtin"),
+    "description": ("description", "mo ta", "mo ta san pham"),
+    "weight_grams": (
+        "weight_grams",
+        "khoi luong (g)",
+        "khoi luong",
+        "trong luong (g)",
+        "trong luong",
+    ),
+    "images": ("images", "anh", "hinh anh", "anh san pham"),
     "tax_code": ("tax_code", "ma so thue", "mst"),
     "phone": ("phone", "dien thoai", "so dien thoai"),
     "email": ("email", "thu dien tu"),
@@ -55,6 +64,9 @@ VI_HEADERS = {
     "price_vnd": "Giá bán (VNĐ)",
     "unit": "Đơn vị tính",
     "barcode": "Mã vạch",
+    "description": "Mô tả",
+    "weight_grams": "Khối lượng (g)",
+    "images": "Ảnh",
     "tax_code": "Mã số thuế",
     "phone": "Điện thoại",
     "email": "Email",
@@ -116,6 +128,7 @@ _MAX_LENGTHS = {
     "address": 500,
     "decision_no": 100,
     "unit": 50,
+    "description": 10_000,
     "tax_code": 20,
     "phone": 30,
     "email": 200,
@@ -176,6 +189,9 @@ class ImportRow:
     price_vnd: int | None = None
     unit: str | None = None
     barcode: str | None = None
+    description: str | None = None
+    weight_grams: int | None = None
+    images: list[str] = field(default_factory=list)
     tax_code: str | None = None
     phone: str | None = None
     email: str | None = None
@@ -395,6 +411,16 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
             price = int(digits)
         else:
             bad("price_vnd", "Giá phải là số đồng", "Price must be a whole number of đồng")
+    weight = None
+    if values.get("weight_grams"):
+        digits = re.sub(r"[.\s,]|g$|gram$", "", fold_vietnamese(values["weight_grams"]))
+        if digits.isdigit() and 0 < int(digits) <= 10_000_000:
+            weight = int(digits)
+        else:
+            bad("weight_grams", "Khối lượng phải là số gam", "Weight must be a number of grams")
+    images = [u for u in re.split(r"[;\s]+", values.get("images", "")) if u]
+    if any(not u.startswith(("http://", "https://")) for u in images):
+        bad("images", "Ảnh phải là địa chỉ http(s)", "Images must be http(s) URLs")
     barcode = values.get("barcode") or None
     if barcode and not is_valid_gtin(barcode):
         bad(
@@ -427,6 +453,9 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
         price_vnd=price,
         unit=values.get("unit") or None,
         barcode=barcode,
+        description=values.get("description") or None,
+        weight_grams=weight,
+        images=images[:20],
         tax_code=values.get("tax_code") or None,
         phone=values.get("phone") or None,
         email=values.get("email") or None,
