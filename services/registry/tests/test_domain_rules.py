@@ -224,6 +224,8 @@ def test_bad_row_is_rejected_with_the_field_named(change, field):
 def test_dates_and_stars_in_the_forms_people_write():
     assert parse_date("05/01/2025") == date(2025, 1, 5)
     assert parse_date("2025-01-05") == date(2025, 1, 5)
+    assert parse_date("5/1/2025") == date(2025, 1, 5)
+    assert parse_date(45662) == date(2025, 1, 5)  # Excel serial
     assert parse_stars("★★★★") == 4
     assert parse_stars("5*") == 5
 

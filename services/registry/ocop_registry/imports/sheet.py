@@ -9,7 +9,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ocop_contracts import CHANNEL_CODES
@@ -279,12 +279,15 @@ def _text(value: Any) -> str:
 
 
 def parse_date(value: Any) -> date:
-    """`15/03/2024`, `15-03-2024`, `2024-03-15` or a spreadsheet date."""
+    """`15/03/2024`, `15-03-2024`, `2024-03-15`, a spreadsheet date or an Excel serial."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = _text(value)
+    if text.isdigit() and 36_526 <= int(text) <= 73_050:
+        # An Excel date serial (days since 30 Dec 1899) in a cell not formatted as a date.
+        return date(1899, 12, 30) + timedelta(days=int(text))
     for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y"):
         try:
             return datetime.strptime(text, pattern).date()
