@@ -4,13 +4,15 @@ Events are handled in `consumers.py`; the tasks here are the hourly certificate 
 (sent by the beat) and sheet imports (sent by the import API).
 """
 
+from celery import Task
+
 from ocop_kit.celery_app import make_celery
 from ocop_kit.consumer import register_event_consumer
 from ocop_kit.db import ServiceDatabase
 from ocop_registry import SERVICE
 from ocop_registry.certificates.service import refresh_certificate_statuses
 from ocop_registry.consumers import handlers
-from ocop_registry.imports.service import IMPORT_TASK, run_import
+from ocop_registry.imports.service import IMPORT_TASK, mark_failed, run_import
 from ocop_registry.notifications.mailer import load_mail_sender, use_mail_sender
 from ocop_registry.settings import get_settings
 
@@ -30,10 +32,16 @@ def refresh_certificate_status() -> dict[str, int]:
     return result.__dict__
 
 
-@celery.task(name=IMPORT_TASK)
-def import_sheet(job_id: str) -> str:
-    """Import an uploaded sheet in the background (safe to run again: rows are upserts)."""
-    return run_import(db, job_id)
+@celery.task(name=IMPORT_TASK, bind=True)
+def import_sheet(self: Task, job_id: str) -> str:
+    """Import an uploaded sheet in the background (safe to run again: rows are upserts).
+    Retried on errors; after the last retry the job is marked failed, so nobody waits on it."""
+    try:
+        return run_import(db, job_id)
+    except Exception as exc:
+        if self.request.retries >= (self.max_retries or 0):
+            mark_failed(db, job_id, exc)
+        raise
 
 
 register_event_consumer(celery, db, handlers, SERVICE)

@@ -346,3 +346,18 @@ def test_old_sheet_imported_again_does_not_undo_a_later_evaluation(registry):
     import_sheet(registry, sheet_csv(GOOD_ROWS[:1]))
     certificate = registry.client.get(f"/v1/products/{rice['id']}").json()["certificate"]
     assert (certificate["stars"], certificate["level"]) == (5, "central")
+
+
+def test_job_given_up_is_failed_with_the_reason(registry):
+    from ocop_registry.imports.service import mark_failed
+
+    response = registry.client.post(
+        "/v1/imports",
+        files={"file": ("a.csv", sheet_csv(GOOD_ROWS), "text/csv")},
+        headers=registry.officer(),
+    )
+    job_id = response.json()["id"]
+    mark_failed(registry.db, job_id, RuntimeError("database unreachable"))
+    job = registry.client.get(f"/v1/imports/{job_id}", headers=registry.officer()).json()
+    assert job["status"] == "failed" and "database unreachable" in job["failure"]
+    assert job["errors"][0]["field"] == "file"

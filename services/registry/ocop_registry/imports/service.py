@@ -111,6 +111,17 @@ def run_import(db: ServiceDatabase, job_id: str) -> str:
     return "done"
 
 
+def mark_failed(db: ServiceDatabase, job_id: str, exc: Exception) -> None:
+    """Give up on a job that keeps failing (the error is kept for the officer and operators)."""
+    _finish(
+        db,
+        job_id,
+        "failed",
+        [RowError(0, "file", "Lỗi hệ thống khi nhập; hãy thử lại", "Import failed; try again")],
+        exc,
+    )
+
+
 def _finish(
     db: ServiceDatabase,
     job_id: str,
