@@ -1,12 +1,16 @@
 """The rate limiter per channel and shop, shared by every worker process.
 
 Redis holds the window when the broker is Redis (production); on the embedded default a SQLite
-file under the data dir, guarded by a file lock, lets the processes on one machine share it.
+file under the data dir, guarded by a file lock (fcntl), lets the processes on one machine
+share it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import threading
+import time
+from typing import IO
 
 from pyrate_limiter import Limiter, Rate, RedisBucket, SQLiteBucket
 
@@ -22,40 +26,60 @@ class SharedRateLimiter:
     def __init__(self, key: str, per_second: float, settings: Settings) -> None:
         self.key = key
         self.per_second = per_second
+        self.step = max(0.002, min(0.05, 0.2 / per_second))
+        self._local = threading.Lock()
+        self._lock_file: IO[str] | None = None
         # Whole requests per window: 2.5 req/s becomes 5 per two seconds.
         window_ms = 1000 if per_second >= 1 else int(1000 / per_second)
         count = max(1, int(per_second * window_ms / 1000))
         margin = settings.rate_limit_margin_ms
+        # Evenly spaced as well: a burst queues up at the platform and its late arrivals
+        # would meet the next second's requests; so at most k requests per k/N of the window.
+        k = max(1, count // 10)
         rates = [Rate(count, window_ms + margin)]
-        if count >= 10:
-            # Also a tenth of the allowance per tenth of the window: requests go out evenly
-            # rather than in a burst, so late arrivals of one burst never meet the next.
-            tenth = count // 10
-            rates.insert(0, Rate(tenth, int(window_ms * tenth / count) + margin // 10))
+        if count > k:
+            rates.insert(0, Rate(k, int(window_ms * k / count) + 1))
         broker = settings.broker_url or ""
         if broker.startswith("redis"):
             import redis
 
             client = redis.Redis.from_url(broker)
             bucket = RedisBucket.init(rates, client, f"ocop:ratelimit:{key}")
-            self.limiter = Limiter(bucket, buffer_ms=5)
+            self.limiter = Limiter(bucket, buffer_ms=1)
         else:
             folder = (settings.data_dir / "ratelimit").resolve()
             folder.mkdir(parents=True, exist_ok=True)
             table = "bucket_" + "".join(ch if ch.isalnum() else "_" for ch in key)
+            # Processes share the window through our own file lock around each attempt.
+            self._lock_file = (folder / "limits.lock").open("a")
             sqlite_bucket = SQLiteBucket.init_from_file(
                 rates,
                 table=table,
                 db_path=str(folder / "limits.sqlite"),
                 create_new_table=True,
-                use_file_lock=True,
             )
-            self.limiter = Limiter(sqlite_bucket, buffer_ms=5)
+            self.limiter = Limiter(sqlite_bucket, buffer_ms=1)
 
     def acquire(self) -> None:
-        """Block until one more request may be sent."""
-        while not self.limiter.try_acquire(self.key, blocking=True, timeout=60):
-            pass
+        """Block until one more request may be sent.
+
+        We poll without blocking rather than use the library's blocking wait: that wait
+        re-stamps the request with the planned sleep, not the clock, so a thread that woke
+        late was let through with a timestamp in the past (we saw two requests 3 ms apart
+        under a 1-per-126 ms rule). One thread of the process polls at a time.
+        """
+        with self._local:
+            while not self._attempt():
+                time.sleep(self.step)
+
+    def _attempt(self) -> bool:
+        if self._lock_file is None:
+            return bool(self.limiter.try_acquire(self.key, blocking=False))
+        fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        try:
+            return bool(self.limiter.try_acquire(self.key, blocking=False))
+        finally:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
 
 
 def rate_limiter(

@@ -159,9 +159,10 @@ def server_error() -> Response:
     return JSONResponse({"error": "server_error", "message": "Injected failure"}, status_code=503)
 
 
-def arrival(request: Request) -> float:
-    arrived: float = request.scope.get("sim_arrived") or time.monotonic()
-    return arrived
+def arrival(request: Request) -> bool | None:
+    """The rate gate's verdict on this request (None when no gate stood in front)."""
+    verdict: bool | None = request.scope.get("sim_rate_limited")
+    return verdict
 
 
 async def guard(
@@ -170,12 +171,15 @@ async def guard(
     shop_key: str,
     create: bool,
     run: Callable[[], Response],
-    arrived: float | None = None,
+    limited: bool | None = None,
 ) -> Response:
     """Rate limit, injected faults, then the handler (a create may time out after it ran)."""
     state.count("requests")
-    if state.over_limit(f"{channel}:{shop_key}", arrived or time.monotonic()):
+    if limited is None:
+        limited = state.over_limit(f"{channel}:{shop_key}", time.monotonic())
+    if limited:
         state.count("rate_limited")
+        state.count(f"rate_limited:{channel}:{shop_key}")
         return too_many()
     if state.fault():
         if create and state.rng.random() < 0.5:
@@ -924,15 +928,35 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
     return app
 
 
-class StampArrival:
-    """Note when each request reached the server, before any parsing, for the rate limit."""
+class RateGate:
+    """Decides the rate limit as requests arrive, in arrival order, before any parsing (as a
+    platform's gateway does): per channel, and per shop where the URL or headers name it."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: FastAPI) -> None:
         self.app = app
+        self.state: SimState = app.state.sim
+        channels = ChannelFile.model_validate(json.loads(BUILT_IN.read_text(encoding="utf-8")))
+        self.prefixes = sorted(
+            ((c.path_prefix, c.code) for c in channels.channels if c.path_prefix),
+            key=lambda item: -len(item[0]),
+        )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            scope["sim_arrived"] = time.monotonic()
+            path: str = scope["path"]
+            for prefix, code in self.prefixes:
+                if path.startswith(prefix + "/"):
+                    query = dict(
+                        part.split("=", 1)
+                        for part in scope["query_string"].decode().split("&")
+                        if "=" in part
+                    )
+                    headers = dict(scope["headers"])
+                    shop = query.get("shop_id") or headers.get(b"x-shop-id", b"").decode() or "*"
+                    scope["sim_rate_limited"] = self.state.over_limit(
+                        f"{code}:{shop}", time.monotonic()
+                    )
+                    break
         await self.app(scope, receive, send)
 
 
@@ -968,7 +992,7 @@ def main(argv: list[str] | None = None) -> None:
         args.seed,
     )
     uvicorn.run(
-        StampArrival(create_simulator(config)),
+        RateGate(create_simulator(config)),
         host=args.host,
         port=args.port,
         log_config=None,
