@@ -39,13 +39,10 @@ class SharedRateLimiter:
         rates = [Rate(count, window_ms + margin)]
         if count > k:
             rates.insert(0, Rate(k, int(window_ms * k / count) + 1))
-        broker = settings.broker_url or ""
-        if broker.startswith("redis"):
-            import redis
-
-            client = redis.Redis.from_url(broker)
-            bucket = RedisBucket.init(rates, client, f"ocop:ratelimit:{key}")
-            self.limiter = Limiter(bucket, buffer_ms=1)
+        self._rates = rates
+        self._redis_url = settings.broker_url or ""
+        if self._redis_url.startswith("redis"):
+            self.limiter = self._redis_limiter()
         else:
             folder = (settings.data_dir / "ratelimit").resolve()
             folder.mkdir(parents=True, exist_ok=True)
@@ -59,6 +56,13 @@ class SharedRateLimiter:
                 create_new_table=True,
             )
             self.limiter = Limiter(sqlite_bucket, buffer_ms=1)
+
+    def _redis_limiter(self) -> Limiter:
+        import redis
+
+        client = redis.Redis.from_url(self._redis_url)
+        bucket = RedisBucket.init(self._rates, client, f"ocop:ratelimit:{self.key}")
+        return Limiter(bucket, buffer_ms=1)
 
     def acquire(self) -> None:
         """Block until one more request may be sent.
@@ -74,7 +78,14 @@ class SharedRateLimiter:
 
     def _attempt(self) -> bool:
         if self._lock_file is None:
-            return bool(self.limiter.try_acquire(self.key, blocking=False))
+            from redis.exceptions import NoScriptError
+
+            try:
+                return bool(self.limiter.try_acquire(self.key, blocking=False))
+            except NoScriptError:
+                # Redis restarted and forgot the limiter's Lua script: load it again.
+                self.limiter = self._redis_limiter()
+                return bool(self.limiter.try_acquire(self.key, blocking=False))
         fcntl.flock(self._lock_file, fcntl.LOCK_EX)
         try:
             return bool(self.limiter.try_acquire(self.key, blocking=False))
