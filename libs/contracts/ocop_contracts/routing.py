@@ -46,4 +46,6 @@ class ScheduledJob:
 SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("ocop.registry.refresh_certificate_status", "registry", 3600.0),
     ScheduledJob("ocop.marketplace_sync.reconcile", "marketplace_sync", 3600.0),
+    # Picks up listings left due by a run that died (worker or database lost mid-run).
+    ScheduledJob("ocop.marketplace_sync.sync_due", "marketplace_sync", 30.0),
 )

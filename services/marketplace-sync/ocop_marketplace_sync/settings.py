@@ -40,7 +40,8 @@ class Settings(KitSettings):
         default=75,
         description="Extra window length of our limiter, so clock skew never puts a request over.",
     )
-    run_lease_seconds: float = 120.0
+    # A run renews its lease every 10 s; a dead run blocks its channel this long at most.
+    run_lease_seconds: float = 30.0
 
 
 @lru_cache

@@ -2,3 +2,4 @@
 
 SYNC_CHANNEL = "ocop.marketplace_sync.sync_channel"
 RECONCILE = "ocop.marketplace_sync.reconcile"
+SYNC_DUE = "ocop.marketplace_sync.sync_due"

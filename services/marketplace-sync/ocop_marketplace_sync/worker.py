@@ -93,6 +93,21 @@ def sync_channel(code: str) -> dict[str, Any]:
     return {"channel": code, "ran": True, "results": results}
 
 
+@celery.task(name=task_names.SYNC_DUE)
+def sync_due() -> list[str]:
+    """Every 30 s: ask for a run on each channel with due work that no run picked up (its run
+    died with its worker or its database connection, or the request to run was lost)."""
+    with db.session() as session:
+        due = [
+            code
+            for code, channel in channels.items()
+            if channel.mode == "api" and has_due_work(session, code)
+        ]
+    for code in due:
+        celery.send_task(SYNC_TASK, args=[code])
+    return due
+
+
 @celery.task(name=RECONCILE_TASK)
 def reconcile(code: str | None = None) -> dict[str, Any]:
     """Hourly (or on demand for one channel): compare every API channel with the desired
