@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import threading
@@ -29,6 +28,8 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "e2e"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "faults"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from measure import percentiles
 from test_certification_flow import evaluate, register_product
 from test_faults import sheet
 
@@ -197,11 +198,10 @@ def run_load(system: System, args: argparse.Namespace) -> None:
     )
     print(f"{'endpoint':<24}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, values in sorted(latencies.items()):
-        values.sort()
-        pct = lambda q, v=values: v[min(len(v) - 1, int(q * len(v)))] * 1000  # noqa: E731
+        ms = percentiles([v * 1000 for v in values])
         print(
-            f"{name:<24}{len(values):>7}{statistics.median(values) * 1000:>9.1f}"
-            f"{pct(0.95):>9.1f}{pct(0.99):>9.1f}{errors.get(name, 0):>8}"
+            f"{name:<24}{len(values):>7}{ms['p50']:>9.1f}{ms['p95']:>9.1f}{ms['p99']:>9.1f}"
+            f"{errors.get(name, 0):>8}"
         )
 
 

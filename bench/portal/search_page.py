@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,8 +27,10 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench" / "search"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from generate import generate_products  # noqa: E402
+from measure import free_port, percentiles  # noqa: E402
 
 from ocop_search.documents import document_from_snapshot  # noqa: E402
 from ocop_search.engines import open_engine  # noqa: E402
@@ -52,26 +53,6 @@ PAGES = [
     {"q": "ruou", "certification": "haccp"},
     {"q": "xyz abc"},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def at(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
-
-    return {
-        "p50": round(statistics.median(ordered), 2),
-        "p95": round(at(0.95), 2),
-        "p99": round(at(0.99), 2),
-        "max": round(ordered[-1], 2),
-    }
 
 
 def wait_healthy(client: httpx.Client, what: str) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,8 +22,10 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from generate import generate_products
+from measure import free_port, percentiles
 
 from ocop_search.documents import document_from_snapshot
 from ocop_search.engines import open_engine
@@ -68,26 +69,6 @@ QUERIES = [
     {"q": "khô cá lóc cà mau"},
     {"q": "xyz abc"},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def at(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
-
-    return {
-        "p50": round(statistics.median(ordered), 2),
-        "p95": round(at(0.95), 2),
-        "p99": round(at(0.99), 2),
-        "mean": round(statistics.fmean(ordered), 2),
-    }
 
 
 def main() -> None:
