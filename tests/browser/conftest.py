@@ -34,6 +34,9 @@ CHROMIUM_ARGS = [
 ]
 
 
+ADMIN_PASSWORD = "mật khẩu quản trị thử nghiệm"
+
+
 def _missing(what: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{what} is required for the browser tests under CI=true")
@@ -68,8 +71,10 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    """The whole system on the embedded default (SQLite, embedded broker, Tantivy)."""
-    with start_system(tmp_path_factory.mktemp("ocop-browser")) as running:
+    """The whole system on the embedded default (SQLite, embedded broker, Tantivy), with the
+    first administrator's account."""
+    env = {"OCOP_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    with start_system(tmp_path_factory.mktemp("ocop-browser"), env) as running:
         yield running
 
 

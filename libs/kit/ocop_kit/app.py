@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -15,13 +15,20 @@ from celery import Celery
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector
 from pydantic import BaseModel
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ocop_kit.auth import Principal, require_roles
 from ocop_kit.db import ServiceDatabase, run_migrations, utc_now
-from ocop_kit.errors import NotFound, PayloadTooLarge, ProblemError, install_error_handlers
+from ocop_kit.errors import (
+    NotFound,
+    PayloadTooLarge,
+    ProblemError,
+    install_error_handlers,
+    problem_response,
+)
 from ocop_kit.idempotency import IdempotencyMiddleware
 from ocop_kit.logging import correlation_id, new_correlation_id
 from ocop_kit.metrics import ServiceMetrics
@@ -53,13 +60,20 @@ def create_service_app(
     migrations_dir: Path | None,
     routers: list[APIRouter],
     version: str = "0.1.0",
+    on_startup: Callable[[], None] | None = None,
+    collectors: Sequence[Collector] = (),
 ) -> FastAPI:
-    """Build a service's app: its routers plus everything the kit gives every service."""
+    """Build a service's app: its routers plus everything the kit gives every service.
+
+    `on_startup` runs once the database is migrated; `collectors` add the service's own metrics.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrations_dir is not None:
             run_migrations(db, migrations_dir)
+        if on_startup is not None:
+            on_startup()
         log.info("service ready", extra={"service": service})
         yield
         db.dispose()
@@ -69,6 +83,8 @@ def create_service_app(
     app.state.db = db
     app.state.celery = celery
     metrics = ServiceMetrics(service, db, celery)
+    for collector in collectors:
+        metrics.registry.register(collector)
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware, db=db)
     if settings.cors_origins:
@@ -90,7 +106,7 @@ def create_service_app(
         try:
             length = request.headers.get("content-length")
             if length and length.isdigit() and int(length) > settings.max_request_bytes:
-                return _problem(
+                return problem_response(
                     PayloadTooLarge(
                         f"Tối đa {settings.max_request_bytes // 1_000_000} MB một yêu cầu",
                         f"At most {settings.max_request_bytes // 1_000_000} MB per request",
@@ -155,16 +171,6 @@ class ServiceUnavailable(ProblemError):
     code = "service_unavailable"
     title = "Dịch vụ tạm thời không sẵn sàng"
     title_en = "Service temporarily unavailable"
-
-
-def _problem(error: ProblemError, request: Request) -> Response:
-    from fastapi.responses import JSONResponse
-
-    return JSONResponse(
-        error.to_problem(request.url.path),
-        status_code=error.status,
-        media_type="application/problem+json",
-    )
 
 
 class DeadLetterOut(BaseModel):

@@ -41,12 +41,14 @@ class ProblemError(Exception):
         detail_en: str | None = None,
         *,
         errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail_en or detail or self.title_en)
         self.detail = detail
         self.detail_en = detail_en
         self.errors = errors
+        self.headers = headers
         self.extra = extra
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
@@ -125,6 +127,21 @@ class PayloadTooLarge(ProblemError):
     title_en = "Payload too large"
 
 
+class TooManyRequests(ProblemError):
+    status = 429
+    code = "too_many_requests"
+    title = "Quá nhiều yêu cầu, vui lòng thử lại sau"
+    title_en = "Too many requests, try again later"
+
+    def __init__(self, detail: str, detail_en: str, *, retry_after_seconds: int) -> None:
+        super().__init__(
+            detail,
+            detail_en,
+            headers={"Retry-After": str(retry_after_seconds)},
+            retry_after_seconds=retry_after_seconds,
+        )
+
+
 _PYDANTIC_VI = {
     "missing": "Thiếu trường bắt buộc",
     "string_too_short": "Giá trị quá ngắn",
@@ -180,12 +197,17 @@ def _problem_response(
     )
 
 
+def problem_response(error: ProblemError, request: Request) -> JSONResponse:
+    """The problem document of `error`, answering `request`."""
+    return _problem_response(error.to_problem(request.url.path), error.headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error of the app as a problem document."""
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return _problem_response(exc.to_problem(request.url.path))
+        return problem_response(exc, request)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -93,13 +93,18 @@ class Backends:
         json: Any = None,
         token: str | None = None,
         request_id: str | None = None,
+        forwarded_for: str | None = None,
     ) -> httpx.Response:
-        """Send one request; raise `BackendUnavailable` or `BackendProblem` on failure."""
+        """Send one request; raise `BackendUnavailable` or `BackendProblem` on failure.
+
+        `forwarded_for` passes on the reader's address (the registry throttles sign-ins by it)."""
         headers: dict[str, str] = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if request_id:
             headers["X-Request-ID"] = request_id
+        if forwarded_for:
+            headers["X-Forwarded-For"] = forwarded_for
         url = self.urls[service].rstrip("/") + path
         try:
             response = self.client.request(

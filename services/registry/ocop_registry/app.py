@@ -7,6 +7,8 @@ from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase
 from ocop_kit.service_cli import migrations_dir
 from ocop_registry import SERVICE
+from ocop_registry.accounts.api import router as accounts_router
+from ocop_registry.accounts.service import ensure_bootstrap_admin
 from ocop_registry.catalog.api import router as catalog_router
 from ocop_registry.imports.api import router as imports_router
 from ocop_registry.notifications.api import router as notifications_router
@@ -29,7 +31,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db=db,
         celery=make_celery(SERVICE, settings, db),
         migrations_dir=migrations_dir("ocop_registry"),
+        on_startup=lambda: ensure_bootstrap_admin(db, settings),
         routers=[
+            accounts_router,
             catalog_router,
             producers_router,
             products_router,

@@ -1,5 +1,6 @@
 """Tables of the Registry service (imported here so migrations see them all)."""
 
+from ocop_registry.accounts.models import Account, SignInFailure
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.database import Base
 from ocop_registry.imports.models import ImportJob
@@ -8,6 +9,7 @@ from ocop_registry.producers.models import Producer
 from ocop_registry.products.models import MarketListing, Product
 
 __all__ = [
+    "Account",
     "Base",
     "Certificate",
     "ImportJob",
@@ -15,4 +17,5 @@ __all__ = [
     "Notification",
     "Producer",
     "Product",
+    "SignInFailure",
 ]

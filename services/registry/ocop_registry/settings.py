@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from ocop_kit.settings import KitSettings
 
@@ -12,6 +12,21 @@ class Settings(KitSettings):
         default=None,
         description="`module:function(to, subject, body)` that sends producers' notices by "
         "e-mail (OCOP_MAIL_SENDER). Unset: the e-mails are written to the log.",
+    )
+    bootstrap_admin_password: SecretStr | None = Field(
+        default=None,
+        min_length=12,
+        description="Creates the account `admin` with this password when there is no account "
+        "yet (OCOP_BOOTSTRAP_ADMIN_PASSWORD). Change the password after the first sign-in.",
+    )
+    sign_in_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins per user name before a pause."
+    )
+    sign_in_max_failures_per_client: int = Field(
+        default=30, ge=1, description="Failed sign-ins per client address before a pause."
+    )
+    sign_in_window_seconds: int = Field(
+        default=900, ge=1, description="How far back failed sign-ins count."
     )
 
 

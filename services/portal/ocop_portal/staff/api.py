@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ocop_kit.auth import ROLES, Role, decode_token, issue_token
 from ocop_kit.errors import ProblemError
+from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
 from ocop_portal.settings import Settings
 from ocop_portal.staff.auth import ROLE_NAMES, TOKEN_COOKIE
 from ocop_portal.web import pick_language, render, translator
@@ -71,6 +72,39 @@ def sign_in_with_token(
             request, tr("Mã truy cập không dùng được: ", "Token not accepted: ") + message, 400
         )
     return _signed_in(request, token, next)
+
+
+@router.post("/sign-in/password", response_class=HTMLResponse)
+def sign_in_with_password(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Sign in with an account of the registry, which checks the password and throttles guesses."""
+    backends: Backends = request.app.state.backends
+    lang = pick_language(request)
+    tr = translator(lang)
+    try:
+        answer = backends.request(
+            "POST",
+            "registry",
+            "/v1/auth/token",
+            json={"username": username, "password": password},
+            forwarded_for=request.client.host if request.client else None,
+        ).json()
+    except BackendProblem as exc:
+        return _form(request, exc.message(lang), 429 if exc.status == 429 else 400)
+    except BackendUnavailable:
+        return _form(
+            request,
+            tr(
+                "Chưa đăng nhập được: dịch vụ sổ đăng ký không phản hồi, vui lòng thử lại sau.",
+                "Could not sign in: the registry does not answer, please try again later.",
+            ),
+            503,
+        )
+    return _signed_in(request, answer["access_token"], next)
 
 
 @router.post("/sign-in/dev", response_class=HTMLResponse)

@@ -1,0 +1,104 @@
+"""HTTP: password sign-in (`POST /v1/auth/token`) and the accounts that may sign in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+
+from ocop_kit.app import DbSession
+from ocop_kit.auth import Principal, require_roles
+from ocop_kit.etag import check_if_match, set_etag
+from ocop_kit.history import history_of
+from ocop_kit.pagination import Page, paginate
+from ocop_registry.accounts.models import Account
+from ocop_registry.accounts.schemas import (
+    AccountCreate,
+    AccountOut,
+    AccountUpdate,
+    SignIn,
+    TokenOut,
+)
+from ocop_registry.accounts.service import create_account, get_account, sign_in, update_account
+from ocop_registry.products.schemas import HistoryEntry
+
+router = APIRouter(tags=["accounts"])
+Manager = Annotated[Principal, require_roles("province_officer")]
+Admin = Annotated[Principal, require_roles()]
+
+
+@router.post(
+    "/v1/auth/token",
+    summary="Sign in with a user name and password; returns a bearer token",
+    responses={
+        401: {"description": "Wrong user name or password"},
+        429: {"description": "Too many failures; see Retry-After"},
+    },
+)
+def post_token(data: SignIn, request: Request, session: DbSession) -> TokenOut:
+    client = request.client.host if request.client else "unknown"
+    return sign_in(session, request.app.state.settings, data, client)
+
+
+@router.post("/v1/accounts", status_code=201, summary="Create an account that can sign in")
+def post_account(
+    data: AccountCreate, session: DbSession, principal: Manager, response: Response
+) -> AccountOut:
+    account = create_account(session, data, principal)
+    session.commit()
+    set_etag(response, account.id, account.version)
+    return AccountOut.model_validate(account)
+
+
+@router.get("/v1/accounts", summary="Accounts (administrators)")
+def list_accounts(
+    session: DbSession,
+    principal: Admin,
+    role: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[AccountOut]:
+    query = select(Account)
+    if role:
+        query = query.where(Account.role == role)
+    rows, next_cursor = paginate(session, query, Account.id, cursor, limit)
+    return Page(items=[AccountOut.model_validate(a) for a in rows], next_cursor=next_cursor)
+
+
+@router.get("/v1/accounts/{account_id}", summary="One account")
+def get_one(
+    account_id: str, session: DbSession, principal: Manager, response: Response
+) -> AccountOut:
+    account = get_account(session, account_id, principal)
+    set_etag(response, account.id, account.version)
+    return AccountOut.model_validate(account)
+
+
+@router.patch(
+    "/v1/accounts/{account_id}",
+    summary="Change a password or name, or deactivate an account (If-Match with the ETag read)",
+)
+def patch_account(
+    account_id: str,
+    data: AccountUpdate,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: Manager,
+) -> AccountOut:
+    account = get_account(session, account_id, principal)
+    check_if_match(request, account.id, account.version)
+    update_account(session, account, data, principal)
+    session.commit()
+    set_etag(response, account.id, account.version)
+    return AccountOut.model_validate(account)
+
+
+@router.get("/v1/accounts/{account_id}/history", summary="Every change to an account")
+def account_history(account_id: str, session: DbSession, principal: Manager) -> list[HistoryEntry]:
+    account = get_account(session, account_id, principal)
+    return [
+        HistoryEntry.model_validate(r, from_attributes=True)
+        for r in history_of(session, "account", account.id)
+    ]

@@ -1,0 +1,221 @@
+"""Accounts and password sign-in, with throttling of repeated failures.
+
+Passwords are kept as Argon2id hashes (argon2-cffi's defaults, RFC 9106). After
+`sign_in_max_failures` failures for one user name, or `sign_in_max_failures_per_client` from one
+client address, within `sign_in_window_seconds`, sign-in is refused with 429 until the oldest of
+those failures leaves the window, even with the right password, so guessing stays slow.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ocop_kit.auth import Principal, issue_token
+from ocop_kit.db import ServiceDatabase, utc_now
+from ocop_kit.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+)
+from ocop_kit.history import record_change
+from ocop_registry.accounts.models import Account, SignInFailure
+from ocop_registry.accounts.schemas import AccountCreate, AccountUpdate, SignIn, TokenOut
+from ocop_registry.producers.models import Producer
+from ocop_registry.settings import Settings
+
+log = logging.getLogger(__name__)
+_hasher = PasswordHasher()
+# Verified against when the user name is unknown, so a wrong name costs as long as a wrong password.
+_UNKNOWN_USER_HASH = _hasher.hash("no account has this password")
+
+
+def account_snapshot(account: Account) -> dict[str, Any]:
+    """What history keeps of an account: never the password hash."""
+    return {
+        "username": account.username,
+        "display_name": account.display_name,
+        "role": account.role,
+        "province_code": account.province_code,
+        "producer_id": account.producer_id,
+        "active": account.active,
+    }
+
+
+def _ensure_may_manage(
+    session: Session, principal: Principal, role: str, producer_id: str | None
+) -> None:
+    """Admins manage every account; a province officer only producer accounts of producers in
+    their province."""
+    if principal.is_admin:
+        return
+    if principal.role == "province_officer" and role == "producer" and producer_id:
+        producer = session.get(Producer, producer_id)
+        if producer is not None and principal.may_act_in_province(producer.province_code):
+            return
+    raise Forbidden("Bạn không được quản lý tài khoản này", "You may not manage this account")
+
+
+def create_account(session: Session, data: AccountCreate, principal: Principal) -> Account:
+    _ensure_may_manage(session, principal, data.role, data.producer_id)
+    if data.producer_id and session.get(Producer, data.producer_id) is None:
+        raise ValidationFailed(
+            "Không có chủ thể này",
+            "No such producer",
+            errors=[FieldError("producer_id", "Không có chủ thể này", "No such producer")],
+        )
+    if session.scalar(select(Account.id).where(Account.username == data.username)):
+        raise Conflict("Tên đăng nhập đã có người dùng", "The user name is taken")
+    account = Account(
+        username=data.username,
+        display_name=data.display_name,
+        password_hash=_hasher.hash(data.password),
+        role=data.role,
+        province_code=data.province_code if data.role == "province_officer" else None,
+        producer_id=data.producer_id if data.role == "producer" else None,
+    )
+    session.add(account)
+    session.flush()
+    record_change(
+        session,
+        "account",
+        account.id,
+        "created",
+        principal.subject,
+        None,
+        account_snapshot(account),
+    )
+    return account
+
+
+def get_account(session: Session, account_id: str, principal: Principal) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("Không có tài khoản này", "No such account")
+    _ensure_may_manage(session, principal, account.role, account.producer_id)
+    return account
+
+
+def update_account(
+    session: Session, account: Account, data: AccountUpdate, principal: Principal
+) -> None:
+    before = account_snapshot(account)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("password"):
+        account.password_hash = _hasher.hash(changes["password"])
+    if "display_name" in changes:
+        account.display_name = changes["display_name"]
+    if changes.get("active") is not None:
+        account.active = changes["active"]
+    account.version += 1
+    account.updated_at = utc_now()
+    after = account_snapshot(account)
+    if changes.get("password"):
+        after["password_changed"] = True
+    record_change(session, "account", account.id, "updated", principal.subject, before, after)
+
+
+def sign_in(session: Session, settings: Settings, data: SignIn, client: str) -> TokenOut:
+    """A token for the right user name and password; 401 otherwise, 429 while throttled.
+
+    Failed attempts are committed here, whatever the caller does with the error."""
+    username = data.username.strip().lower()
+    now = utc_now()
+    _refuse_while_throttled(session, settings, username, client, now)
+    account = session.scalar(select(Account).where(Account.username == username))
+    if not _password_matches(account, data.password):
+        session.add(SignInFailure(username=username, client=client, at=now))
+        window_start = now - timedelta(seconds=settings.sign_in_window_seconds)
+        session.execute(delete(SignInFailure).where(SignInFailure.at < window_start))
+        session.commit()
+        log.warning("sign-in failed", extra={"username": username, "client": client})
+        raise Unauthorized("Sai tên đăng nhập hoặc mật khẩu", "Wrong user name or password")
+    assert account is not None
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = _hasher.hash(data.password)
+    account.last_sign_in_at = now
+    session.execute(delete(SignInFailure).where(SignInFailure.username == username))
+    session.commit()
+    ttl = settings.token_ttl_seconds
+    token = issue_token(
+        settings,
+        account.role,
+        subject=account.id,
+        province_code=account.province_code,
+        producer_id=account.producer_id,
+        ttl_seconds=ttl,
+    )
+    return TokenOut(
+        access_token=token,
+        expires_in=ttl,
+        role=account.role,
+        province_code=account.province_code,
+        producer_id=account.producer_id,
+    )
+
+
+def _password_matches(account: Account | None, password: str) -> bool:
+    try:
+        hashed = account.password_hash if account and account.active else _UNKNOWN_USER_HASH
+        return _hasher.verify(hashed, password) and account is not None and account.active
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _refuse_while_throttled(
+    session: Session, settings: Settings, username: str, client: str, now: datetime
+) -> None:
+    window = timedelta(seconds=settings.sign_in_window_seconds)
+    for column, value, limit in (
+        (SignInFailure.username, username, settings.sign_in_max_failures),
+        (SignInFailure.client, client, settings.sign_in_max_failures_per_client),
+    ):
+        count, oldest = session.execute(
+            select(func.count(), func.min(SignInFailure.at)).where(
+                column == value, SignInFailure.at >= now - window
+            )
+        ).one()
+        if count >= limit:
+            wait = max(1, int((oldest + window - now).total_seconds()) + 1)
+            raise TooManyRequests(
+                f"Đăng nhập sai quá nhiều lần; thử lại sau {wait} giây",
+                f"Too many failed sign-ins; try again in {wait} seconds",
+                retry_after_seconds=wait,
+            )
+
+
+def ensure_bootstrap_admin(db: ServiceDatabase, settings: Settings) -> None:
+    """On a new deployment, create the `admin` account from OCOP_BOOTSTRAP_ADMIN_PASSWORD, so
+    the first administrator can sign in and create everyone else's accounts."""
+    password = settings.bootstrap_admin_password
+    if password is None:
+        return
+    try:
+        with db.session() as session:
+            if session.scalar(select(func.count()).select_from(Account)):
+                return
+            admin = Account(
+                username="admin",
+                display_name="Quản trị hệ thống",
+                password_hash=_hasher.hash(password.get_secret_value()),
+                role="admin",
+            )
+            session.add(admin)
+            session.flush()
+            record_change(
+                session, "account", admin.id, "created", "bootstrap", None, account_snapshot(admin)
+            )
+    except IntegrityError:
+        return  # another process of the registry created it at the same moment
+    log.info("bootstrap admin account created")
