@@ -8,6 +8,7 @@ from ocop_kit.db import ServiceDatabase
 from ocop_kit.service_cli import migrations_dir
 from ocop_marketplace_sync import SERVICE
 from ocop_marketplace_sync.listings.api import router as listings_router
+from ocop_marketplace_sync.listings.metrics import SyncCollector
 from ocop_marketplace_sync.settings import Settings, get_settings
 
 
@@ -23,4 +24,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         celery=make_celery(SERVICE, settings, db),
         migrations_dir=migrations_dir("ocop_marketplace_sync"),
         routers=[listings_router],
+        collectors=[SyncCollector(db)],
     )

@@ -6,7 +6,16 @@ from ocop_marketplace_sync.listings.models import (
     ChannelToken,
     Listing,
     ProductSnapshotRow,
+    SyncFailureCount,
     SyncReport,
 )
 
-__all__ = ["Base", "ChannelLock", "ChannelToken", "Listing", "ProductSnapshotRow", "SyncReport"]
+__all__ = [
+    "Base",
+    "ChannelLock",
+    "ChannelToken",
+    "Listing",
+    "ProductSnapshotRow",
+    "SyncFailureCount",
+    "SyncReport",
+]

@@ -255,3 +255,14 @@ def test_rejected_product_fails_with_the_platform_message_and_can_be_retried(api
     assert stats["certified_products"] == 8
     assert stats["certified_on_any_channel"] == len(listed)
     assert stats["share_on_any_channel"] == round(len(listed) / 8, 4)
+
+    metrics = api.client.get("/metrics").text
+    assert (
+        f'ocop_sync_failures_total{{channel="postmart",result="rejected"}} {float(len(failed))}'
+        in metrics
+    )
+    assert (
+        f'ocop_sync_listings{{channel="postmart",status="failed"}} {float(len(failed) - 1)}'
+        in metrics
+    )
+    assert f'ocop_sync_listings{{channel="postmart",status="pending"}} 1.0' in metrics

@@ -1,4 +1,5 @@
-"""Tables: the product snapshot read model, listings, channel tokens, run locks and reports."""
+"""Tables: the product snapshot read model, listings, channel tokens, run locks, reports and
+failure counters."""
 
 from __future__ import annotations
 
@@ -102,3 +103,14 @@ class SyncReport(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     summary: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class SyncFailureCount(Base):
+    """How many pushes a channel has refused (`rejected`) or failed to take (`retry_later`) since
+    the service was installed: the counter behind `ocop_sync_failures_total`."""
+
+    __tablename__ = "sync_failure_counts"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    result: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ocop_kit.db import ServiceDatabase, new_id, utc_now
 from ocop_marketplace_sync.adapters.base import (
@@ -33,7 +34,13 @@ from ocop_marketplace_sync.adapters.base import (
 from ocop_marketplace_sync.adapters.registry import ADAPTERS
 from ocop_marketplace_sync.channels.config import Channel
 from ocop_marketplace_sync.listings.desired import only_price_or_stock_changed
-from ocop_marketplace_sync.listings.models import ChannelLock, ChannelToken, Listing, SyncReport
+from ocop_marketplace_sync.listings.models import (
+    ChannelLock,
+    ChannelToken,
+    Listing,
+    SyncFailureCount,
+    SyncReport,
+)
 from ocop_marketplace_sync.listings.service import backoff_delay, due_filter, set_status
 from ocop_marketplace_sync.ratelimit import rate_limiter
 from ocop_marketplace_sync.settings import Settings
@@ -435,6 +442,7 @@ class ChannelSync:
         now = utc_now()
         by_id = {o.listing_id: o for o in outcomes}
         with self.db.session() as session:
+            count_failures(session, self.channel.code, outcomes)
             rows = session.scalars(select(Listing).where(Listing.id.in_(list(by_id)))).all()
             for listing in rows:
                 out = by_id[listing.id]
@@ -494,6 +502,20 @@ class ChannelSync:
                     listing.dirty = listing.desired_present
                     if listing.desired_present:
                         set_status(session, listing, "pending")
+
+
+def count_failures(session: Session, channel: str, outcomes: list[Outcome]) -> None:
+    """Add this batch's refusals and transient failures to the channel's failure counters (only
+    the run holding the channel's lease writes them, so there is no race)."""
+    for result in ("rejected", "retry_later"):
+        failed = sum(1 for o in outcomes if o.result == result)
+        if not failed:
+            continue
+        counter = session.get(SyncFailureCount, (channel, result))
+        if counter is None:
+            counter = SyncFailureCount(channel=channel, result=result, count=0)
+            session.add(counter)
+        counter.count += failed
 
 
 def save_report(db: ServiceDatabase, channel: str, kind: str, summary: dict[str, Any]) -> str:
