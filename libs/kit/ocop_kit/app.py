@@ -62,10 +62,12 @@ def create_service_app(
     version: str = "0.1.0",
     on_startup: Callable[[], None] | None = None,
     collectors: Sequence[Collector] = (),
+    readiness_checks: dict[str, Callable[[FastAPI], object]] | None = None,
 ) -> FastAPI:
     """Build a service's app: its routers plus everything the kit gives every service.
 
-    `on_startup` runs once the database is migrated; `collectors` add the service's own metrics.
+    `on_startup` runs once the database is migrated; `collectors` add the service's own metrics;
+    `readiness_checks` name further dependencies `/readyz` checks (a check raises if one is down).
     """
 
     @asynccontextmanager
@@ -150,6 +152,14 @@ def create_service_app(
             except Exception as exc:
                 raise ServiceUnavailable(
                     "Hàng đợi không phản hồi", "The message broker does not answer"
+                ) from exc
+        for name, check in (readiness_checks or {}).items():
+            try:
+                check(app)
+            except Exception as exc:
+                log.warning("not ready", extra={"dependency": name, "error": str(exc)})
+                raise ServiceUnavailable(
+                    f"{name} không phản hồi", f"{name} does not answer", dependency=name
                 ) from exc
         return {"status": "ready", "service": service}
 

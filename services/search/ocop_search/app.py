@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         celery=make_celery(SERVICE, settings, db),
         migrations_dir=migrations_dir("ocop_search"),
         routers=[search_router],
+        readiness_checks={"search engine": lambda app: app.state.search_engine.count()},
     )
     app.state.search_engine = open_engine(settings, writer=False)
     return app
