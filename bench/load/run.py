@@ -54,6 +54,8 @@ QUERIES = [
 ]
 latencies: dict[str, list[float]] = defaultdict(list)
 errors: dict[str, int] = defaultdict(int)
+# What went wrong, by kind: an HTTP status, or the transport exception the client raised.
+error_kinds: dict[str, int] = defaultdict(int)
 lock = threading.Lock()
 
 
@@ -61,15 +63,19 @@ def timed(name: str, call: Any) -> httpx.Response | None:
     started = time.perf_counter()
     try:
         response = call()
-    except httpx.HTTPError:
+    except httpx.HTTPError as exc:
         with lock:
             errors[name] += 1
+            error_kinds[
+                f"{name}: {type(exc).__name__} after {time.perf_counter() - started:.1f} s"
+            ] += 1
         return None
     elapsed = time.perf_counter() - started
     with lock:
         latencies[name].append(elapsed)
         if response.status_code >= 400:
             errors[name] += 1
+            error_kinds[f"{name}: HTTP {response.status_code}"] += 1
     return response
 
 
@@ -83,6 +89,40 @@ def import_sheet(system: System, rows: int) -> None:
             interval=0.5,
             message="the import",
         )
+
+
+BACKEND_SERVICES = ("registry", "evaluation", "marketplace_sync", "search")
+
+
+def backlog(system: System) -> dict[str, int]:
+    """Events not yet consumed: pending in each outbox, waiting in each queue."""
+    waiting: dict[str, int] = {}
+    for service in BACKEND_SERVICES:
+        for line in httpx.get(system.urls[service] + "/metrics", timeout=30).text.splitlines():
+            if line.startswith("ocop_outbox_pending_events{"):
+                waiting[f"{service} outbox"] = int(float(line.rsplit(" ", 1)[1]))
+            elif service == "registry" and line.startswith("ocop_queue_depth{"):
+                queue = line.split('queue="', 1)[1].split('"', 1)[0]
+                waiting[f"{queue} queue"] = int(float(line.rsplit(" ", 1)[1]))
+    return {name: count for name, count in waiting.items() if count}
+
+
+def wait_for_backlog_to_drain(system: System, what: str) -> None:
+    """Wait until every event is consumed; print what waited and when each part emptied."""
+    started = time.monotonic()
+    waiting = backlog(system)
+    emptied: dict[str, float] = {}
+    while left := backlog(system):
+        for name in waiting.keys() - left.keys() - emptied.keys():
+            emptied[name] = time.monotonic() - started
+        time.sleep(0.5)
+    for name in waiting.keys() - emptied.keys():
+        emptied[name] = time.monotonic() - started
+    parts = ", ".join(
+        f"{name} {waiting[name]} (empty at {emptied[name]:.0f} s)" for name in waiting
+    )
+    took = time.monotonic() - started
+    print(f"{what}: waiting {parts or 'nothing'}; all consumed after {took:.1f} s", flush=True)
 
 
 def one_request(
@@ -127,6 +167,15 @@ def one_request(
         timed("GET /v1/stats", lambda: clients["registry"].get("/v1/stats"))
 
 
+def side_job(name: str, work: Any, *args: Any) -> None:
+    started = time.monotonic()
+    try:
+        work(*args)
+        print(f"{name}: done in {time.monotonic() - started:.1f} s", flush=True)
+    except BaseException as exc:  # pytest.fail raises a BaseException
+        print(f"{name}: FAILED after {time.monotonic() - started:.1f} s: {exc}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=3000)
@@ -156,6 +205,7 @@ def run_load(system: System, args: argparse.Namespace) -> None:
     started = time.monotonic()
     import_sheet(system, args.seed_rows)
     print(f"seeded {args.seed_rows} rows in {time.monotonic() - started:.1f} s", flush=True)
+    wait_for_backlog_to_drain(system, "after the seed import")
     with system.client("registry", "admin") as registry:
         page = registry.get("/v1/products", params={"limit": 500}).json()
         product_ids = [item["id"] for item in page["items"]]
@@ -166,9 +216,13 @@ def run_load(system: System, args: argparse.Namespace) -> None:
         "registry_admin": system.client("registry", "admin"),
     }
     side_jobs = [
-        threading.Thread(target=import_sheet, args=(system, 200)),
+        threading.Thread(target=side_job, args=("import of 200 rows", import_sheet, system, 200)),
         threading.Thread(
-            target=lambda: evaluate(system, register_product(system, "HTX Tải thử nghiệm"))
+            target=side_job,
+            args=(
+                "council session (register, 5 scores, decide, certificate)",
+                lambda: evaluate(system, register_product(system, "HTX Tải thử nghiệm")),
+            ),
         ),
     ]
     rng = random.Random(42)
@@ -190,6 +244,7 @@ def run_load(system: System, args: argparse.Namespace) -> None:
         job.join()
     for client in clients.values():
         client.close()
+    wait_for_backlog_to_drain(system, "after the load")
     total = sum(len(v) for v in latencies.values()) + sum(errors.values())
     print(
         f"broker={args.broker} threads={args.threads} requests={args.requests} "
@@ -203,6 +258,8 @@ def run_load(system: System, args: argparse.Namespace) -> None:
             f"{name:<24}{len(values):>7}{ms['p50']:>9.1f}{ms['p95']:>9.1f}{ms['p99']:>9.1f}"
             f"{errors.get(name, 0):>8}"
         )
+    for kind, count in sorted(error_kinds.items()):
+        print(f"error {count:>5} × {kind}")
 
 
 if __name__ == "__main__":

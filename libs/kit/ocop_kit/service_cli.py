@@ -52,6 +52,7 @@ def main(service: str, package: str, argv: list[str] | None = None) -> None:
             port=args.port,
             log_config=None,
             access_log=False,
+            timeout_keep_alive=settings.keep_alive_seconds,
         )
     elif args.command == "worker":
         run_migrations(ServiceDatabase(service, settings), migrations_dir(package))

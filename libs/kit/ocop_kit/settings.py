@@ -38,6 +38,13 @@ class KitSettings(BaseSettings):
     log_level: str = "INFO"
     max_request_bytes: int = Field(default=25_000_000, description="Larger requests get 413.")
     cors_origins: list[str] = Field(default=[], description="Origins allowed by CORS (JSON list).")
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        description="How long an idle HTTP connection stays open. Longer than every client's and "
+        "proxy's own idle limit (httpx 5 s, nginx 60 s), so a server never closes a connection "
+        "at the moment a client reuses it (the client would see a reset request).",
+    )
 
     def database_url_for(self, service: str) -> str:
         """The SQLAlchemy URL of a service's own database."""
