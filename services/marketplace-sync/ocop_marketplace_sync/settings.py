@@ -42,6 +42,11 @@ class Settings(KitSettings):
     )
     # A run renews its lease every 10 s; a dead run blocks its channel this long at most.
     run_lease_seconds: float = 30.0
+    sync_task_max_seconds: float = Field(
+        default=20.0,
+        description="A sync task hands the worker back after this long and queues its own "
+        "continuation, so events that arrived meanwhile are not held up behind a long run.",
+    )
 
 
 @lru_cache

@@ -8,6 +8,7 @@ holder looks for new work after releasing, so nothing asked for is left behind.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from ocop_marketplace_sync import SERVICE, task_names
 from ocop_marketplace_sync.channels.config import Channel, load_channels
 from ocop_marketplace_sync.listings.reconcile import reconcile_channel
 from ocop_marketplace_sync.listings.service import apply_product, has_due_work, next_due_at
-from ocop_marketplace_sync.listings.sync import ChannelSync
+from ocop_marketplace_sync.listings.sync import ChannelSync, request_run, take_run_request
 from ocop_marketplace_sync.settings import get_settings
 
 settings = get_settings()
@@ -66,19 +67,26 @@ def request_sync_after_commit(session: Session, codes: set[str]) -> None:
         @sa_event.listens_for(session, "after_commit", once=True)
         def _send(_: Session) -> None:
             for code in sorted(session.info.pop("sync_channels", set())):
-                celery.send_task(SYNC_TASK, args=[code])
+                if request_run(db, code):
+                    celery.send_task(SYNC_TASK, args=[code])
 
     pending.update(codes)
 
 
 @celery.task(name=SYNC_TASK)
 def sync_channel(code: str) -> dict[str, Any]:
-    """Converge one channel; come back later for listings held back by a backoff."""
+    """Converge one channel; come back later for listings held back by a backoff.
+
+    After `sync_task_max_seconds` the task queues its continuation and returns: the worker then
+    takes the events that queued up behind it first (a bulk import can mean minutes of pushes
+    at a channel's rate limit)."""
+    take_run_request(db, code)
     channel = channels[code]
     runner = ChannelSync(db, settings, channel, http)
     results: dict[str, Any] = {}
+    deadline = time.monotonic() + settings.sync_task_max_seconds
     while True:
-        summary = runner.run()
+        summary = runner.run(max_seconds=max(0.0, deadline - time.monotonic()))
         if not summary.ran:
             return {"channel": code, "ran": False}
         for key, value in summary.results.items():
@@ -87,6 +95,10 @@ def sync_channel(code: str) -> dict[str, Any]:
             if not has_due_work(session, code):
                 later = next_due_at(session, code)
                 break
+        if time.monotonic() >= deadline:
+            if request_run(db, code):
+                celery.send_task(SYNC_TASK, args=[code])
+            return {"channel": code, "ran": True, "results": results, "continues": True}
     if later is not None:
         delay = max(0.5, (later - utc_now() + timedelta(milliseconds=50)).total_seconds())
         celery.send_task(SYNC_TASK, args=[code], countdown=delay)

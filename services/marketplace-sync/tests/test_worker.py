@@ -13,7 +13,8 @@ from sync_factories import make_product, next_version, with_status
 
 from ocop_contracts import CertificateExpired, CertificateIssued, event_task, queue_for
 from ocop_kit.celery_app import make_celery
-from ocop_kit.db import ServiceDatabase
+from ocop_kit.db import ServiceDatabase, run_migrations
+from ocop_kit.service_cli import migrations_dir
 from ocop_kit.testing import wait_for
 from ocop_marketplace_sync.listings.models import Listing
 from ocop_marketplace_sync.settings import Settings
@@ -77,6 +78,65 @@ def test_worker_lists_certified_products_and_delists_expired_ones(
         # Voso has no API: its rows wait for the operator's upload.
         assert statuses[(products[1].id, "voso")] == "pending"
     finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        log.close()
+
+
+def test_events_are_handled_between_slices_of_a_long_sync_run(
+    simulator, postgres_url, redis_url, tmp_path: Path
+):
+    """A bulk of pushes at a channel's rate limit must not hold up the events behind it."""
+    sim = simulator(rate_limit=3)
+    env = {
+        **os.environ,
+        "OCOP_DATA_DIR": str(tmp_path),
+        "OCOP_DATABASE_URL": postgres_url,
+        "OCOP_BROKER_URL": redis_url,
+        "OCOP_MARKETPLACE_BASE_URL": sim,
+        "OCOP_SIM_RATE_LIMIT": "3",
+        "OCOP_SYNC_TASK_MAX_SECONDS": "1",
+    }
+    settings = Settings(data_dir=tmp_path, database_url=postgres_url, broker_url=redis_url)
+    db = ServiceDatabase("marketplace_sync", settings)
+    run_migrations(db, migrations_dir("ocop_marketplace_sync"))
+    log = (tmp_path / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "ocop_marketplace_sync", "worker"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    celery = make_celery("marketplace_sync", settings)
+
+    def send(product) -> None:  # type: ignore[no-untyped-def]
+        event = CertificateIssued(aggregate_id=product.id, version=next_version(), payload=product)
+        celery.send_task(
+            event_task("marketplace_sync"),
+            args=[event.model_dump(mode="json")],
+            queue=queue_for("marketplace_sync"),
+        )
+
+    def statuses(channel: str) -> list[str]:
+        with db.session() as session:
+            return list(session.scalars(select(Listing.status).where(Listing.channel == channel)))
+
+    try:
+        bulk = [make_product(channels=["shopee"]) for _ in range(30)]
+        for product in bulk:
+            send(product)
+        wait_for(lambda: len(statuses("shopee")) == 30, timeout=60, message="the bulk's listings")
+        # About ten seconds of pushes at 3 a second are due now; one more product arrives.
+        send(make_product(channels=["postmart"]))
+        wait_for(lambda: statuses("postmart") != [], timeout=30, message="the late event handled")
+        assert statuses("shopee").count("listed") < 30, "the late event waited for the whole run"
+        wait_for(
+            lambda: statuses("shopee").count("listed") == 30,
+            timeout=90,
+            message="the bulk listed in the end",
+        )
+    finally:
+        db.dispose()
         worker.terminate()
         worker.wait(timeout=30)
         log.close()

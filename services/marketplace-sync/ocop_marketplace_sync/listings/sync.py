@@ -149,6 +149,37 @@ class DbTokenStore:
             row.refresh_expires_at = token.refresh_expires_at
 
 
+def ensure_lock_row(db: ServiceDatabase, channel: str) -> None:
+    try:
+        with db.session() as session:
+            if session.get(ChannelLock, channel) is None:
+                session.add(ChannelLock(channel=channel))
+    except IntegrityError:
+        pass  # another worker created the row at the same moment
+
+
+def request_run(db: ServiceDatabase, channel: str) -> bool:
+    """Note that a run of `channel` is wanted. True when none was wanted yet: the caller then
+    sends the one task; requests made before that task starts ride along with it, so a burst
+    of events does not queue a sync task each (the 30 s sweep repairs a lost task)."""
+    ensure_lock_row(db, channel)
+    with db.session() as session:
+        marked = session.execute(
+            update(ChannelLock)
+            .where(ChannelLock.channel == channel, ChannelLock.run_requested.is_(False))
+            .values(run_requested=True)
+        )
+        return bool(marked.rowcount)
+
+
+def take_run_request(db: ServiceDatabase, channel: str) -> None:
+    """A run is starting: requests from now on need a run of their own."""
+    with db.session() as session:
+        session.execute(
+            update(ChannelLock).where(ChannelLock.channel == channel).values(run_requested=False)
+        )
+
+
 class ChannelLease:
     """A lease on one channel: held by at most one run at a time across all workers."""
 
@@ -159,12 +190,7 @@ class ChannelLease:
         self.holder = new_id()
 
     def acquire(self) -> bool:
-        try:
-            with self.db.session() as session:
-                if session.get(ChannelLock, self.channel) is None:
-                    session.add(ChannelLock(channel=self.channel))
-        except IntegrityError:
-            pass  # another worker created the row at the same moment
+        ensure_lock_row(self.db, self.channel)
         now = utc_now()
         with self.db.session() as session:
             taken = session.execute(
@@ -249,9 +275,12 @@ class ChannelSync:
             with ThreadPoolExecutor(max_workers=self.settings.sync_concurrency) as pool:
                 exhausted = False
                 while True:
-                    in_time = max_seconds is None or time.monotonic() - started < max_seconds
+                    left = (
+                        None if max_seconds is None else max_seconds - (time.monotonic() - started)
+                    )
+                    in_time = left is None or left > 0
                     if in_time and not exhausted and len(claimed) < low_water:
-                        jobs = self.claim(claimed)
+                        jobs = self.claim(claimed, self.claim_limit(left))
                         exhausted = not jobs
                         claimed.update(job.listing_id for _, job in jobs)
                         running |= self.submit(jobs, pool, summary, finished)
@@ -277,16 +306,22 @@ class ChannelSync:
         log.info("sync run", extra={"channel": self.channel.code, "results": summary.results})
         return summary
 
-    def claim(self, exclude: set[str]) -> list[tuple[str, Job]]:
-        """Plan due listings not already in hand; mark creates as attempted first, so a crash
-        mid-create is followed by a look-up, never a second listing."""
+    def claim_limit(self, seconds_left: float | None) -> int:
+        """How many listings to take at once: a batch, but no more than the rate limit lets
+        through in the time left, so a run with a time budget ends close to it."""
+        if seconds_left is None:
+            return self.settings.sync_batch_size
+        pushes = int(self.channel.rate_limit_per_second * seconds_left)
+        return max(1, min(self.settings.sync_batch_size, pushes))
+
+    def claim(self, exclude: set[str], limit: int) -> list[tuple[str, Job]]:
+        """Plan up to `limit` due listings not already in hand; mark creates as attempted
+        first, so a crash mid-create is followed by a look-up, never a second listing."""
         with self.db.session() as session:
             query = select(Listing).where(*due_filter(self.channel.code, utc_now()))
             if exclude:
                 query = query.where(Listing.id.not_in(list(exclude)))
-            rows = session.scalars(
-                query.order_by(Listing.id).limit(self.settings.sync_batch_size)
-            ).all()
+            rows = session.scalars(query.order_by(Listing.id).limit(limit)).all()
             jobs = []
             for row in rows:
                 job = plan(row)
