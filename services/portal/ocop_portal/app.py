@@ -3,6 +3,7 @@
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI, Request
@@ -41,6 +42,22 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def same_site(request: Request) -> bool:
+    """Whether a write comes from the portal's own pages (cross-site request forgery guard).
+
+    Browsers send `Origin` with every POST; a form on another site gives its own origin, which
+    must match the host the portal is served on. Without `Origin` (not a browser, or a very old
+    one) `Referer` is checked the same way; a request with neither is not from a browser page
+    and cannot carry another site's forged form, so it passes (the services check its token)."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return True
+    return urlsplit(source).netloc == request.headers.get("host")
 
 
 def _wants_html(request: Request) -> bool:
@@ -150,6 +167,27 @@ def create_app(
     app.state.criteria_sets = {}  # criteria sets are versioned legal texts: cached by id
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_page_errors(app)
+
+    @app.middleware("http")
+    async def _refuse_cross_site_writes(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.method not in SAFE_METHODS and not same_site(request):
+            tr = translator(pick_language(request))
+            return render(
+                request,
+                "error.html",
+                {
+                    "heading": tr("Yêu cầu bị từ chối", "Request refused"),
+                    "message": tr(
+                        "Biểu mẫu này chỉ gửi được từ chính cổng thông tin.",
+                        "This form can only be sent from the portal itself.",
+                    ),
+                    "status": 403,
+                },
+                403,
+            )
+        return await call_next(request)
 
     @app.middleware("http")
     async def _remember_language(

@@ -341,3 +341,21 @@ def test_sync_screen_uses_the_services_summary_and_offers_channel_actions(
     assert (
         sheet.content == b"PK-sheet" and "voso-upload.xlsx" in sheet.headers["content-disposition"]
     )
+
+
+def test_forms_posted_from_another_site_are_refused(client: TestClient, settings: Any) -> None:
+    from ocop_kit.auth import issue_token
+
+    token = issue_token(settings, "sync_operator")
+    forged = client.post(
+        "/sign-in", data={"token": token}, headers={"Origin": "https://evil.example"}
+    )
+    assert forged.status_code == 403
+    assert "Biểu mẫu này chỉ gửi được từ chính cổng thông tin" in forged.text
+    assert "set-cookie" not in forged.headers
+    by_referer = client.post(
+        "/sign-in", data={"token": token}, headers={"Referer": "https://evil.example/page"}
+    )
+    assert by_referer.status_code == 403
+    own = client.post("/sign-in", data={"token": token}, headers={"Origin": "http://testserver"})
+    assert own.status_code == 303
