@@ -266,3 +266,21 @@ def test_rejected_product_fails_with_the_platform_message_and_can_be_retried(api
         in metrics
     )
     assert 'ocop_sync_listings{channel="postmart",status="pending"} 1.0' in metrics
+
+
+def test_shoppers_see_where_a_certified_product_is_on_sale_without_a_token(api):
+    product = make_product(channels=["shopee", "voso"], price_vnd=85_000)
+    api.deliver(CertificateIssued, product)
+    assert api.client.get(f"/v1/products/{product.id}/where-to-buy").json() == []
+    uploaded = api.client.post("/v1/channels/voso/uploaded", json={}, headers=api.headers())
+    assert uploaded.status_code == 200, uploaded.text
+
+    shops = api.client.get(f"/v1/products/{product.id}/where-to-buy")
+    assert shops.status_code == 200
+    assert [(s["channel"], s["channel_name"], s["price_vnd"]) for s in shops.json()] == [
+        ("voso", "Voso (Viettel Post)", 85_000)
+    ]
+    assert "last_error" not in shops.text and "shop_id" not in shops.text
+
+    api.deliver(CertificateExpired, with_status(product, "expired"))
+    assert api.client.get(f"/v1/products/{product.id}/where-to-buy").json() == []

@@ -39,14 +39,8 @@ def test_product_page_shows_certificate_addresses_where_to_buy_and_qr(
     stubs.on(
         "marketplace_sync",
         "GET",
-        "/v1/listings",
-        {
-            "items": [
-                {"channel": "postmart", "status": "listed", "external_id": "PM-9"},
-                {"channel": "shopee", "status": "blocked", "missing": ["images"]},
-            ],
-            "next_cursor": None,
-        },
+        "/v1/products/p1/where-to-buy",
+        [{"channel": "postmart", "channel_name": "Postmart (Bưu điện)", "external_id": "PM-9"}],
     )
     page = client.get("/products/p1")
     assert page.status_code == 200
@@ -57,27 +51,13 @@ def test_product_page_shows_certificate_addresses_where_to_buy_and_qr(
     assert "85.000 ₫ / chai 500 ml" in html
     assert "Hợp tác xã" in html and "VietGAP" in html
     where = html.split('id="where-to-buy"')[1].split("</ul>")[0]
-    assert "Postmart" in where and "Shopee" not in where  # only what a shopper can buy now
+    assert "Postmart" in where and "PM-9" in where
+    # Public: asked without a token, even by a signed-in reader.
+    asked = stubs.requests_to("marketplace_sync", "/v1/products/p1/where-to-buy")
+    assert "authorization" not in asked[0].headers
     assert "<svg" in html and "http://testserver/products/p1" in html
     qr = client.get("/products/p1/qr.svg")
     assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
-
-
-def test_listings_need_a_token_so_the_portal_asks_with_its_own_read_token(
-    client: TestClient, stubs: Any
-) -> None:
-    stubs.on("registry", "GET", "/v1/products/p1", PRODUCT)
-
-    def listings(request):  # type: ignore[no-untyped-def]
-        import httpx
-
-        if "authorization" not in request.headers:
-            return httpx.Response(401, json={"title": "Cần đăng nhập"})
-        return httpx.Response(200, json={"items": [{"channel": "tiki", "status": "listed"}]})
-
-    stubs.handler("marketplace_sync", "GET", "/v1/listings", listings)
-    page = client.get("/products/p1")
-    assert "Tiki" in page.text.split('id="where-to-buy"')[1]
 
 
 def test_product_page_survives_marketplace_sync_being_down(client: TestClient, stubs: Any) -> None:

@@ -22,6 +22,7 @@ from ocop_marketplace_sync.listings.schemas import (
     ListingDetail,
     ListingOut,
     ListingStatus,
+    PlaceToBuy,
     ReportOut,
     ShopOut,
     SyncRequested,
@@ -284,6 +285,39 @@ def listing_or_404(session: DbSession, listing_id: str, principal: Principal) ->
     if principal.role == "council_member" or not may_act_on(principal, listing):
         raise Forbidden("Không có quyền với bản ghi này", "Not allowed on this listing")
     return listing
+
+
+@router.get(
+    "/products/{product_id}/where-to-buy",
+    summary="Public: the channels a certified product is on sale on now",
+)
+def where_to_buy(product_id: str, request: Request, session: DbSession) -> list[PlaceToBuy]:
+    """No token needed: listed rows of a product whose certificate is valid, one per channel,
+    without the operator's details (errors, attempts, payloads)."""
+    channels = channels_of(request)
+    rows = session.scalars(
+        select(Listing)
+        .join(ProductSnapshotRow, ProductSnapshotRow.product_id == Listing.product_id)
+        .where(
+            Listing.product_id == product_id,
+            Listing.status == "listed",
+            ProductSnapshotRow.is_public.is_(True),
+        )
+        .order_by(Listing.channel, Listing.id)
+    )
+    shops: dict[str, PlaceToBuy] = {}
+    for row in rows:
+        shops.setdefault(
+            row.channel,
+            PlaceToBuy(
+                channel=row.channel,
+                channel_name=channels[row.channel].name if row.channel in channels else row.channel,
+                external_id=row.external_id,
+                price_vnd=(row.payload or {}).get("price_vnd"),
+                synced_at=row.synced_at,
+            ),
+        )
+    return list(shops.values())
 
 
 @router.get("/listings/{listing_id}", summary="One listing with what it should show")

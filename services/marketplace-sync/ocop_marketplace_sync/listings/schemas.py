@@ -49,6 +49,16 @@ class ListingOut(BaseModel):
     updated_at: datetime
 
 
+class PlaceToBuy(BaseModel):
+    """Where a shopper can buy a product now (public)."""
+
+    channel: str
+    channel_name: str
+    external_id: str | None
+    price_vnd: int | None
+    synced_at: datetime | None
+
+
 class ListingDetail(ListingOut):
     payload: dict[str, Any] = Field(description="What the channel should show.")
     pushed_payload: dict[str, Any] | None = Field(description="What was last pushed.")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ocop_kit.auth import issue_token
 from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
 from ocop_portal.catalog import (
     CERTIFICATE_STATUS,
@@ -30,59 +28,19 @@ def _base_url(request: Request) -> str:
     return str(configured or request.base_url)
 
 
-def _listings(payload: Any) -> list[dict[str, Any]]:
-    items = payload.get("items", []) if isinstance(payload, dict) else payload
-    return [item for item in items or [] if isinstance(item, dict)]
-
-
-def _service_token(request: Request) -> str:
-    """A short-lived read token the portal signs for itself: marketplace-sync lists listings only
-    to operators, while shoppers must see where a product is sold. It never leaves the server."""
-    cached: tuple[float, str] | None = getattr(request.app.state, "service_token", None)
-    now = time.monotonic()
-    if cached is None or now - cached[0] > 240:
-        token = issue_token(
-            request.app.state.settings, "sync_operator", subject="portal", ttl_seconds=300
-        )
-        cached = (now, token)
-        request.app.state.service_token = cached
-    return cached[1]
-
-
-def _listings_of(
-    request: Request, product_id: str, staff_token: str | None
-) -> list[dict[str, Any]]:
+def where_to_buy(request: Request, product_id: str) -> list[dict[str, Any]]:
+    """The channels a shopper can buy the product on now (the sync service's public list)."""
     backends: Backends = request.app.state.backends
-    params: dict[str, str | int | float | None] = {"product_id": product_id}
-    try:
-        return _listings(backends.get_json("marketplace_sync", "/v1/listings", params, staff_token))
-    except BackendProblem as problem:
-        if problem.status not in (401, 403):
-            raise
-    return _listings(
-        backends.get_json("marketplace_sync", "/v1/listings", params, _service_token(request))
-    )
-
-
-def where_to_buy(listings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The channels a shopper can buy on now: listed rows only, one per channel."""
-    seen: set[str] = set()
-    shops: list[dict[str, Any]] = []
-    for listing in listings:
-        channel = str(listing.get("channel") or "")
-        if listing.get("status") != "listed" or not channel or channel in seen:
-            continue
-        seen.add(channel)
-        link = listing.get("url") or listing.get("product_url") or listing.get("external_url")
-        shops.append(
-            {
-                "channel": channel,
-                "name": CHANNELS.get(channel, channel),
-                "url": link if isinstance(link, str) and link.startswith("http") else None,
-                "external_id": listing.get("external_id"),
-            }
-        )
-    return shops
+    places = backends.get_json("marketplace_sync", f"/v1/products/{product_id}/where-to-buy")
+    return [
+        {
+            "channel": place["channel"],
+            "name": CHANNELS.get(place["channel"], place.get("channel_name") or place["channel"]),
+            "external_id": place.get("external_id"),
+        }
+        for place in places or []
+        if isinstance(place, dict) and place.get("channel")
+    ]
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
@@ -96,7 +54,7 @@ def product_page(request: Request, product_id: str) -> HTMLResponse:
     product = backends.get_json("registry", f"/v1/products/{product_id}", token=token)
     shops: list[dict[str, Any]] | None
     try:
-        shops = where_to_buy(_listings_of(request, product_id, token))
+        shops = where_to_buy(request, product_id)
     except (BackendUnavailable, BackendProblem):
         shops = None  # shown as "not available right now", the rest of the page still renders
     url = product_page_url(_base_url(request), product_id)
