@@ -13,7 +13,11 @@ from ocop_registry import SERVICE
 from ocop_registry.certificates.service import refresh_certificate_statuses
 from ocop_registry.consumers import handlers
 from ocop_registry.imports.service import IMPORT_TASK, mark_failed, run_import
-from ocop_registry.notifications.mailer import load_mail_sender, use_mail_sender
+from ocop_registry.notifications.mailer import (
+    load_mail_sender,
+    send_pending_emails,
+    use_mail_sender,
+)
 from ocop_registry.settings import get_settings
 
 settings = get_settings()
@@ -26,10 +30,11 @@ REFRESH_TASK = "ocop.registry.refresh_certificate_status"
 
 @celery.task(name=REFRESH_TASK)
 def refresh_certificate_status() -> dict[str, int]:
-    """Hourly: announce certificates entering the expiry window, notices due, and expiries."""
+    """Hourly: announce certificates entering the expiry window, notices due, and expiries;
+    then e-mail the notices (also those an earlier run could not send)."""
     with db.session() as session:
         result = refresh_certificate_statuses(session)
-    return result.__dict__
+    return {**result.__dict__, "emails": send_pending_emails(db)}
 
 
 @celery.task(name=IMPORT_TASK, bind=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from ocop_registry.certificates.rules import expiry_for, today_local
 from ocop_registry.certificates.service import refresh_certificate_statuses
-from ocop_registry.notifications.mailer import log_mail, use_mail_sender
+from ocop_registry.notifications.mailer import log_mail, send_pending_emails, use_mail_sender
 
 
 def test_certificate_goes_expiring_then_notice_once_then_expired(registry):
@@ -34,9 +36,13 @@ def test_certificate_goes_expiring_then_notice_once_then_expired(registry):
         assert refresh(170).__dict__ == {"expiring": 1, "notices": 0, "expired": 0}
         assert refresh(169).__dict__ == {"expiring": 0, "notices": 0, "expired": 0}
         assert refresh(30).__dict__ == {"expiring": 0, "notices": 1, "expired": 0}
+        assert sent == []  # e-mails leave after the commit, not inside the transaction
+        assert send_pending_emails(registry.db) == 1
         assert refresh(29).__dict__ == {"expiring": 0, "notices": 0, "expired": 0}
         assert refresh(0).__dict__ == {"expiring": 0, "notices": 0, "expired": 1}
         assert refresh(-5).__dict__ == {"expiring": 0, "notices": 0, "expired": 0}
+        assert send_pending_emails(registry.db) == 1
+        assert send_pending_emails(registry.db) == 0  # each notice is e-mailed once
     finally:
         use_mail_sender(log_mail)
 
@@ -82,3 +88,36 @@ def test_mail_sender_is_configured_by_dotted_name():
     from ocop_registry.notifications.mailer import load_mail_sender
 
     assert load_mail_sender("ocop_registry.notifications.mailer:log_mail") is log_mail
+
+
+def test_notice_whose_e_mail_fails_is_sent_at_the_next_run_and_a_rolled_back_one_never(registry):
+    producer = registry.producer(email="htx@example.vn")
+    product = registry.product(producer["id"])
+    recognised = today_local() - timedelta(days=365)
+    registry.client.post(
+        f"/v1/products/{product['id']}/certificate",
+        json={"stars": 3, "level": "provincial", "recognised_on": recognised.isoformat()},
+        headers=registry.officer(),
+    )
+    notice_day = expiry_for(recognised) - timedelta(days=30)
+    sent: list[str] = []
+
+    def mail_server_down(to: str, subject: str, body: str) -> None:
+        raise ConnectionError("SMTP server unreachable")
+
+    try:
+        use_mail_sender(lambda to, subject, body: sent.append(to))
+        with pytest.raises(RuntimeError), registry.db.session() as session:
+            assert refresh_certificate_statuses(session, notice_day).notices == 1
+            raise RuntimeError("the run fails before it commits")
+        assert send_pending_emails(registry.db) == 0 and sent == []
+
+        with registry.db.session() as session:
+            assert refresh_certificate_statuses(session, notice_day).notices == 1
+        use_mail_sender(mail_server_down)
+        assert send_pending_emails(registry.db) == 0
+        use_mail_sender(lambda to, subject, body: sent.append(to))
+        assert send_pending_emails(registry.db) == 1
+        assert sent == ["htx@example.vn"]
+    finally:
+        use_mail_sender(log_mail)

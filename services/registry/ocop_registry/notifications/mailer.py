@@ -6,8 +6,10 @@ import importlib
 import logging
 from typing import Protocol
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ocop_kit.db import ServiceDatabase, utc_now
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.notifications.models import Notification
 from ocop_registry.producers.models import Producer
@@ -61,7 +63,8 @@ def _messages(kind: str, product: Product, certificate: Certificate) -> tuple[st
 def notify_producer(
     session: Session, producer: Producer, product: Product, certificate: Certificate, kind: str
 ) -> Notification:
-    """Record a notice for the producer and e-mail it when the producer has an address."""
+    """Record a notice for the producer; `send_pending_emails` e-mails it after the commit when the
+    producer has an address."""
     message, message_en = _messages(kind, product, certificate)
     notification = Notification(
         producer_id=producer.id,
@@ -72,6 +75,40 @@ def notify_producer(
         emailed_to=producer.email,
     )
     session.add(notification)
-    if producer.email:
-        _sender(producer.email, "Thông báo OCOP / OCOP notice", f"{message}\n\n{message_en}")
     return notification
+
+
+def send_pending_emails(db: ServiceDatabase, limit: int = 500) -> int:
+    """E-mail the committed notices not e-mailed yet; returns how many went out.
+
+    Runs after the transaction that recorded them, so a rolled-back notice is never e-mailed and
+    a slow mail server holds no database lock. Each notice is marked sent on its own, so a crash
+    repeats at most one e-mail; one that fails stays pending for the next hourly run."""
+    with db.session() as session:
+        pending = session.scalars(
+            select(Notification)
+            .where(Notification.emailed_to.is_not(None), Notification.emailed_at.is_(None))
+            .order_by(Notification.id)
+            .limit(limit)
+        ).all()
+        session.expunge_all()
+    sent = 0
+    for notice in pending:
+        assert notice.emailed_to is not None
+        try:
+            _sender(
+                notice.emailed_to,
+                "Thông báo OCOP / OCOP notice",
+                f"{notice.message}\n\n{notice.message_en}",
+            )
+        except Exception:
+            log.exception("e-mail not sent; tried again next run", extra={"to": notice.emailed_to})
+            continue
+        with db.session() as session:
+            session.execute(
+                update(Notification)
+                .where(Notification.id == notice.id)
+                .values(emailed_at=utc_now())
+            )
+        sent += 1
+    return sent

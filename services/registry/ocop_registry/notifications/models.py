@@ -22,4 +22,6 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(Text)
     message_en: Mapped[str] = mapped_column(Text)
     emailed_to: Mapped[str | None] = mapped_column(String(200), default=None)
+    # Set once the e-mail to `emailed_to` went out; e-mails leave only after the notice commits.
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
