@@ -3,7 +3,7 @@ notice 30 days before expiry (once, with an e-mail), and expiry."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,7 +12,8 @@ from ocop_registry.certificates.service import refresh_certificate_statuses
 from ocop_registry.notifications.mailer import log_mail, send_pending_emails, use_mail_sender
 
 
-def test_certificate_goes_expiring_then_notice_once_then_expired(registry):
+def certified_a_year_ago(registry) -> tuple[dict, dict, date]:  # type: ignore[no-untyped-def]
+    """A producer with an e-mail address, its product, and the certificate's expiry date."""
     producer = registry.producer(email="htx@example.vn")
     product = registry.product(producer["id"])
     recognised = today_local() - timedelta(days=365)
@@ -21,7 +22,11 @@ def test_certificate_goes_expiring_then_notice_once_then_expired(registry):
         json={"stars": 4, "level": "provincial", "recognised_on": recognised.isoformat()},
         headers=registry.officer(),
     )
-    expires = expiry_for(recognised)
+    return producer, product, expiry_for(recognised)
+
+
+def test_certificate_goes_expiring_then_notice_once_then_expired(registry):
+    producer, product, expires = certified_a_year_ago(registry)
     sent: list[tuple[str, str]] = []
     use_mail_sender(lambda to, subject, body: sent.append((to, body)))
     try:
@@ -91,15 +96,7 @@ def test_mail_sender_is_configured_by_dotted_name():
 
 
 def test_notice_whose_e_mail_fails_is_sent_at_the_next_run_and_a_rolled_back_one_never(registry):
-    producer = registry.producer(email="htx@example.vn")
-    product = registry.product(producer["id"])
-    recognised = today_local() - timedelta(days=365)
-    registry.client.post(
-        f"/v1/products/{product['id']}/certificate",
-        json={"stars": 3, "level": "provincial", "recognised_on": recognised.isoformat()},
-        headers=registry.officer(),
-    )
-    notice_day = expiry_for(recognised) - timedelta(days=30)
+    notice_day = certified_a_year_ago(registry)[2] - timedelta(days=30)
     sent: list[str] = []
 
     def mail_server_down(to: str, subject: str, body: str) -> None:
