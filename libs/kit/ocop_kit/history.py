@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ocop_kit.db import KitBase, utc_now
 from ocop_kit.logging import correlation_id
 from ocop_kit.tables import ChangeRecord
+
+
+class Change(NamedTuple):
+    """One history entry not yet written (the arguments of `record_change`, in order)."""
+
+    entity_type: str
+    entity_id: str
+    action: str
+    actor: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
 def record_change(
@@ -32,6 +45,21 @@ def record_change(
     )
     session.add(entry)
     return entry
+
+
+def record_changes(session: Session, changes: Sequence[Change]) -> None:
+    """Write many history entries in the current transaction, in order, with one executemany.
+
+    For bulk writes such as sheet imports: an ORM object per entry costs several times the
+    CPU. The rows are sent at once, not at the next flush, so do not mix this with
+    `record_change` in one transaction if the order between the two matters."""
+    if not changes:
+        return
+    at, correlation = utc_now(), correlation_id.get()
+    session.execute(
+        insert(KitBase.metadata.tables[ChangeRecord.__tablename__]),
+        [{**change._asdict(), "at": at, "correlation_id": correlation} for change in changes],
+    )
 
 
 def history_of(session: Session, entity_type: str, entity_id: str) -> list[ChangeRecord]:

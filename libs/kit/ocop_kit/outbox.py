@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from celery import Celery
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ocop_contracts import EventBase, event_task, queue_for, subscribers
-from ocop_kit.db import ServiceDatabase, utc_now
+from ocop_kit.db import KitBase, ServiceDatabase, utc_now
 from ocop_kit.logging import correlation_id
 from ocop_kit.tables import OutboxEvent
 
@@ -25,16 +26,33 @@ log = logging.getLogger(__name__)
 
 def publish(session: Session, event: EventBase) -> None:
     """Record an event in the current transaction; it is delivered after the commit."""
+    session.add(OutboxEvent(**_outbox_row(event)))
+
+
+def publish_many(session: Session, events: Sequence[EventBase]) -> None:
+    """Record many events in the current transaction, in order, with one executemany.
+
+    For bulk writes such as sheet imports: an ORM object per event costs several times the
+    CPU. The rows are sent at once, not at the next flush, so do not mix this with `publish`
+    in one transaction if the order between the two matters."""
+    if not events:
+        return
+    now = utc_now()
+    session.execute(
+        insert(KitBase.metadata.tables[OutboxEvent.__tablename__]),
+        [{**_outbox_row(event), "created_at": now} for event in events],
+    )
+
+
+def _outbox_row(event: EventBase) -> dict[str, Any]:
     if event.correlation_id is None and correlation_id.get():
         event = event.model_copy(update={"correlation_id": correlation_id.get()})
-    session.add(
-        OutboxEvent(
-            event_id=event.id,
-            event_type=event.type,
-            aggregate_id=event.aggregate_id,
-            body=event.model_dump(mode="json"),
-        )
-    )
+    return {
+        "event_id": event.id,
+        "event_type": event.type,
+        "aggregate_id": event.aggregate_id,
+        "body": event.model_dump(mode="json"),
+    }
 
 
 def relay_once(db: ServiceDatabase, celery: Celery, batch: int = 200) -> int:

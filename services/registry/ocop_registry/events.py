@@ -19,6 +19,7 @@ from ocop_contracts import (
     CertificateExpiring,
     CertificateIssued,
     CertificateRevoked,
+    EventBase,
     ProductChanged,
     ProductSnapshot,
 )
@@ -155,6 +156,19 @@ def announce(
 ) -> None:
     """Raise the product's version and publish `event_type` with its full snapshot, in the
     caller's transaction. `certificate=True` looks the current certificate up."""
+    publish(session, product_event(session, event_type, product, producer, certificate, today))
+
+
+def product_event(
+    session: Session,
+    event_type: ProductEvent,
+    product: Product,
+    producer: Producer | None = None,
+    certificate: Certificate | bool | None = True,
+    today: date | None = None,
+) -> EventBase:
+    """Raise the product's version and build `event_type` with its full snapshot: `announce`
+    without the publishing (sheet imports publish a chunk's events at once)."""
     producer = producer or session.get(Producer, product.producer_id)
     assert producer is not None
     cert: Certificate | None
@@ -166,4 +180,4 @@ def announce(
     next_version(session, product)
     document = product_document(product, producer, cert, today)
     snapshot = ProductSnapshot.model_validate(document)
-    publish(session, event_type(aggregate_id=product.id, version=product.version, payload=snapshot))
+    return event_type(aggregate_id=product.id, version=product.version, payload=snapshot)

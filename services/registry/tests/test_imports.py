@@ -361,3 +361,95 @@ def test_job_given_up_is_failed_with_the_reason(registry):
     job = registry.client.get(f"/v1/imports/{job_id}", headers=registry.officer()).json()
     assert job["status"] == "failed" and "database unreachable" in job["failure"]
     assert job["errors"][0]["field"] == "file"
+
+
+def products_by_name(registry) -> dict[str, dict]:
+    items = registry.client.get(
+        f"/v1/products?province_code={NINH_BINH}", headers=registry.officer()
+    ).json()["items"]
+    return {p["name"]: p for p in items}
+
+
+def product_history(registry, product_id: str) -> list[dict]:
+    response = registry.client.get(f"/v1/products/{product_id}/history", headers=registry.officer())
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_imported_rows_have_history_and_events_with_the_full_snapshot(registry):
+    import_sheet(registry, sheet_csv(GOOD_ROWS))
+    by_name = products_by_name(registry)
+    rice, fish_sauce = by_name["Gạo tám Hải Hậu"], by_name["Nước mắm Giao Châu"]
+
+    history = product_history(registry, rice["id"])
+    assert [h["action"] for h in history] == ["imported", "issued"]
+    assert history[0]["before"] is None and history[0]["after"]["name"] == "Gạo tám Hải Hậu"
+    assert history[1]["after"]["stars"] == 4 and history[1]["after"]["source"] == "import"
+    producer_history = registry.client.get(
+        f"/v1/producers/{rice['producer']['id']}/history", headers=registry.officer()
+    ).json()
+    assert [h["action"] for h in producer_history] == ["imported"]
+
+    [issued] = registry.events(rice["id"])
+    assert (issued["type"], issued["version"]) == ("certificate.issued", 1)
+    snapshot = issued["payload"]
+    assert snapshot["certificate"]["stars"] == 4 and snapshot["certificate"]["status"] == "valid"
+    assert snapshot["channels"] == ["shopee", "postmart"]
+    assert snapshot["producer"]["name"] == "HTX Hải Đông"
+    assert snapshot["address"]["legacy_district"] == "Huyện Hải Hậu"
+    [changed] = registry.events(fish_sauce["id"])
+    assert (changed["type"], changed["version"]) == ("product.changed", 1)
+    assert changed["payload"]["certificate"] is None
+    assert [c["scheme"] for c in changed["payload"]["certifications"]] == ["HACCP", "ISO 22000"]
+
+
+def test_newer_sheet_replaces_the_certificate_and_records_what_changed(registry):
+    import_sheet(registry, sheet_csv(GOOD_ROWS[:1]))
+    renewed = [*GOOD_ROWS[0][:6], "40/QĐ-UBND", "01/09/2025", "VietGAP", "Lazada"]
+    import_sheet(registry, sheet_csv([renewed]))
+    rice = products_by_name(registry)["Gạo tám Hải Hậu"]
+    assert rice["certificate"]["decision_no"] == "40/QĐ-UBND"
+    assert rice["channels"] == ["lazada"]
+
+    history = product_history(registry, rice["id"])
+    assert [h["action"] for h in history] == [
+        "imported",
+        "issued",
+        "imported",
+        "replaced",
+        "issued",
+    ]
+    assert history[2]["before"]["channels"] == ["shopee", "postmart"]
+    assert history[2]["after"]["channels"] == ["lazada"]
+    assert history[3]["after"]["current"] is False
+    events = registry.events(rice["id"])
+    assert [(e["type"], e["version"]) for e in events] == [
+        ("certificate.issued", 1),
+        ("certificate.issued", 2),
+    ]
+    assert events[1]["payload"]["certificate"]["decision_no"] == "40/QĐ-UBND"
+    assert events[1]["payload"]["channels"] == ["lazada"]
+
+
+def test_product_twice_in_one_sheet_gets_both_certificates_in_order(registry):
+    first = GOOD_ROWS[1]
+    later = [*first[:5], "4", "20/QĐ-UBND", "10/01/2025", "", "Voso"]
+    job = import_sheet(registry, sheet_csv([first, later]))
+    assert job["errors"] == [] and job["rows_imported"] == 2
+    assert counts(registry) == (1, 1)
+    rice = products_by_name(registry)["Nếp cái hoa vàng"]
+    assert (rice["certificate"]["stars"], rice["certificate"]["decision_no"]) == (4, "20/QĐ-UBND")
+    history = product_history(registry, rice["id"])
+    assert [h["action"] for h in history] == [
+        "imported",
+        "issued",
+        "imported",
+        "replaced",
+        "issued",
+    ]
+    events = registry.events(rice["id"])
+    assert [(e["type"], e["version"]) for e in events] == [
+        ("certificate.issued", 1),
+        ("certificate.issued", 2),
+    ]
+    assert [e["payload"]["certificate"]["stars"] for e in events] == [3, 4]

@@ -20,7 +20,7 @@ from ocop_contracts import (
 )
 from ocop_kit.db import new_id, utc_now
 from ocop_kit.errors import Conflict
-from ocop_kit.history import record_change
+from ocop_kit.history import Change, record_change
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import (
     EXPIRING_WITHIN_DAYS,
@@ -68,21 +68,54 @@ def issue_certificate(
 ) -> Certificate:
     """Give the product a new star certificate, valid 36 months from the decision; the previous
     one is kept in history as replaced. Publishes CertificateIssued. `previous=True` looks the
-    current certificate up (imports pass the one they already hold)."""
+    current certificate up."""
     today = today or today_local()
     if previous is True:
         previous = current_certificate(session, product.id)
-    if isinstance(previous, Certificate):
+    certificate, changes = prepare_certificate(
+        product,
+        previous if isinstance(previous, Certificate) else None,
+        stars=stars,
+        level=level,
+        decision_no=decision_no,
+        recognised_on=recognised_on,
+        source=source,
+        actor=actor,
+        application_id=application_id,
+        today=today,
+    )
+    session.add(certificate)
+    for change in changes:
+        record_change(session, *change)
+    announce(session, CertificateIssued, product, producer, certificate, today)
+    return certificate
+
+
+def prepare_certificate(
+    product: Product,
+    previous: Certificate | None,
+    *,
+    stars: int,
+    level: str,
+    decision_no: str | None,
+    recognised_on: date,
+    source: str,
+    actor: str,
+    application_id: str | None = None,
+    today: date,
+) -> tuple[Certificate, list[Change]]:
+    """Everything `issue_certificate` does short of writing: the new certificate (not added to
+    the session), `previous` marked replaced, the product's `updated_at` moved, and the history
+    entries. Sheet imports write many of these in bulk; they must still announce it."""
+    changes = []
+    if previous is not None:
+        before = certificate_record(previous)
         previous.current = False
         previous.replaced_at = utc_now()
-        record_change(
-            session,
-            "certificate",
-            previous.id,
-            "replaced",
-            actor,
-            certificate_record(previous),
-            {**certificate_record(previous), "current": False},
+        changes.append(
+            Change(
+                "certificate", previous.id, "replaced", actor, before, {**before, "current": False}
+            )
         )
     expires_on = expiry_for(recognised_on)
     certificate = Certificate(
@@ -99,19 +132,13 @@ def issue_certificate(
         evaluation_application_id=application_id,
         created_at=utc_now(),
     )
-    session.add(certificate)
-    record_change(
-        session,
-        "certificate",
-        certificate.id,
-        "issued",
-        actor,
-        None,
-        certificate_record(certificate),
+    changes.append(
+        Change(
+            "certificate", certificate.id, "issued", actor, None, certificate_record(certificate)
+        )
     )
     product.updated_at = utc_now()
-    announce(session, CertificateIssued, product, producer, certificate, today)
-    return certificate
+    return certificate, changes
 
 
 def revoke_certificate(session: Session, product: Product, reason: str, actor: str) -> Certificate:
