@@ -37,6 +37,7 @@ from ocop_search.engines.base import (
     CROP_WORDS,
     FACETS,
     HIGHLIGHT_FIELDS,
+    HIT_FIELDS,
     SearchEngineError,
     SearchQuery,
     SearchResult,
@@ -46,7 +47,12 @@ from ocop_search.text import MAX_WORD_BYTES, Highlighter, QueryTerm, nfc, typo_b
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+# 2: one `all_text` field for the constant-score clauses; `source` keeps only what hits show.
+SCHEMA_VERSION = 2
+# Indexes of these schemas stored each product's whole document: a writer finding one rebuilds
+# it into the current schema from those documents. Later schemas need a reindex from the
+# registry (`POST /v1/search/reindex`) instead.
+WHOLE_DOCUMENT_SCHEMAS = (1,)
 ANALYZER = "vi_folded"
 WRITER_HEAP_BYTES = 64_000_000
 
@@ -65,6 +71,9 @@ PREFIX_BONUS = 30.0
 FUZZY_BONUS = 10.0
 # Words found next to each other, in the order typed, in one field ("bắc giang").
 PHRASE_BONUS = 50.0
+ALL_TEXT = "all_text"
+# What the index stores of a product: what a hit shows and highlights, nothing more to load.
+STORED_FIELDS = frozenset({*HIT_FIELDS, *HIGHLIGHT_FIELDS})
 FACET_FIELDS = {
     "stars": "stars",
     "group": "group_top",
@@ -95,6 +104,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     for name in TEXT_FIELDS:
         builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
+    builder.add_text_field(ALL_TEXT, tokenizer_name=ANALYZER, index_option="basic")
     builder.add_text_field("province_code", fast=True, tokenizer_name="raw")
     builder.add_text_field("group_top", fast=True, tokenizer_name="raw")
     builder.add_text_field("group_codes", tokenizer_name="raw")
@@ -109,13 +119,16 @@ def build_schema() -> tantivy.Schema:
 def _to_tantivy(document: SearchDocument) -> Document:
     groups = dict.fromkeys([document.group_name, document.group_top_name])
     tags = [*groups, *document.certifications]
+    places = [*document.places(), *document.aliases]
+    description = document.description or ""
     return Document(
         id=document.id,
         name=document.name,
         producer_name=document.producer_name,
-        places=[*document.places(), *document.aliases],
+        places=places,
         tags=tags,
-        description=document.description or "",
+        description=description,
+        all_text=[document.name, document.producer_name, *places, *tags, description],
         province_code=document.province_code,
         group_top=document.group_top,
         group_codes=document.group_codes,
@@ -123,7 +136,7 @@ def _to_tantivy(document: SearchDocument) -> Document:
         stars=document.stars,
         expires_day=document.expires_day,
         recognised_day=document.recognised_day,
-        source=document.model_dump_json().encode(),
+        source=document.model_dump_json(include=STORED_FIELDS).encode(),
     )
 
 
@@ -149,11 +162,15 @@ class TantivyEngine:
     def _pointer(self) -> Path:
         return self.root / "CURRENT"
 
-    def _read_pointer(self) -> str | None:
+    def _pointer_data(self) -> dict[str, Any]:
         try:
-            data = json.loads(self._pointer.read_text())
+            data: dict[str, Any] = json.loads(self._pointer.read_text())
         except FileNotFoundError:
-            return None
+            return {}
+        return data
+
+    def _read_pointer(self) -> str | None:
+        data = self._pointer_data()
         if data.get("schema") != SCHEMA_VERSION:
             return None
         return str(data["generation"])
@@ -199,13 +216,39 @@ class TantivyEngine:
                     return
                 generation = f"gen-{uuid.uuid4().hex}"
                 index = self._open(generation, create=True)
+                self._writer = self._new_writer(index)
+                self._carry_over(self._writer)
+                index.reload()
                 self._write_pointer(generation)
             else:
                 index = self._open(generation, create=False)
+                if self.is_writer:
+                    self._writer = self._new_writer(index)
             self._index, self._generation = index, generation
-            if self.is_writer:
-                self._writer = self._new_writer(index)
             self._seen = self._stamp()
+
+    def _carry_over(self, writer: tantivy.IndexWriter) -> None:
+        """Fill a new index with the products of an older schema's, when it stored them whole.
+
+        Searches find nothing from the upgrade until the worker has done this (a few seconds
+        for 20,000 products), rather than until someone reindexes from the registry.
+        """
+        data = self._pointer_data()
+        if data.get("schema") not in WHOLE_DOCUMENT_SCHEMAS:
+            return
+        try:
+            searcher = self._open(str(data["generation"]), create=False).searcher()
+            count = searcher.num_docs
+            if count:
+                for _score, address in searcher.search(Query.all_query(), count).hits:
+                    source = searcher.doc(address).get_first("source")
+                    writer.add_document(_to_tantivy(SearchDocument.model_validate_json(source)))
+            writer.commit()
+        except Exception:
+            writer.rollback()
+            log.exception("the older search index could not be carried over; reindex it")
+            return
+        log.info("search index carried over to a new schema", extra={"documents": count})
 
     def _new_writer(self, index: Index) -> tantivy.IndexWriter:
         try:
@@ -317,24 +360,18 @@ class TantivyEngine:
         return list(self.analyzer.analyze(nfc(text)))
 
     def _term_clause(self, term: QueryTerm) -> Query:
-        exact = [Query.term_query(self.schema, f, term.text) for f in TEXT_FIELDS]
         clauses = [
             (Occur.Should, Query.boost_query(Query.term_query(self.schema, f, term.text), w))
             for f, w in TEXT_FIELDS.items()
         ]
-        clauses.append((Occur.Should, self._constant(exact, EXACT_BONUS)))
+        exact = Query.term_query(self.schema, ALL_TEXT, term.text)
+        clauses.append((Occur.Should, Query.const_score_query(exact, EXACT_BONUS)))
         if term.typos:
-            fuzzy = [
-                Query.fuzzy_term_query(self.schema, f, term.text, term.typos, True)
-                for f in TEXT_FIELDS
-            ]
-            clauses.append((Occur.Should, self._constant(fuzzy, FUZZY_BONUS)))
+            fuzzy = Query.fuzzy_term_query(self.schema, ALL_TEXT, term.text, term.typos, True)
+            clauses.append((Occur.Should, Query.const_score_query(fuzzy, FUZZY_BONUS)))
         if term.prefix:
-            prefix = [
-                Query.fuzzy_term_query(self.schema, f, term.text, 0, True, True)
-                for f in TEXT_FIELDS
-            ]
-            clauses.append((Occur.Should, self._constant(prefix, PREFIX_BONUS)))
+            prefix = Query.fuzzy_term_query(self.schema, ALL_TEXT, term.text, 0, True, True)
+            clauses.append((Occur.Should, Query.const_score_query(prefix, PREFIX_BONUS)))
         return Query.boolean_query(clauses)
 
     @staticmethod
@@ -377,6 +414,27 @@ class TantivyEngine:
             clauses.append((Occur.Must, Query.all_query()))
         return Query.boolean_query(clauses)
 
+    def _matching(self, terms: list[QueryTerm], filters: list[tuple[Occur, Query]]) -> Query:
+        """The products `_compose` matches, unscored: for counting and facets.
+
+        A word's clause in `_compose` matches when the word is in a field, within its typos of
+        a word there, or (the last word) a prefix of one; exact ⊂ fuzzy and exact ⊂ prefix.
+        """
+        clauses = []
+        for term in terms:
+            if term.typos:
+                word = Query.fuzzy_term_query(self.schema, ALL_TEXT, term.text, term.typos, True)
+            else:
+                word = Query.term_query(self.schema, ALL_TEXT, term.text)
+            if term.prefix:
+                prefix = Query.fuzzy_term_query(self.schema, ALL_TEXT, term.text, 0, True, True)
+                word = Query.boolean_query([(Occur.Should, word), (Occur.Should, prefix)])
+            clauses.append((Occur.Must, word))
+        clauses += filters
+        if not terms:
+            clauses.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(clauses)
+
     def search(self, query: SearchQuery) -> SearchResult:
         index = self._refresh()
         if index is None:
@@ -392,28 +450,25 @@ class TantivyEngine:
         filters = self._filters(query)
         # All words are required; only when nothing matches are trailing words dropped.
         used = terms
-        tantivy_query = self._compose(used, filters)
-        sort = SORT_FIELDS.get(query.sort)
+        facets: dict[str, dict[str, int]] = {}
+        found: tantivy.SearchResult | None = None
         while True:
-            if sort is None:
-                found = searcher.search(tantivy_query, query.limit, offset=query.offset)
+            if query.facets:
+                # One unscored pass counts and facets; the scored pass below only ranks a page.
+                facets = self._facets(searcher, self._matching(used, filters))
+                total = sum(facets["stars"].values())  # every product has one star rating
             else:
-                found = searcher.search(
-                    tantivy_query,
-                    query.limit,
-                    offset=query.offset,
-                    order_by_field=sort[0],
-                    order=sort[1],
-                )
-            total = int(found.count)  # type: ignore[attr-defined]
+                found = self._ranked(searcher, self._compose(used, filters), query, count=True)
+                total = int(found.count)  # type: ignore[attr-defined]
             if total or len(used) <= 1:
                 break
             used = used[:-1]
             used[-1] = QueryTerm(used[-1].text, used[-1].typos, prefix=True)
-            tantivy_query = self._compose(used, filters)
+        if found is None and query.offset < total:
+            found = self._ranked(searcher, self._compose(used, filters), query, count=False)
         hits = []
         highlight = Highlighter(used)
-        for _score, address in found.hits:
+        for _score, address in found.hits if found is not None else ():
             source = json.loads(searcher.doc(address).get_first("source") or b"{}")
             hit = hit_from_document(source)
             if query.highlight and used:
@@ -424,8 +479,24 @@ class TantivyEngine:
                     for name in HIGHLIGHT_FIELDS
                 }
             hits.append(hit)
-        facets = self._facets(searcher, tantivy_query) if query.facets else {}
         return SearchResult(hits, total, facets)
+
+    @staticmethod
+    def _ranked(
+        searcher: tantivy.Searcher, query: Query, search: SearchQuery, *, count: bool
+    ) -> tantivy.SearchResult:
+        """A page of the matches, best first (or by the sort field)."""
+        sort = SORT_FIELDS.get(search.sort)
+        if sort is None:
+            return searcher.search(query, search.limit, count=count, offset=search.offset)
+        return searcher.search(
+            query,
+            search.limit,
+            count=count,
+            offset=search.offset,
+            order_by_field=sort[0],
+            order=sort[1],
+        )
 
     def _facets(self, searcher: tantivy.Searcher, query: Query) -> dict[str, dict[str, int]]:
         aggregations = {
