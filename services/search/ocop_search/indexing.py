@@ -1,35 +1,118 @@
-"""Keeping the index in step with the registry: a product from an event, or all from the export."""
+"""Keeping the index in step with the registry: products queued by events and applied in
+batches, or all of them rebuilt from the registry's export."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import threading
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import delete, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ocop_contracts import ProductSnapshot
 from ocop_kit.auth import issue_token
-from ocop_kit.db import ServiceDatabase
+from ocop_kit.db import ServiceDatabase, utc_now
 from ocop_kit.tables import AggregateVersion
 from ocop_search.documents import SearchDocument, document_from_snapshot
 from ocop_search.engines import SearchEngine
+from ocop_search.models import QueuedProduct
 from ocop_search.settings import Settings
 
 log = logging.getLogger(__name__)
 
 EXPORT_PATH = "/v1/export/products"
+INDEX_LOCK_KEY = zlib.crc32(b"ocop-search-index-writes")
+# SQLite setups run one worker process: a lock within the process is enough there.
+_process_index_lock = threading.Lock()
+
+
+@contextmanager
+def index_writes(db: ServiceDatabase, *, exclusive: bool) -> Iterator[Session]:
+    """A transaction allowed to write the index: batches share it, a full reindex holds it alone.
+
+    A rebuild replaces the whole index, so a batch applied during it would be lost or, applied
+    after it from an older snapshot, would overwrite newer data. On PostgreSQL an advisory lock
+    until the transaction ends (indexers of several worker processes run side by side); on
+    SQLite a lock in the process.
+    """
+    if db.engine.dialect.name == "postgresql":
+        lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        with db.session() as session:
+            session.execute(text(f"SELECT {lock}(:key)"), {"key": INDEX_LOCK_KEY})
+            yield session
+    else:
+        with _process_index_lock, db.session() as session:
+            yield session
+
+
+def queue_snapshot(session: Session, snapshot: ProductSnapshot, version: int) -> None:
+    """Queue a product for the indexer, replacing an older snapshot of it still waiting."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(QueuedProduct).values(
+        product_id=snapshot.id,
+        version=version,
+        snapshot=snapshot.model_dump(mode="json"),
+        queued_at=utc_now(),
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[QueuedProduct.product_id],
+            set_={"version": statement.excluded.version, "snapshot": statement.excluded.snapshot},
+        )
+    )
+
+
+def index_queued(engine: SearchEngine, db: ServiceDatabase, limit: int) -> int:
+    """Apply up to `limit` queued products to the index as one batch; returns how many.
+
+    The rows are deleted in a transaction committed only once the engine holds the batch: if the
+    worker dies before, they are still queued and applied again (upsert and delete are
+    idempotent). A newer snapshot queued meanwhile waits for this commit, then queues anew.
+    """
+    with index_writes(db, exclusive=False) as session:
+        oldest = (
+            select(QueuedProduct.product_id)
+            .order_by(QueuedProduct.queued_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        taken = session.scalars(
+            delete(QueuedProduct)
+            .where(QueuedProduct.product_id.in_(oldest))
+            .returning(QueuedProduct.snapshot)
+            .execution_options(synchronize_session=False)
+        ).all()
+        if taken:
+            apply_snapshots(engine, [ProductSnapshot.model_validate(s) for s in taken])
+    return len(taken)
+
+
+def apply_snapshots(engine: SearchEngine, snapshots: Sequence[ProductSnapshot]) -> None:
+    """Index the public products among these and remove the others: one upsert, one delete."""
+    documents: list[SearchDocument] = []
+    removed: list[str] = []
+    for snapshot in snapshots:
+        document = document_from_snapshot(snapshot)
+        if document is None:
+            removed.append(snapshot.id)
+        else:
+            documents.append(document)
+    if documents:
+        engine.upsert(documents)
+    if removed:
+        engine.delete(removed)
 
 
 def apply_snapshot(engine: SearchEngine, snapshot: ProductSnapshot) -> bool:
-    """Index a public product, remove any other; returns whether it is now searchable."""
-    document = document_from_snapshot(snapshot)
-    if document is None:
-        engine.delete([snapshot.id])
-        return False
-    engine.upsert([document])
-    return True
+    """Index a public product at once, remove any other; returns whether it is now searchable."""
+    apply_snapshots(engine, [snapshot])
+    return snapshot.is_public
 
 
 def export_pages(
@@ -80,6 +163,26 @@ def record_versions(session: Session, versions: dict[str, int]) -> None:
                 row.version = versions[product_id]
 
 
+def drop_queued_covered_by(session: Session, versions: dict[str, int]) -> int:
+    """Drop queued snapshots no newer than the export's (the rebuilt index holds those or newer).
+
+    A row replaced meanwhile by a newer snapshot no longer matches its (id, version) and stays.
+    """
+    queued = session.execute(select(QueuedProduct.product_id, QueuedProduct.version)).all()
+    covered = [(i, v) for i, v in queued if v <= versions.get(i, -1)]
+    for start in range(0, len(covered), 1000):
+        session.execute(
+            delete(QueuedProduct)
+            .where(
+                tuple_(QueuedProduct.product_id, QueuedProduct.version).in_(
+                    covered[start : start + 1000]
+                )
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return len(covered)
+
+
 def reindex_from_registry(
     engine: SearchEngine,
     db: ServiceDatabase,
@@ -88,8 +191,8 @@ def reindex_from_registry(
 ) -> int:
     """Rebuild the whole index from the registry's export and swap it in; returns its size.
 
-    Run it where events are consumed (the search worker, one task at a time): events queued
-    meanwhile are applied afterwards, and those older than the export are dropped as stale.
+    No batch is indexed meanwhile (`index_writes`). Afterwards, queued products and events
+    no newer than the export are dropped as stale; newer ones are applied on top.
     """
     token = issue_token(settings, "admin", subject="search")
     own_client = client is None
@@ -109,11 +212,15 @@ def reindex_from_registry(
                 yield document
 
     try:
-        count = engine.rebuild(public_documents())
+        with index_writes(db, exclusive=True) as session:
+            count = engine.rebuild(public_documents())
+            record_versions(session, versions)
+            dropped = drop_queued_covered_by(session, versions)
     finally:
         if own_client:
             client.close()
-    with db.session() as session:
-        record_versions(session, versions)
-    log.info("search index rebuilt", extra={"documents": count, "products_seen": seen})
+    log.info(
+        "search index rebuilt",
+        extra={"documents": count, "products_seen": seen, "queued_dropped": dropped},
+    )
     return count

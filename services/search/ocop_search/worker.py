@@ -1,7 +1,9 @@
 """The Search service's Celery worker: the one process that writes the index.
 
 It follows the registry through product and certificate events (each carries the whole product
-snapshot; the kit's consumer drops duplicates and stale versions) and runs full reindexes.
+snapshot; the kit's consumer drops duplicates and stale versions): an event only queues the
+product, in the transaction that marks it consumed, and the indexer thread applies the queue in
+batches, one index commit each. It also runs full reindexes.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from celery.signals import worker_ready
+from celery.signals import task_postrun, worker_ready, worker_shutdown
 from sqlalchemy.orm import Session
 
 from ocop_contracts import PRODUCT_EVENTS, EventBase, Ping
@@ -26,7 +28,8 @@ from ocop_kit.consumer import EventHandlers, register_event_consumer
 from ocop_kit.db import ServiceDatabase
 from ocop_search import SERVICE
 from ocop_search.engines import SearchEngine, open_engine
-from ocop_search.indexing import apply_snapshot, reindex_from_registry
+from ocop_search.indexer import BatchIndexer
+from ocop_search.indexing import queue_snapshot, reindex_from_registry
 from ocop_search.search.api import REINDEX_TASK
 from ocop_search.settings import get_settings
 
@@ -53,15 +56,32 @@ def index_writer() -> SearchEngine:
     return engine
 
 
+indexer = BatchIndexer(index_writer, db)
+
+
 @worker_ready.connect
-def open_index_at_start(**_: Any) -> None:
-    """Create the index and apply its settings when the worker starts, not at the first event."""
+def start_indexing(**_: Any) -> None:
+    """Open the index when the worker starts, then apply what is queued (also what a worker
+    that died left behind)."""
     try:
         index_writer()
     except Exception:
-        # Meilisearch may still be starting: the first event opens it (and retries until it can).
+        # Meilisearch may still be starting: the indexer opens it (and retries until it can).
         index_writer.cache_clear()
         log.exception("search index not ready at worker start")
+    indexer.start()
+
+
+@task_postrun.connect
+def wake_indexer(**_: Any) -> None:
+    """A finished event task may have queued a product: index it now rather than at the poll."""
+    indexer.wake()
+
+
+@worker_shutdown.connect
+def stop_indexing(**_: Any) -> None:
+    """Finish the batch under way; what is still queued waits in the table for the next start."""
+    indexer.stop()
 
 
 @handlers.on("system.ping")
@@ -71,9 +91,10 @@ def on_ping(session: Session, event: Ping) -> None:
 
 @handlers.on(*PRODUCT_EVENTS)
 def on_product_event(session: Session, event: EventBase) -> None:
-    """Index the product if it may be shown (valid or expiring certificate), else remove it."""
+    """Queue the product for the indexer, which indexes it if it may be shown (valid or
+    expiring certificate) and removes it otherwise."""
     assert isinstance(event, ProductEvent)
-    apply_snapshot(index_writer(), event.payload)
+    queue_snapshot(session, event.payload, event.version)
 
 
 @celery.task(name=REINDEX_TASK)

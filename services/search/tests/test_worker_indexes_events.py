@@ -1,33 +1,42 @@
 """The real search worker (a subprocess on Redis and PostgreSQL) indexes products from events
-sent exactly as the outbox relay sends them, and runs the full reindex task."""
+sent exactly as the outbox relay sends them, in batches, also after a crash, and runs the full
+reindex task."""
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from search_export_server import ExportServer, export_server
 from search_factories import snapshot
+from sqlalchemy import func, select
 
 from ocop_contracts import (
     CertificateIssued,
     CertificateRevoked,
     EventBase,
+    ProductChanged,
     event_task,
     queue_for,
 )
 from ocop_kit.celery_app import make_celery
+from ocop_kit.consumer import EventHandlers, consume
+from ocop_kit.db import ServiceDatabase
 from ocop_kit.settings import KitSettings
 from ocop_kit.testing import wait_for
 from ocop_search.engines.base import SearchQuery
 from ocop_search.engines.tantivy_engine import TantivyEngine
+from ocop_search.indexing import queue_snapshot
+from ocop_search.models import QueuedProduct
+from ocop_search.settings import Settings
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
@@ -39,10 +48,14 @@ def registry() -> Iterator[ExportServer]:
         yield server
 
 
+StartWorker = Callable[[], subprocess.Popen[bytes]]
+
+
 @pytest.fixture
-def worker(
+def start_worker(
     tmp_path: Path, postgres_url: str, redis_url: str, registry: ExportServer
-) -> Iterator[Path]:
+) -> Iterator[StartWorker]:
+    """Starts a worker process (logging to worker-<n>.log); all are stopped after the test."""
     env = {
         **os.environ,
         "OCOP_DATA_DIR": str(tmp_path),
@@ -51,19 +64,35 @@ def worker(
         "OCOP_REGISTRY_URL": registry.url,
     }
     env.pop("MEILI_URL", None)
-    log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ocop_search", "worker"], env=env, stdout=log, stderr=log
-    )
-    try:
-        yield tmp_path
-    finally:
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        with (tmp_path / f"worker-{len(processes) + 1}.log").open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "ocop_search", "worker"], env=env, stdout=log, stderr=log
+            )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-        log.close()
+
+
+@pytest.fixture
+def worker(start_worker: StartWorker, tmp_path: Path) -> Path:
+    start_worker()
+    return tmp_path
+
+
+def batches(log: Path) -> list[int]:
+    """How many products each batch the worker logged applied, in order."""
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    return [line["products"] for line in lines if line["message"] == "indexed a batch"]
 
 
 def send_like_the_relay(redis_url: str, event: EventBase) -> None:
@@ -93,7 +122,7 @@ def test_worker_follows_certificate_events_and_reindexes(
     wait_for(
         lambda: found(reader, "nuoc mam le gia"),
         timeout=90,
-        message=f"the worker to index its first product (log: {worker / 'worker.log'})",
+        message=f"the worker to index its first product (log: {worker / 'worker-1.log'})",
     )
 
     # Certified → searchable: measured on ten products once the worker runs.
@@ -111,6 +140,26 @@ def test_worker_follows_certificate_events_and_reindexes(
         f"max {max(latencies) * 1000:.0f} ms over {len(latencies)} products"
     )
     assert statistics.median(latencies) < 2.0
+
+    # An import's burst: each product is announced as a draft, then certified.
+    before = len(batches(worker / "worker-1.log"))
+    for n in range(100):
+        draft = snapshot(f"Mật ong bạc hà tổ{n}", id=f"c{n}", stars=None)
+        send_like_the_relay(
+            redis_url, ProductChanged(aggregate_id=f"c{n}", version=1, payload=draft)
+        )
+        send_like_the_relay(
+            redis_url,
+            CertificateIssued(
+                aggregate_id=f"c{n}",
+                version=2,
+                payload=snapshot(f"Mật ong bạc hà tổ{n}", id=f"c{n}"),
+            ),
+        )
+    wait_for(lambda: reader.count() == 111, timeout=60, message="all 100 of the burst indexed")
+    assert found(reader, "mat ong bac ha to99") == ["Mật ong bạc hà tổ99"]
+    burst = batches(worker / "worker-1.log")[before:]
+    print(f"a burst of 200 events for 100 products: {len(burst)} batches, largest {max(burst)}")
 
     revoked = CertificateRevoked(
         aggregate_id="a1",
@@ -137,3 +186,41 @@ def test_worker_follows_certificate_events_and_reindexes(
     wait_for(lambda: reader.count() == 2, timeout=30, message="the reindexed index")
     assert sorted(found(reader, "")) == ["Chè Tân Cương", "Miến dong"]
     assert registry.requests
+
+
+def test_a_worker_restarted_after_a_crash_indexes_what_was_left_queued(
+    start_worker: StartWorker, tmp_path: Path, postgres_url: str
+) -> None:
+    crashed = start_worker()
+    wait_for(lambda: (tmp_path / "search" / "CURRENT").exists(), timeout=90, message="the index")
+    crashed.kill()
+    crashed.wait(timeout=20)
+
+    # What a worker that died after consuming events, before indexing them, leaves behind: the
+    # events are recorded as consumed and their products queued, in one transaction each.
+    db = ServiceDatabase("search", Settings(database_url=postgres_url, data_dir=tmp_path))
+    handlers = EventHandlers()
+    handlers.on("certificate.issued", "certificate.revoked")(
+        lambda session, event: queue_snapshot(session, event.payload, event.version)
+    )
+    for n in range(150):
+        event = CertificateIssued(
+            aggregate_id=f"q{n}",
+            version=1,
+            payload=snapshot(f"Gạo nếp cái hoa vàng lô{n}", id=f"q{n}"),
+        )
+        assert consume(db, event, handlers) == "applied"
+
+    start_worker()
+    reader = TantivyEngine(tmp_path / "search", writer=False)
+    wait_for(lambda: reader.count() == 150, timeout=90, message="the queued products indexed")
+
+    def queue_length() -> int:
+        with db.session() as session:
+            return session.scalar(select(func.count()).select_from(QueuedProduct)) or 0
+
+    # The rows go once the batch's transaction commits, just after the index's.
+    wait_for(lambda: queue_length() == 0, timeout=30, message="the queue emptied")
+    # The whole backlog went in as one batch: one index commit.
+    assert batches(tmp_path / "worker-2.log") == [150]
+    db.dispose()
