@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import signal
 import time
@@ -20,7 +21,9 @@ from typing import Any
 
 import httpx
 import pytest
+from redis import Redis
 
+from ocop_contracts import queue_for
 from ocop_kit.testing import System, start_system, wait_for
 
 ROWS = 40
@@ -81,6 +84,36 @@ def child_pid(system: System, *words: str) -> int:
 
 def kill_child(system: System, *words: str) -> None:
     os.kill(child_pid(system, *words), signal.SIGKILL)
+
+
+def kill_worker_mid_task(system: System, redis_url: str, service: str) -> None:
+    """SIGKILL the service's worker while it holds a task: delivered, not yet acknowledged.
+
+    Kombu's Redis transport pops a message and then records it as unacknowledged in a second
+    command; a worker killed between the two loses the message (celery/kombu#305, a known
+    limitation of the transport, not of our code). A blind kill sometimes lands there, so the
+    worker is paused (SIGSTOP) and killed only if it then holds a task it had not when we began:
+    holding one (prefetch 1), it is not between a pop and its record.
+    """
+    client = Redis.from_url(redis_url)
+    # What is held already may be a killed worker's, waiting to be delivered again.
+    earlier = set(client.hkeys("unacked"))
+    pid = child_pid(system, f"ocop_{service}", "worker")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        os.kill(pid, signal.SIGSTOP)
+        held = client.hgetall("unacked")
+        # Each entry is [message, exchange, routing key]; the routing key is the queue.
+        if any(
+            json.loads(entry)[2] == queue_for(service)
+            for tag, entry in held.items()
+            if tag not in earlier
+        ):
+            os.kill(pid, signal.SIGKILL)
+            return
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(0.01)
+    pytest.fail(f"the {service} worker held no task for 30 s: nothing to kill mid-task")
 
 
 def start_import(system: System) -> None:
@@ -154,13 +187,12 @@ def system(tmp_path, private_postgres, private_redis):
         yield running
 
 
-def test_workers_killed_mid_task_lose_and_duplicate_nothing(system):
+def test_workers_killed_mid_task_lose_and_duplicate_nothing(system, private_redis):
     start_import(system)
-    time.sleep(1.0)
-    for worker in ("ocop_search", "ocop_marketplace_sync", "ocop_registry"):
-        kill_child(system, worker, "worker")  # `ocop up` restarts it
-    time.sleep(1.5)
-    kill_child(system, "ocop_search", "worker")
+    # The registry's import task lasts the whole import: killed third, it is delivered again
+    # and the rest of the rows' events reach the restarted search worker, killed once more.
+    for service in ("search", "marketplace_sync", "registry", "search"):
+        kill_worker_mid_task(system, private_redis.url, service)  # `ocop up` restarts it
     assert_converges(system)
 
 
