@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import fcntl
-import uuid
+import os
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,13 +35,16 @@ def utc_now() -> datetime:
 
 
 def new_id() -> str:
-    """A time-ordered UUID (version 7) as text: sorts by creation, safe for cursors."""
-    ms = int(datetime.now(UTC).timestamp() * 1000)
-    rand = uuid.uuid4().int & ((1 << 74) - 1)
+    """A time-ordered UUID (version 7) as text: sorts by creation, safe for cursors.
+
+    Formatted by hand: `str(uuid.UUID(...))` costs three times as much, felt in bulk imports."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10))  # 12 bits of rand_a, 62 of rand_b
     value = (
-        (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+        (ms << 80) | (0x7 << 76) | ((rand >> 68) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
     )
-    return str(uuid.UUID(int=value))
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -7,16 +7,34 @@ converted with `vietnamadminunits`. Codes are the official code strings (`"37"`,
 from __future__ import annotations
 
 import contextlib
+import re
+import types
 from dataclasses import dataclass
 from functools import lru_cache
 
 from vietnam_provinces import Province, Ward
 from vietnamadminunits import ParseMode, convert_address, parse_address
+from vietnamadminunits.parser import parser_from_2025, parser_legacy
 
 from ocop_registry.text import fold_vietnamese, nfc
 
 # Prefixes that mark a commune-level unit, so "Xã Hải Đông, Nam Định" is not read as a street.
 _WARD_PREFIXES = ("xa ", "phuong ", "thi tran ", "dac khu ")
+
+
+def _keep_compiled_patterns() -> None:
+    """For each address the parser compiles a pattern of the ward names of its province or
+    district. Python's `re` keeps the last 512 patterns; a country-wide sheet goes through more
+    provinces and districts than that, and compiling one again costs milliseconds (a third of
+    resolving an address). The parser's modules get a `re` whose `compile` keeps 4,096."""
+    patterns = types.ModuleType("re")
+    patterns.__dict__.update(re.__dict__)
+    patterns.compile = lru_cache(maxsize=4096)(re.compile)  # type: ignore[attr-defined]
+    for module in (parser_from_2025, parser_legacy):
+        module.re = patterns  # type: ignore[attr-defined]
+
+
+_keep_compiled_patterns()
 
 
 @dataclass(frozen=True)
