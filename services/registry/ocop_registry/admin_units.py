@@ -31,7 +31,7 @@ def _keep_compiled_patterns() -> None:
     patterns.__dict__.update(re.__dict__)
     patterns.compile = lru_cache(maxsize=4096)(re.compile)  # type: ignore[attr-defined]
     for module in (parser_from_2025, parser_legacy):
-        module.re = patterns  # type: ignore[attr-defined]
+        module.re = patterns
 
 
 _keep_compiled_patterns()
