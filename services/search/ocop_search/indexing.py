@@ -109,12 +109,6 @@ def apply_snapshots(engine: SearchEngine, snapshots: Sequence[ProductSnapshot]) 
         engine.delete(removed)
 
 
-def apply_snapshot(engine: SearchEngine, snapshot: ProductSnapshot) -> bool:
-    """Index a public product at once, remove any other; returns whether it is now searchable."""
-    apply_snapshots(engine, [snapshot])
-    return snapshot.is_public
-
-
 def export_pages(
     client: httpx.Client, page_size: int
 ) -> Iterator[tuple[ProductSnapshot, int | None]]:

@@ -17,7 +17,7 @@ from ocop_kit.tables import AggregateVersion
 from ocop_search.documents import document_from_snapshot
 from ocop_search.engines.base import SearchQuery
 from ocop_search.engines.tantivy_engine import TantivyEngine
-from ocop_search.indexing import apply_snapshot, reindex_from_registry
+from ocop_search.indexing import index_queued, queue_snapshot, reindex_from_registry
 from ocop_search.settings import Settings
 
 
@@ -77,17 +77,19 @@ def test_reindex_pages_through_the_export_and_swaps_in_only_public_products(
     # Events queued during the rebuild: older than the export → dropped; newer → applied.
     handlers = EventHandlers()
     handlers.on("product.changed", "certificate.issued")(
-        lambda session, event: apply_snapshot(engine, event.payload)
+        lambda session, event: queue_snapshot(session, event.payload, event.version)
     )
     older = ProductChanged(
         aggregate_id="p2", version=6, payload=snapshot("Nước mắm cũ", id="p2", status="revoked")
     )
     assert consume(db, older, handlers) == "stale"
+    assert index_queued(engine, db, 100) == 0
     assert "Nước mắm Lê Gia" in names(reader)
     newer = CertificateIssued(
         aggregate_id="p4", version=2, payload=snapshot("Mứt gừng Kim Long", id="p4", stars=3)
     )
     assert consume(db, newer, handlers) == "applied"
+    assert index_queued(engine, db, 100) == 1
     assert "Mứt gừng Kim Long" in names(reader)
     engine.close()
 
