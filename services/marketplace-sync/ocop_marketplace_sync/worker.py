@@ -67,10 +67,15 @@ def request_sync_after_commit(session: Session, codes: set[str]) -> None:
         @sa_event.listens_for(session, "after_commit", once=True)
         def _send(_: Session) -> None:
             for code in sorted(session.info.pop("sync_channels", set())):
-                if request_run(db, code):
-                    celery.send_task(SYNC_TASK, args=[code])
+                ask_for_run(code)
 
     pending.update(codes)
+
+
+def ask_for_run(code: str) -> None:
+    """Send a sync task for the channel unless a run is already asked for (`request_run`)."""
+    if request_run(db, code):
+        celery.send_task(SYNC_TASK, args=[code])
 
 
 @celery.task(name=SYNC_TASK)
@@ -96,8 +101,7 @@ def sync_channel(code: str) -> dict[str, Any]:
                 later = next_due_at(session, code)
                 break
         if time.monotonic() >= deadline:
-            if request_run(db, code):
-                celery.send_task(SYNC_TASK, args=[code])
+            ask_for_run(code)
             return {"channel": code, "ran": True, "results": results, "continues": True}
     if later is not None:
         delay = max(0.5, (later - utc_now() + timedelta(milliseconds=50)).total_seconds())
