@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ocop_kit.db import KitBase, utc_now
+from ocop_kit.db import KitBase, insert_rows, utc_now
 from ocop_kit.logging import correlation_id
 from ocop_kit.tables import ChangeRecord
 
@@ -48,7 +48,7 @@ def record_change(
 
 
 def record_changes(session: Session, changes: Sequence[Change]) -> None:
-    """Write many history entries in the current transaction, in order, with one executemany.
+    """Write many history entries in the current transaction, in order, at once (`insert_rows`).
 
     For bulk writes such as sheet imports: an ORM object per entry costs several times the
     CPU. The rows are sent at once, not at the next flush, so do not mix this with
@@ -56,8 +56,9 @@ def record_changes(session: Session, changes: Sequence[Change]) -> None:
     if not changes:
         return
     at, correlation = utc_now(), correlation_id.get()
-    session.execute(
-        insert(KitBase.metadata.tables[ChangeRecord.__tablename__]),
+    insert_rows(
+        session,
+        KitBase.metadata.tables[ChangeRecord.__tablename__],
         [{**change._asdict(), "at": at, "correlation_id": correlation} for change in changes],
     )
 

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from celery import Celery
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ocop_contracts import EventBase, event_task, queue_for, subscribers
-from ocop_kit.db import KitBase, ServiceDatabase, utc_now
+from ocop_kit.db import KitBase, ServiceDatabase, insert_rows, utc_now
 from ocop_kit.logging import correlation_id
 from ocop_kit.tables import OutboxEvent
 
@@ -30,7 +30,7 @@ def publish(session: Session, event: EventBase) -> None:
 
 
 def publish_many(session: Session, events: Sequence[EventBase]) -> None:
-    """Record many events in the current transaction, in order, with one executemany.
+    """Record many events in the current transaction, in order, at once (`insert_rows`).
 
     For bulk writes such as sheet imports: an ORM object per event costs several times the
     CPU. The rows are sent at once, not at the next flush, so do not mix this with `publish`
@@ -38,8 +38,9 @@ def publish_many(session: Session, events: Sequence[EventBase]) -> None:
     if not events:
         return
     now = utc_now()
-    session.execute(
-        insert(KitBase.metadata.tables[OutboxEvent.__tablename__]),
+    insert_rows(
+        session,
+        KitBase.metadata.tables[OutboxEvent.__tablename__],
         [{**_outbox_row(event), "created_at": now} for event in events],
     )
 

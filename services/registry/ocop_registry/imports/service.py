@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ocop_contracts import CertificateIssued, EventBase, ProductChanged
-from ocop_kit.db import ServiceDatabase, new_id, utc_now
+from ocop_kit.db import ServiceDatabase, insert_rows, new_id, utc_now
 from ocop_kit.history import Change, record_changes
 from ocop_kit.outbox import publish_many
 from ocop_registry.certificates.models import Certificate
@@ -201,8 +201,8 @@ def _producer_key(row: ImportRow) -> tuple[str, str]:
 
 @dataclass
 class _ChunkWrites:
-    """What a chunk writes, gathered while its rows are decided and then sent with one
-    executemany per table: an ORM object and a unit-of-work pass per producer, product,
+    """What a chunk writes, gathered while its rows are decided and then sent at once a table
+    (`insert_rows`): an ORM object and a unit-of-work pass per producer, product,
     certificate, history entry and event cost about four times the CPU, most of an import."""
 
     inserts: dict[type[Base], list[Any]] = field(
@@ -220,13 +220,7 @@ class _ChunkWrites:
         session.flush()
         # In this order: products refer to producers, certificates to products.
         for model, entities in self.inserts.items():
-            # One executemany takes one set of columns: a certificate replaced within the
-            # chunk has `replaced_at` set, the others leave it to its default.
-            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            for values in map(_columns, entities):
-                by_columns.setdefault(tuple(values), []).append(values)
-            for rows in by_columns.values():
-                session.execute(insert(model.__table__), rows)
+            insert_rows(session, model.__table__, [_columns(entity) for entity in entities])
         record_changes(session, self.changes)
         publish_many(session, self.events)
 
