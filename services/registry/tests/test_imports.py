@@ -164,6 +164,14 @@ def test_bad_rows_are_reported_and_skipped_good_rows_kept(registry):
     assert "Đồ điện tử" in lines[2] and "Nhóm sản phẩm:" in lines[2][-1]
 
 
+def test_import_hands_back_the_objects_it_froze_for_the_garbage_collector(registry):
+    import gc
+
+    job = import_sheet(registry, sheet_csv(GOOD_ROWS))
+    assert job["rows_imported"] == len(GOOD_ROWS)
+    assert gc.get_freeze_count() == 0
+
+
 def test_error_report_fixed_in_place_imports_again(registry):
     job = import_sheet(registry, sheet_csv(GOOD_ROWS + BAD_ROWS))
     report = registry.client.get(f"/v1/imports/{job['id']}/errors.csv", headers=registry.officer())

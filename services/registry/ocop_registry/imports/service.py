@@ -3,7 +3,10 @@ report the bad ones. Rows are upserts, so importing the same sheet again duplica
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -46,6 +49,23 @@ MAX_REPORTED_ERRORS = 5000
 
 def run_import(db: ServiceDatabase, job_id: str) -> str:
     """Run (or, after a crash, re-run) an import job to the end; returns its final status."""
+    with _older_objects_frozen():
+        return _run_import(db, job_id)
+
+
+@contextmanager
+def _older_objects_frozen() -> Iterator[None]:
+    """Keep the garbage collector's full passes to the objects the import makes. An import
+    allocates millions of objects, so Python runs full passes, and each walks every object the
+    process holds (address data, modules, caches): a sixth of a 10,000-row import's CPU."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _run_import(db: ServiceDatabase, job_id: str) -> str:
     with db.session() as session:
         job = session.get(ImportJob, job_id)
         if job is None or job.status in ("done", "failed"):
