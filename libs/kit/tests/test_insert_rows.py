@@ -65,14 +65,10 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 
 def _stored(session: Session, table: Table) -> list[tuple[Any, ...]]:
-    columns = [table.c.name, table.c.tags, table.c.before, table.c.current, table.c.at]
+    c = table.c
     # JSON `null` and SQL NULL read back alike; `before IS NULL` tells them apart.
-    return [
-        (*row, row_is_null)
-        for *row, row_is_null in session.execute(
-            select(*columns, table.c.before.is_(None)).order_by(table.c.seq)
-        )
-    ]
+    query = select(c.name, c.tags, c.before, c.before.is_(None), c.current, c.at).order_by(c.seq)
+    return [tuple(row) for row in session.execute(query)]
 
 
 def test_bulk_rows_are_stored_as_an_insert_stores_them(engine: Engine) -> None:
