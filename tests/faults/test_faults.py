@@ -89,11 +89,10 @@ def kill_child(system: System, *words: str) -> None:
 def kill_worker_mid_task(system: System, redis_url: str, service: str) -> None:
     """SIGKILL the service's worker while it holds a task: delivered, not yet acknowledged.
 
-    Kombu's Redis transport pops a message and then records it as unacknowledged in a second
-    command; a worker killed between the two loses the message (celery/kombu#305, a known
-    limitation of the transport, not of our code). A blind kill sometimes lands there, so the
-    worker is paused (SIGSTOP) and killed only if it then holds a task it had not when we began:
-    holding one (prefetch 1), it is not between a pop and its record.
+    The worker is paused (SIGSTOP) and killed only if it then holds a task it had not when we
+    began, so this tests kombu's redelivery of a held task. A kill between kombu's pop and its
+    record of the message (celery/kombu#305) is the relay's to repair (ocop_kit/redelivery.py;
+    tests/platform/test_event_delivery.py loses a message on purpose).
     """
     client = Redis.from_url(redis_url)
     # What is held already may be a killed worker's, waiting to be delivered again.

@@ -13,12 +13,14 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from redis import Redis
 from sqlalchemy import select, update
 
-from ocop_contracts import Ping
+from ocop_contracts import Ping, queue_for
 from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase, run_migrations
 from ocop_kit.outbox import publish, relay_once
+from ocop_kit.redelivery import LEDGER, delivery_id
 from ocop_kit.service_cli import migrations_dir
 from ocop_kit.settings import KitSettings
 from ocop_kit.tables import OutboxEvent, ProcessedEvent
@@ -156,6 +158,48 @@ def test_event_sent_twice_after_a_crash_before_marking_is_applied_once(
     [record] = consumed(databases["search"], event.id)
     assert record.outcome == "applied"
     assert search_worker.text().count('"message": "event applied"') == 1
+
+
+def test_event_lost_by_redis_after_sending_is_sent_again_and_applied_once(
+    redis_url, postgres_url, tmp_path, monkeypatch
+):
+    # Kombu takes a message off the queue and records it as unacknowledged in two steps; Redis
+    # or the worker dying in between loses it. Here the queue is emptied after sending.
+    monkeypatch.setenv("OCOP_VISIBILITY_TIMEOUT_SECONDS", "2")
+    settings = KitSettings(data_dir=tmp_path, broker_url=redis_url, database_url=postgres_url)
+    dbs = {name: ServiceDatabase(name, settings) for name in ("registry", "search")}
+    for name, db in dbs.items():
+        run_migrations(db, migrations_dir(f"ocop_{name}"))
+    event = Ping(aggregate_id="lost-1", version=1)
+    with dbs["registry"].session() as session:
+        publish(session, event)
+    celery = make_celery("relay", settings)
+    assert relay_once(dbs["registry"], celery) == 1
+    broker = Redis.from_url(redis_url)
+    assert broker.delete(queue_for("search")) == 1
+    search_delivery = delivery_id(event.id, "search")
+    assert broker.zscore(LEDGER, search_delivery) is not None
+
+    worker = Process([sys.executable, "-m", "ocop_search", "worker"], settings, "search-worker")
+    relay = start_relay(settings)
+    try:
+        wait_for(
+            lambda: consumed(dbs["search"], event.id),
+            timeout=30,
+            message="the lost event to be sent again and consumed",
+        )
+        wait_for(
+            lambda: broker.zscore(LEDGER, search_delivery) is None,
+            timeout=10,
+            message="the delivery confirmed",
+        )
+        assert "events sent again" in relay.text()
+        time.sleep(5)  # two more redelivery periods: a confirmed delivery is not sent again
+        assert worker.text().count("event duplicate") == 0
+        assert [r.outcome for r in consumed(dbs["search"], event.id)] == ["applied"]
+    finally:
+        relay.stop()
+        worker.stop()
 
 
 def test_older_version_of_an_aggregate_is_ignored(settings, databases, search_worker):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ocop_contracts import EventBase, event_task, queue_for, subscribers
 from ocop_kit.db import KitBase, ServiceDatabase, insert_rows, utc_now
 from ocop_kit.logging import correlation_id
+from ocop_kit.redelivery import delivery_id, note_sending, send_unconfirmed_again
 from ocop_kit.tables import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -65,16 +66,17 @@ def relay_once(db: ServiceDatabase, celery: Celery, batch: int = 200) -> int:
         pending = session.scalars(query.limit(batch)).all()
         if not pending:
             return 0
+        deliveries = [(row, service) for row in pending for service in subscribers(row.event_type)]
+        note_sending(celery, (delivery_id(row.event_id, service) for row, service in deliveries))
         with celery.producer_or_acquire() as producer:
-            for row in pending:
-                for service in subscribers(row.event_type):
-                    celery.send_task(
-                        event_task(service),
-                        args=[row.body],
-                        queue=queue_for(service),
-                        task_id=f"{row.event_id}:{service}",
-                        producer=producer,
-                    )
+            for row, service in deliveries:
+                celery.send_task(
+                    event_task(service),
+                    args=[row.body],
+                    queue=queue_for(service),
+                    task_id=delivery_id(row.event_id, service),
+                    producer=producer,
+                )
         session.execute(
             update(OutboxEvent)
             .where(OutboxEvent.seq.in_([row.seq for row in pending]))
@@ -83,15 +85,28 @@ def relay_once(db: ServiceDatabase, celery: Celery, batch: int = 200) -> int:
         return len(pending)
 
 
-def run_relay(dbs: Sequence[ServiceDatabase], celery: Celery, poll_seconds: float) -> None:
-    """Relay the outboxes of the given services until the process is stopped."""
+def run_relay(
+    dbs: Sequence[ServiceDatabase],
+    celery: Celery,
+    poll_seconds: float,
+    redeliver_after_seconds: float,
+) -> None:
+    """Relay the outboxes of the given services until the process is stopped, and send again
+    what a consumer has not confirmed `redeliver_after_seconds` after it was sent."""
     log.info("outbox relay started", extra={"services": [db.service for db in dbs]})
     backoff = poll_seconds
+    # The unconfirmed are looked for a few times within each redelivery period.
+    sweep_every = max(1.0, redeliver_after_seconds / 5)
+    next_sweep = time.monotonic() + sweep_every
     while True:
         sent = 0
         try:
             for db in dbs:
                 sent += relay_once(db, celery)
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + sweep_every
+                for db in dbs:
+                    send_unconfirmed_again(db, celery, redeliver_after_seconds)
             backoff = poll_seconds
         except Exception:
             # The broker or the database is down: keep the events and try again, slower.

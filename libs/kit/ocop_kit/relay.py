@@ -19,7 +19,10 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging("relay", settings.log_level)
     celery = make_celery("relay", settings)
     run_relay(
-        [ServiceDatabase(s, settings) for s in args.services], celery, settings.relay_poll_seconds
+        [ServiceDatabase(s, settings) for s in args.services],
+        celery,
+        settings.relay_poll_seconds,
+        redeliver_after_seconds=settings.visibility_timeout_seconds,
     )
 
 

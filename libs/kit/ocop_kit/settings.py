@@ -32,7 +32,8 @@ class KitSettings(BaseSettings):
     relay_poll_seconds: float = 0.05
     visibility_timeout_seconds: int = Field(
         default=600,
-        description="Redis: a task whose worker died unacknowledged is delivered again after this.",
+        description="Redis: a task whose worker died unacknowledged is delivered again after "
+        "this, and an event its consumer has not confirmed is sent again by the relay.",
     )
     worker_concurrency: int = 1
     log_level: str = "INFO"

@@ -1,0 +1,116 @@
+"""Events the broker lost on the way to a consumer are sent again.
+
+Kombu's Redis transport takes a message off a queue (BRPOP) and records it as unacknowledged in
+a second command; if Redis or the worker dies between the two, the message is gone
+(celery/kombu#305). So the relay notes every event it sends to a consumer in a sorted set, the
+ledger, before sending it; the consumer's task takes it off when it is done with it (applied,
+duplicate, stale or dead-lettered); and the relay sends again what is still there after the
+visibility timeout while the consumer's queue is empty. With the queue empty, such an event was
+lost, or is being handled at this moment, and the consumer drops that copy as a duplicate.
+
+Redis brokers only; on the embedded broker there is no ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+
+from celery import Celery
+from redis import Redis
+from sqlalchemy import select
+
+from ocop_contracts import event_task, queue_for
+from ocop_kit.db import ServiceDatabase
+from ocop_kit.tables import OutboxEvent
+
+log = logging.getLogger(__name__)
+LEDGER = "ocop:unconfirmed"
+BATCH = 500
+
+
+def delivery_id(event_id: str, service: str) -> str:
+    """The task id of an event's delivery to one service: the ledger's member for it."""
+    return f"{event_id}:{service}"
+
+
+def ledger(celery: Celery) -> Redis | None:
+    """The Redis client of the app's broker, or None on another broker."""
+    url = str(celery.conf.broker_url or "")
+    return _client(url) if url.startswith("redis") else None
+
+
+@lru_cache
+def _client(url: str) -> Redis:
+    return Redis.from_url(url)
+
+
+def note_sending(celery: Celery, deliveries: Iterable[str]) -> None:
+    """Note deliveries about to be sent (before sending: a crash in between only means that
+    an unsent delivery is sent again later, never that a sent one is not noted)."""
+    client = ledger(celery)
+    members: dict[str | bytes, float] = dict.fromkeys(deliveries, time.time())
+    if client is not None and members:
+        client.zadd(LEDGER, members)
+
+
+def confirm(celery: Celery, task_id: str) -> None:
+    """The consumer is done with this delivery (a no-op for tasks that are not deliveries)."""
+    client = ledger(celery)
+    if client is None:
+        return
+    try:
+        client.zrem(LEDGER, task_id)
+    except Exception:
+        # Unconfirmed, the event is sent again later and dropped as a duplicate.
+        log.warning("could not confirm a delivery", extra={"task_id": task_id}, exc_info=True)
+
+
+def send_unconfirmed_again(db: ServiceDatabase, celery: Celery, after_seconds: float) -> int:
+    """Send again this service's events that a consumer has not confirmed `after_seconds` after
+    they were sent, if nothing waits in that consumer's queue; returns how many."""
+    client = ledger(celery)
+    if client is None:
+        return 0
+    overdue = client.zrangebyscore(LEDGER, "-inf", time.time() - after_seconds, 0, BATCH)
+    services_by_event: dict[str, list[str]] = defaultdict(list)
+    for member in overdue:
+        event_id, _, service = member.decode().rpartition(":")
+        services_by_event[event_id].append(service)
+    if not services_by_event:
+        return 0
+    idle = {
+        service
+        for service in set().union(*services_by_event.values())
+        if client.llen(queue_for(service)) == 0
+    }
+    with db.session() as session:
+        rows = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_id.in_(list(services_by_event)))
+        ).all()
+    resent = [
+        (row, service)
+        for row in rows
+        for service in services_by_event[row.event_id]
+        if service in idle
+    ]
+    if not resent:
+        return 0
+    note_sending(celery, (delivery_id(row.event_id, service) for row, service in resent))
+    with celery.producer_or_acquire() as producer:
+        for row, service in resent:
+            celery.send_task(
+                event_task(service),
+                args=[row.body],
+                queue=queue_for(service),
+                task_id=delivery_id(row.event_id, service),
+                producer=producer,
+            )
+    log.warning(
+        "events sent again: not confirmed by their consumer in time",
+        extra={"service": db.service, "deliveries": len(resent), "after_seconds": after_seconds},
+    )
+    return len(resent)
