@@ -16,10 +16,10 @@ from celery import Celery
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ocop_contracts import EventBase, event_task, queue_for, subscribers
+from ocop_contracts import EventBase, subscribers
 from ocop_kit.db import KitBase, ServiceDatabase, insert_rows, utc_now
 from ocop_kit.logging import correlation_id
-from ocop_kit.redelivery import delivery_id, note_sending, send_unconfirmed_again
+from ocop_kit.redelivery import send_deliveries, send_unconfirmed_again
 from ocop_kit.tables import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -67,16 +67,7 @@ def relay_once(db: ServiceDatabase, celery: Celery, batch: int = 200) -> int:
         if not pending:
             return 0
         deliveries = [(row, service) for row in pending for service in subscribers(row.event_type)]
-        note_sending(celery, (delivery_id(row.event_id, service) for row, service in deliveries))
-        with celery.producer_or_acquire() as producer:
-            for row, service in deliveries:
-                celery.send_task(
-                    event_task(service),
-                    args=[row.body],
-                    queue=queue_for(service),
-                    task_id=delivery_id(row.event_id, service),
-                    producer=producer,
-                )
+        send_deliveries(celery, deliveries)
         session.execute(
             update(OutboxEvent)
             .where(OutboxEvent.seq.in_([row.seq for row in pending]))

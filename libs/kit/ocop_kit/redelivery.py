@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from functools import lru_cache
 
 from celery import Celery
@@ -48,13 +48,25 @@ def _client(url: str) -> Redis:
     return Redis.from_url(url)
 
 
-def note_sending(celery: Celery, deliveries: Iterable[str]) -> None:
-    """Note deliveries about to be sent (before sending: a crash in between only means that
-    an unsent delivery is sent again later, never that a sent one is not noted)."""
+def send_deliveries(celery: Celery, deliveries: Sequence[tuple[OutboxEvent, str]]) -> None:
+    """Send each (outbox row, consuming service) to that service's queue, noted in the ledger
+    first (a crash in between only means that an unsent delivery is sent again later, never that
+    a sent one goes unnoted)."""
     client = ledger(celery)
-    members: dict[str | bytes, float] = dict.fromkeys(deliveries, time.time())
-    if client is not None and members:
-        client.zadd(LEDGER, members)
+    if client is not None and deliveries:
+        sent_at = time.time()
+        client.zadd(
+            LEDGER, {delivery_id(row.event_id, service): sent_at for row, service in deliveries}
+        )
+    with celery.producer_or_acquire() as producer:
+        for row, service in deliveries:
+            celery.send_task(
+                event_task(service),
+                args=[row.body],
+                queue=queue_for(service),
+                task_id=delivery_id(row.event_id, service),
+                producer=producer,
+            )
 
 
 def confirm(celery: Celery, task_id: str) -> None:
@@ -99,16 +111,7 @@ def send_unconfirmed_again(db: ServiceDatabase, celery: Celery, after_seconds: f
     ]
     if not resent:
         return 0
-    note_sending(celery, (delivery_id(row.event_id, service) for row, service in resent))
-    with celery.producer_or_acquire() as producer:
-        for row, service in resent:
-            celery.send_task(
-                event_task(service),
-                args=[row.body],
-                queue=queue_for(service),
-                task_id=delivery_id(row.event_id, service),
-                producer=producer,
-            )
+    send_deliveries(celery, resent)
     log.warning(
         "events sent again: not confirmed by their consumer in time",
         extra={"service": db.service, "deliveries": len(resent), "after_seconds": after_seconds},
