@@ -16,14 +16,14 @@ import pytest
 from redis import Redis
 from sqlalchemy import select, update
 
-from ocop_contracts import Ping, queue_for
+from ocop_contracts import Ping, event_task, queue_for
 from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase, run_migrations
 from ocop_kit.outbox import publish, relay_once
 from ocop_kit.redelivery import LEDGER, delivery_id
 from ocop_kit.service_cli import migrations_dir
 from ocop_kit.settings import KitSettings
-from ocop_kit.tables import OutboxEvent, ProcessedEvent
+from ocop_kit.tables import DeadLetter, OutboxEvent, ProcessedEvent
 from ocop_kit.testing import wait_for
 
 
@@ -199,6 +199,35 @@ def test_event_lost_by_redis_after_sending_is_sent_again_and_applied_once(
         assert [r.outcome for r in consumed(dbs["search"], event.id)] == ["applied"]
     finally:
         relay.stop()
+        worker.stop()
+
+
+def test_dead_lettered_delivery_is_confirmed_so_it_is_not_sent_again(
+    redis_url, postgres_url, tmp_path
+):
+    settings = KitSettings(data_dir=tmp_path, broker_url=redis_url, database_url=postgres_url)
+    search = ServiceDatabase("search", settings)
+    run_migrations(search, migrations_dir("ocop_search"))
+    worker = Process([sys.executable, "-m", "ocop_search", "worker"], settings, "search-worker")
+    try:
+        wait_for(lambda: "ready." in worker.text(), timeout=60, message="the search worker")
+        broker = Redis.from_url(redis_url)
+        delivery = delivery_id("malformed-1", "search")
+        broker.zadd(LEDGER, {delivery: time.time()})
+        make_celery("relay", settings).send_task(
+            event_task("search"),
+            args=[{"type": "no.such.event"}],
+            queue=queue_for("search"),
+            task_id=delivery,
+        )
+        wait_for(
+            lambda: broker.zscore(LEDGER, delivery) is None,
+            timeout=30,
+            message="the dead-lettered delivery confirmed",
+        )
+        with search.session() as session:
+            assert [d.task_id for d in session.scalars(select(DeadLetter))] == [delivery]
+    finally:
         worker.stop()
 
 

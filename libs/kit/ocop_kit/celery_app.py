@@ -11,7 +11,6 @@ from celery import Celery, Task
 import ocop_kit.broker  # noqa: F401  (registers the embedded transport)
 from ocop_contracts import queue_for
 from ocop_kit.db import ServiceDatabase
-from ocop_kit.redelivery import confirm
 from ocop_kit.settings import KitSettings
 from ocop_kit.tables import DeadLetter
 
@@ -32,28 +31,24 @@ class ReliableTask(Task):
     retry_backoff_max = 300
     retry_jitter = True
 
-    def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
-        confirm(self.app, task_id)
-
     def on_failure(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
         db: ServiceDatabase | None = getattr(self.app, "ocop_db", None)
         log.error("task failed for good", extra={"task": self.name, "task_id": task_id})
-        if db is not None:
-            with db.session() as session:
-                session.add(
-                    DeadLetter(
-                        task_name=self.name,
-                        task_id=task_id,
-                        args=list(args or []),
-                        kwargs=dict(kwargs or {}),
-                        error="".join(traceback.format_exception_only(type(exc), exc)).strip(),
-                        retries=self.request.retries or 0,
-                    )
+        if db is None:
+            return
+        with db.session() as session:
+            session.add(
+                DeadLetter(
+                    task_name=self.name,
+                    task_id=task_id,
+                    args=list(args or []),
+                    kwargs=dict(kwargs or {}),
+                    error="".join(traceback.format_exception_only(type(exc), exc)).strip(),
+                    retries=self.request.retries or 0,
                 )
-        # Dead-lettered is done with: replayed from the dead letters, not sent again.
-        confirm(self.app, task_id)
+            )
 
 
 def make_celery(service: str, settings: KitSettings, db: ServiceDatabase | None = None) -> Celery:

@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ocop_contracts import Event, event_task, parse_event
-from ocop_kit.celery_app import PermanentError
+from ocop_kit.celery_app import PermanentError, ReliableTask
 from ocop_kit.db import ServiceDatabase
 from ocop_kit.logging import correlation_id
+from ocop_kit.redelivery import confirm
 from ocop_kit.tables import AggregateVersion, ProcessedEvent
 
 log = logging.getLogger(__name__)
@@ -72,12 +73,26 @@ def consume(db: ServiceDatabase, event: Event, handlers: EventHandlers) -> Outco
     return outcome
 
 
+class DeliveryTask(ReliableTask):
+    """An event's delivery to a consumer: confirmed to the relay once the consumer is done with
+    it (applied, duplicate, stale, or dead-lettered: replayed from there, not sent again)."""
+
+    def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
+        confirm(self.app, task_id)
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+        confirm(self.app, task_id)
+
+
 def register_event_consumer(
     celery: Celery, db: ServiceDatabase, handlers: EventHandlers, service: str
 ) -> Any:
     """Define the service's event task (see ocop_contracts.event_task) on its Celery app."""
 
-    @celery.task(name=event_task(service))
+    @celery.task(name=event_task(service), base=DeliveryTask)
     def receive_event(body: dict[str, Any]) -> str:
         try:
             event = parse_event(body)
