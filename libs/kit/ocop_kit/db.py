@@ -122,12 +122,13 @@ def _copy_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str,
 
     given = set().union(*rows)
     dialect = connection.dialect
-    # Each column COPY fills: its key, its Python-side default, its bind processing.
-    fields = [
-        (c, _python_default(c), c.type.dialect_impl(dialect).bind_processor(dialect))
-        for c in table.columns
-    ]
-    fields = [f for f in fields if f[0].key in given or f[1] is not None]
+    # The columns COPY fills, each with its Python-side default and its bind processing.
+    fields = []
+    for column in table.columns:
+        default = _python_default(column)
+        if column.key in given or default is not None:
+            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            fields.append((column, default, process))
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(*filter(None, (table.schema, table.name))),
         sql.SQL(", ").join(sql.Identifier(column.name) for column, _, _ in fields),

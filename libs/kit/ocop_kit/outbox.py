@@ -96,8 +96,7 @@ def run_relay(
                 sent += relay_once(db, celery)
             if time.monotonic() >= next_sweep:
                 next_sweep = time.monotonic() + sweep_every
-                for db in dbs:
-                    send_unconfirmed_again(db, celery, redeliver_after_seconds)
+                send_unconfirmed_again(dbs, celery, redeliver_after_seconds)
             backoff = poll_seconds
         except Exception:
             # The broker or the database is down: keep the events and try again, slower.

@@ -70,7 +70,7 @@ def send_deliveries(celery: Celery, deliveries: Sequence[tuple[OutboxEvent, str]
 
 
 def confirm(celery: Celery, task_id: str) -> None:
-    """The consumer is done with this delivery (a no-op for tasks that are not deliveries)."""
+    """The consumer is done with this delivery."""
     client = ledger(celery)
     if client is None:
         return
@@ -81,9 +81,12 @@ def confirm(celery: Celery, task_id: str) -> None:
         log.warning("could not confirm a delivery", extra={"task_id": task_id}, exc_info=True)
 
 
-def send_unconfirmed_again(db: ServiceDatabase, celery: Celery, after_seconds: float) -> int:
-    """Send again this service's events that a consumer has not confirmed `after_seconds` after
-    they were sent, if nothing waits in that consumer's queue; returns how many."""
+def send_unconfirmed_again(
+    dbs: Sequence[ServiceDatabase], celery: Celery, after_seconds: float
+) -> int:
+    """Send again the events of these services' outboxes that a consumer has not confirmed
+    `after_seconds` after they were sent, if nothing waits in that consumer's queue; returns
+    how many deliveries were sent again."""
     client = ledger(celery)
     if client is None:
         return 0
@@ -99,21 +102,23 @@ def send_unconfirmed_again(db: ServiceDatabase, celery: Celery, after_seconds: f
         for service in set().union(*services_by_event.values())
         if client.llen(queue_for(service)) == 0
     }
-    with db.session() as session:
-        rows = session.scalars(
-            select(OutboxEvent).where(OutboxEvent.event_id.in_(list(services_by_event)))
-        ).all()
-    resent = [
-        (row, service)
-        for row in rows
-        for service in services_by_event[row.event_id]
-        if service in idle
-    ]
+    resent: list[tuple[OutboxEvent, str]] = []
+    for db in dbs:
+        with db.session() as session:
+            rows = session.scalars(
+                select(OutboxEvent).where(OutboxEvent.event_id.in_(list(services_by_event)))
+            ).all()
+        resent += [
+            (row, service)
+            for row in rows
+            for service in services_by_event[row.event_id]
+            if service in idle
+        ]
     if not resent:
         return 0
     send_deliveries(celery, resent)
     log.warning(
         "events sent again: not confirmed by their consumer in time",
-        extra={"service": db.service, "deliveries": len(resent), "after_seconds": after_seconds},
+        extra={"deliveries": len(resent), "after_seconds": after_seconds},
     )
     return len(resent)
