@@ -29,6 +29,7 @@ from ocop_contracts.routing import (
     SUBSCRIPTIONS,
     ScheduledJob,
     event_task,
+    events_task,
     queue_for,
     subscribers,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "ScheduledJob",
     "ScoreSheetSnapshot",
     "event_task",
+    "events_task",
     "parse_event",
     "queue_for",
     "subscribers",

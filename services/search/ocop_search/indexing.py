@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ocop_contracts import ProductSnapshot
+from ocop_contracts import EventBase, ProductSnapshot
 from ocop_kit.auth import issue_token
 from ocop_kit.db import ServiceDatabase, utc_now
 from ocop_kit.tables import AggregateVersion
@@ -51,14 +51,25 @@ def index_writes(db: ServiceDatabase, *, exclusive: bool) -> Iterator[Session]:
             yield session
 
 
-def queue_snapshot(session: Session, snapshot: ProductSnapshot, version: int) -> None:
-    """Queue a product for the indexer, replacing an older snapshot of it still waiting."""
+def queue_products(session: Session, events: Sequence[EventBase]) -> None:
+    """The product events' handler: queue their products for the indexer in one statement,
+    each replacing an older snapshot of it still waiting. A product appears once (the consumer
+    applies only the newest event of each product in a batch)."""
+    snapshots = [(_snapshot(event), event.version) for event in events]
+    if not snapshots:
+        return
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utc_now()
     statement = insert(QueuedProduct).values(
-        product_id=snapshot.id,
-        version=version,
-        snapshot=snapshot.model_dump(mode="json"),
-        queued_at=utc_now(),
+        [
+            {
+                "product_id": snapshot.id,
+                "version": version,
+                "snapshot": snapshot.model_dump(mode="json"),
+                "queued_at": now,
+            }
+            for snapshot, version in snapshots
+        ]
     )
     session.execute(
         statement.on_conflict_do_update(
@@ -66,6 +77,13 @@ def queue_snapshot(session: Session, snapshot: ProductSnapshot, version: int) ->
             set_={"version": statement.excluded.version, "snapshot": statement.excluded.snapshot},
         )
     )
+
+
+def _snapshot(event: EventBase) -> ProductSnapshot:
+    payload = getattr(event, "payload", None)
+    if not isinstance(payload, ProductSnapshot):
+        raise TypeError(f"{event.type} carries no product snapshot")
+    return payload
 
 
 def index_queued(engine: SearchEngine, db: ServiceDatabase, limit: int) -> int:
