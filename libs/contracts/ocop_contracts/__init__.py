@@ -20,6 +20,8 @@ from ocop_contracts.events import (
     ProductChanged,
     ProductSnapshot,
     ScoreSheetSnapshot,
+    SearchIndexed,
+    SearchIndexedPayload,
     parse_event,
 )
 from ocop_contracts.reference import CHANNEL_CODES, PRODUCT_GROUP_CODES, top_level_group
@@ -60,6 +62,8 @@ __all__ = [
     "ProductSnapshot",
     "ScheduledJob",
     "ScoreSheetSnapshot",
+    "SearchIndexed",
+    "SearchIndexedPayload",
     "event_task",
     "events_task",
     "parse_event",

@@ -128,6 +128,13 @@ class ListingPayload(Contract):
     external_id: str | None = None
 
 
+class SearchIndexedPayload(Contract):
+    """Products the search index took in (shown to shoppers) and took out, in one index commit."""
+
+    searchable: list[str] = []
+    removed: list[str] = []
+
+
 # --- envelopes -----------------------------------------------------------------------------------
 
 
@@ -192,6 +199,16 @@ class ListingChanged(EventBase):
     payload: ListingPayload
 
 
+class SearchIndexed(EventBase):
+    """An index commit: which products shoppers can now find (the registry shows an import's
+    progress with it). Each commit is its own aggregate."""
+
+    type: Literal["search.indexed"] = "search.indexed"
+    aggregate_type: str = "search_commit"
+    version: int = 1
+    payload: SearchIndexedPayload
+
+
 class Ping(EventBase):
     """A no-op event for health checks and delivery measurements."""
 
@@ -208,6 +225,7 @@ Event = Annotated[
     | CertificateRevoked
     | EvaluationDecided
     | ListingChanged
+    | SearchIndexed
     | Ping,
     Field(discriminator="type"),
 ]

@@ -16,6 +16,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     **{event_type: ("search", "marketplace_sync", "evaluation") for event_type in PRODUCT_EVENTS},
     "evaluation.decided": ("registry",),
     "listing.changed": ("registry",),
+    "search.indexed": ("registry",),
     "system.ping": SERVICES,
 }
 

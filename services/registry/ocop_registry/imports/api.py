@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from celery import Celery
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ocop_contracts import queue_for
 from ocop_kit.app import DbSession
@@ -40,6 +40,11 @@ class ImportJobOut(BaseModel):
     rows_total: int
     rows_processed: int
     rows_imported: int
+    products: int = Field(description="Products the import wrote or confirmed")
+    searchable: int = Field(description="Of those, how many shoppers can find in search so far")
+    listed: int = Field(
+        description="Of those, how many are listed on at least one marketplace so far"
+    )
     errors: list[ImportErrorOut]
     failure: str | None
     created_at: datetime
@@ -87,12 +92,12 @@ def post_import(
     session.commit()
     celery: Celery = request.app.state.celery
     celery.send_task(IMPORT_TASK, args=[job.id], queue=queue_for(SERVICE))
-    return ImportJobOut.model_validate(import_job_out(job))
+    return ImportJobOut.model_validate(import_job_out(session, job))
 
 
 @router.get("/{job_id}", summary="An import's progress and error report")
 def get_import(job_id: str, session: DbSession, principal: Officer) -> ImportJobOut:
-    return ImportJobOut.model_validate(import_job_out(_job(session, job_id, principal)))
+    return ImportJobOut.model_validate(import_job_out(session, _job(session, job_id, principal)))
 
 
 @router.get(
