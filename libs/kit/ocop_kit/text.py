@@ -20,7 +20,11 @@ from urllib.parse import urlsplit
 from pydantic import BeforeValidator
 
 # Bidi embeddings, overrides (U+202A-202E) and isolates (U+2066-2069).
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+# Control characters (Unicode's Cc: C0, DEL and C1) and bidi controls, as one pattern so a
+# 20,000-row import checks its cells at the regular expression engine's speed.
+REFUSED_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+REFUSED_IN_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 LINE_BREAKS = re.compile(r"\r\n?")
 SPACES = re.compile(r"\s+")
 WEB_SCHEMES = ("http", "https")
@@ -43,19 +47,20 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     text = unicodedata.normalize("NFC", value)
     if multiline:
         text = LINE_BREAKS.sub("\n", text)
-    for char in text:
-        if unicodedata.category(char) == "Cc" and not (multiline and char in "\n\t"):
+    refused = (REFUSED_IN_MULTILINE if multiline else REFUSED_IN_LINE).search(text)
+    if refused is not None:
+        code = f"U+{ord(refused.group()):04X}"
+        if unicodedata.category(refused.group()) == "Cc":
             raise TextRefused(
-                f"Chứa ký tự điều khiển không được phép (U+{ord(char):04X})",
-                f"Holds a control character that is not allowed (U+{ord(char):04X})",
+                f"Chứa ký tự điều khiển không được phép ({code})",
+                f"Holds a control character that is not allowed ({code})",
             )
-        if char in BIDI_CONTROLS:
-            raise TextRefused(
-                f"Chứa ký tự đảo chiều văn bản (U+{ord(char):04X})",
-                f"Holds a bidirectional text control (U+{ord(char):04X})",
-            )
+        raise TextRefused(
+            f"Chứa ký tự đảo chiều văn bản ({code})", f"Holds a bidirectional text control ({code})"
+        )
     text = text.strip()
-    if text and all(unicodedata.category(c) == "Cf" or c.isspace() for c in text):
+    # Stripped text starts with a visible character unless it starts with a format character.
+    if text[:1] and unicodedata.category(text[0]) == "Cf" and all(_invisible(c) for c in text):
         raise TextRefused(
             "Chỉ có ký tự vô hình (độ rộng bằng 0)",
             "Holds only invisible (zero-width) characters",
@@ -63,10 +68,14 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return text
 
 
+def _invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or char.isspace()
+
+
 def clean_name(value: str) -> str:
     """A name as it is stored: clean single-line text, trimmed, inner runs of spaces as one
     space; refused when nothing is left or it has neither a letter nor a digit."""
-    name = SPACES.sub(" ", clean_text(value)).strip()
+    name = " ".join(clean_text(value).split())
     if not name:
         raise TextRefused("Tên không được để trống", "The name must not be blank")
     if not any(unicodedata.category(c)[0] in "LN" for c in name):
