@@ -24,7 +24,13 @@ from ocop_contracts.events import (
     SearchIndexedPayload,
     parse_event,
 )
-from ocop_contracts.reference import CHANNEL_CODES, PRODUCT_GROUP_CODES, top_level_group
+from ocop_contracts.reference import (
+    CHANNEL_CODES,
+    PRODUCT_GROUP_CODES,
+    is_province_code,
+    province_codes,
+    top_level_group,
+)
 from ocop_contracts.routing import (
     SCHEDULE,
     SERVICES,
@@ -66,7 +72,9 @@ __all__ = [
     "SearchIndexedPayload",
     "event_task",
     "events_task",
+    "is_province_code",
     "parse_event",
+    "province_codes",
     "queue_for",
     "subscribers",
     "top_level_group",

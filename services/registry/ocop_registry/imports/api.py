@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,6 +14,8 @@ from ocop_contracts import queue_for
 from ocop_kit.app import DbSession
 from ocop_kit.auth import Principal, require_roles
 from ocop_kit.errors import FieldError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from ocop_kit.sheets import csv_document
+from ocop_kit.text import TextRefused, clean_line
 from ocop_registry import SERVICE
 from ocop_registry.imports.models import ImportJob
 from ocop_registry.imports.service import IMPORT_TASK, import_job_out
@@ -71,11 +71,11 @@ def post_import(
     content = file.file.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
         raise PayloadTooLarge("Tệp lớn hơn 20 MB", "The file is larger than 20 MB")
-    filename = file.filename or "sheet.csv"
     try:
+        filename = clean_line(file.filename or "") or "sheet.csv"
         # Check the headers now, so a wrong file is refused at once.
         read_sheet(filename, content)
-    except SheetUnreadable as exc:
+    except (SheetUnreadable, TextRefused) as exc:
         raise ValidationFailed(
             exc.message_vi,
             exc.message_en,
@@ -112,13 +112,11 @@ def get_import_errors(job_id: str, session: DbSession, principal: Officer) -> Re
         messages.setdefault(error["row"], []).append(f"{label}: {error['message']}")
     used = {column for entry in job.rejected for column in entry["values"]}
     columns = [column for column in VI_HEADERS if column in used]
-    out = io.StringIO()
-    writer = csv.writer(out)
     # Unknown columns ("Dòng gốc", "Lỗi") are ignored when the sheet is imported again.
-    writer.writerow(["Dòng gốc", *(VI_HEADERS[c] for c in columns), "Lỗi"])
+    rows = [["Dòng gốc", *(VI_HEADERS[c] for c in columns), "Lỗi"]]
     for entry in job.rejected:
         values = entry["values"]
-        writer.writerow(
+        rows.append(
             [
                 entry["row"],
                 *(values.get(c, "") for c in columns),
@@ -126,7 +124,7 @@ def get_import_errors(job_id: str, session: DbSession, principal: Officer) -> Re
             ]
         )
     return Response(
-        out.getvalue().encode("utf-8-sig"),
+        csv_document(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
     )
