@@ -49,24 +49,27 @@ def apply_evaluation_decision(session: Session, event: EvaluationDecided) -> Non
     )
 
 
-@handlers.on("listing.changed")
-def on_listing_changed(session: Session, event: ListingChanged) -> None:
-    """Remember each product's status on each channel (for the e-commerce share)."""
-    record_listing(session, event)
-
-
-def record_listing(session: Session, event: ListingChanged) -> None:
-    listing = event.payload
-    row = session.get(MarketListing, (listing.product_id, listing.channel))
-    if row is None:
-        session.add(
-            MarketListing(
-                product_id=listing.product_id, channel=listing.channel, status=listing.status
-            )
-        )
-    else:
-        row.status = listing.status
-        row.updated_at = utc_now()
+@handlers.on_batch("listing.changed")
+def on_listings_changed(session: Session, events: list[ListingChanged]) -> None:
+    """Remember each product's status on each channel (for the e-commerce share and an
+    import's progress), the batch in one statement; the last word on a listing wins."""
+    now = utc_now()
+    rows = {
+        (e.payload.product_id, e.payload.channel): {
+            "product_id": e.payload.product_id,
+            "channel": e.payload.channel,
+            "status": e.payload.status,
+            "updated_at": now,
+        }
+        for e in events
+    }
+    upsert_rows(
+        session,
+        MarketListing.__table__,
+        list(rows.values()),
+        key=["product_id", "channel"],
+        update=["status", "updated_at"],
+    )
 
 
 @handlers.on("search.indexed")
