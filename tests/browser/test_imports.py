@@ -60,6 +60,8 @@ def test_officer_uploads_a_list_and_sees_every_product_become_searchable_and_lis
     page.click("#upload-form button[type=submit]")
     page.wait_for_url(re.compile(r"/imports/[0-9a-f-]+$"))
     assert page.locator("#import-file").inner_text() == sheet.name
+    # Rows are read, indexed and listed by workers: the first view is never the last one.
+    assert page.locator("#import-state").get_attribute("data-refreshing") == "yes"
 
     page.wait_for_selector("#import-state[data-live='yes']", timeout=120_000)
     assert page.locator("#import-state").get_attribute("data-refreshing") == "no"
@@ -108,6 +110,7 @@ def test_on_a_phone_without_scripts_the_progress_page_refreshes_itself_until_liv
         phone.set_input_files("#sheet", str(sheet))
         phone.click("#upload-form button[type=submit]")
         phone.wait_for_url(re.compile(r"/imports/[0-9a-f-]+"))
+        assert phone.locator("#import-state").get_attribute("data-refreshing") == "yes"
         # No script runs: only the page's own refresh can bring the figures to the totals.
         phone.wait_for_selector("#import-state[data-live='yes']", timeout=120_000)
         assert phone.locator("label[for='stage-searchable']").inner_text() == (
