@@ -5,6 +5,7 @@ these pages is exercised in tests/browser/test_imports.py)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -195,3 +196,24 @@ def test_refreshing_stops_when_every_product_is_live_or_a_done_import_stays_stil
     assert not plan_refresh(failed, None, None, now=1000).again
     assert ImportProgress.of(STATES[-1]).listed.percent == 100.0
     assert ImportProgress.of({"products": 0, "status": "done"}).live
+
+
+def test_progress_page_says_why_it_stopped_refreshing(
+    client: TestClient, stubs: Any, sign_in: Any
+) -> None:
+    sign_in("province_officer", province_code="36")
+    path = f"/v1/imports/{JOB_ID}"
+    still = job("done", 4, 3, 3, 2)
+    stubs.on("registry", "GET", path, still)
+    signature = ImportProgress.of(still).signature
+    recently = int(time.time()) - 5
+    fresh = client.get(f"/imports/{JOB_ID}", params={"seen": signature, "since": recently}).text
+    assert 'hx-trigger="every 2s"' in fresh and "đang chờ tìm kiếm và các sàn" in fresh
+    stale = client.get(f"/imports/{JOB_ID}", params={"seen": signature, "since": 1}).text
+    assert "hx-get" not in stale and 'http-equiv="refresh"' not in stale
+    assert "Số liệu không đổi trong 1 phút" in stale and 'data-refreshing="no"' in stale
+    assert f'<a href="/imports/{JOB_ID}">' in stale  # checking again restarts the clock
+
+    stubs.on("registry", "GET", path, {**still, "status": "failed", "failure": "Tệp hỏng"})
+    failed = client.get(f"/imports/{JOB_ID}").text
+    assert "Lượt nhập bị lỗi" in failed and "Tệp hỏng" in failed and "hx-get" not in failed
