@@ -1,4 +1,4 @@
-"""Bearer tokens with the roles and scopes of API.md.
+"""Bearer tokens with the roles and scopes of docs/API.md.
 
 Reads of public data need no token; every write needs one. A province officer acts only in their
 province, a producer only on their own records.

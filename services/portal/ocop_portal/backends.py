@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import httpx
+from fastapi.responses import Response
 
 from ocop_portal.settings import Settings
 
@@ -91,13 +92,17 @@ class Backends:
         *,
         params: Params | None = None,
         json: Any = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
         token: str | None = None,
         request_id: str | None = None,
         forwarded_for: str | None = None,
+        timeout: float | None = None,
     ) -> httpx.Response:
         """Send one request; raise `BackendUnavailable` or `BackendProblem` on failure.
 
-        `forwarded_for` passes on the reader's address (the registry throttles sign-ins by it)."""
+        `files` sends a multipart form (an uploaded sheet); `timeout` overrides the short default
+        read timeout for a call that carries a large body. `forwarded_for` passes on the reader's
+        address (the registry throttles sign-ins by it)."""
         headers: dict[str, str] = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -108,7 +113,13 @@ class Backends:
         url = self.urls[service].rstrip("/") + path
         try:
             response = self.client.request(
-                method, url, params=_clean(params), json=json, headers=headers
+                method,
+                url,
+                params=_clean(params),
+                json=json,
+                files=files,
+                headers=headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
             raise BackendUnavailable(service, f"{type(exc).__name__}: {exc}") from exc
@@ -148,3 +159,15 @@ class Backends:
             return response.json()
         except ValueError:
             return None
+
+
+def passed_through(upstream: httpx.Response) -> Response:
+    """A file a service made (a sheet, an error report), handed to the reader as it came."""
+    headers = {}
+    if "content-disposition" in upstream.headers:
+        headers["Content-Disposition"] = upstream.headers["content-disposition"]
+    return Response(
+        upstream.content,
+        media_type=upstream.headers.get("content-type", "application/octet-stream"),
+        headers=headers,
+    )

@@ -45,7 +45,7 @@ def test_results_show_stars_province_producer_and_facet_counts(
     assert "Ninh Bình (45)" in html  # province facet named from the official list
     assert "VietGAP (3)" in html
     assert '<option value="4" selected>4 sao (15)</option>' in html
-    # The filters and the page reach the search service as API.md names them.
+    # The filters and the page reach the search service as docs/API.md names them.
     sent = stubs.requests_to("search", "/v1/search")[-1].url.params
     assert sent["q"] == "nuoc mam" and sent["stars"] == "4"
     assert sent["limit"] == "20" and sent["offset"] == "20" and sent["sort"] == "stars:desc"
