@@ -21,18 +21,18 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ocop_kit.auth import Principal, require_roles
+from ocop_kit.body_limit import BodySizeLimitMiddleware
 from ocop_kit.db import ServiceDatabase, run_migrations, utc_now
 from ocop_kit.errors import (
     NotFound,
-    PayloadTooLarge,
     ProblemError,
     install_error_handlers,
-    problem_response,
 )
 from ocop_kit.idempotency import IdempotencyMiddleware
 from ocop_kit.logging import correlation_id, new_correlation_id
 from ocop_kit.metrics import ServiceMetrics
 from ocop_kit.pagination import Page, paginate
+from ocop_kit.revocation import TokenVersions
 from ocop_kit.settings import KitSettings
 from ocop_kit.tables import DeadLetter
 
@@ -84,6 +84,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.db = db
     app.state.celery = celery
+    app.state.token_versions = TokenVersions(settings)
     metrics = ServiceMetrics(service, db, celery)
     for collector in collectors:
         metrics.registry.register(collector)
@@ -106,15 +107,6 @@ def create_service_app(
         token = correlation_id.set(cid)
         started = time.perf_counter()
         try:
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > settings.max_request_bytes:
-                return problem_response(
-                    PayloadTooLarge(
-                        f"Tối đa {settings.max_request_bytes // 1_000_000} MB một yêu cầu",
-                        f"At most {settings.max_request_bytes // 1_000_000} MB per request",
-                    ),
-                    request,
-                )
             response = await call_next(request)
             route = request.scope.get("route")
             metrics.observe(
@@ -136,6 +128,9 @@ def create_service_app(
             correlation_id.reset(token)
         response.headers["X-Request-ID"] = cid
         return response
+
+    # Added last, so it runs first: nothing reads a body before it is counted.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
 
     @app.get("/healthz", tags=["health"], summary="Ready: the service and its database answer")
     def healthz(session: DbSession) -> dict[str, str]:

@@ -29,6 +29,12 @@ class KitSettings(BaseSettings):
         "generated under data_dir otherwise.",
     )
     token_ttl_seconds: int = 12 * 3600
+    token_revocation_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a service keeps an account's token version before reading it "
+        "again: a deactivated account's or changed password's old tokens stop within this.",
+    )
     relay_poll_seconds: float = 0.05
     visibility_timeout_seconds: int = Field(
         default=600,

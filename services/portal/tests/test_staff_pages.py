@@ -10,6 +10,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from ocop_kit.auth import decode_token
+from ocop_kit.revocation import TokenVersions
 from ocop_portal.app import create_app
 
 STATS = {
@@ -56,7 +57,7 @@ def test_dev_sign_in_issues_the_chosen_role_and_is_off_in_production(
         "/sign-in/dev", data={"role": "province_officer", "province_code": "37", "name": "lan"}
     )
     assert answer.status_code == 303
-    principal = decode_token(settings, client.cookies["ocop_token"])
+    principal = decode_token(settings, TokenVersions(settings), client.cookies["ocop_token"])
     assert (principal.role, principal.province_code, principal.subject) == (
         "province_officer", "37", "lan",
     )  # fmt: skip

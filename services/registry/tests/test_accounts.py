@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ocop_kit.auth import decode_token
+from ocop_kit.revocation import TokenVersions
 from ocop_registry.app import create_app
 from ocop_registry.settings import Settings
 
@@ -45,7 +46,9 @@ def test_bootstrap_admin_signs_in_and_gets_a_token_the_services_accept(registry:
     assert body["token_type"] == "bearer"
     assert body["role"] == "admin"
     assert body["expires_in"] == registry.settings.token_ttl_seconds
-    principal = decode_token(registry.settings, body["access_token"])
+    principal = decode_token(
+        registry.settings, TokenVersions(registry.settings), body["access_token"]
+    )
     assert principal.role == "admin"
     # The token works for a write.
     created = registry.client.post(
@@ -155,6 +158,66 @@ def test_deactivated_account_cannot_sign_in_and_the_change_is_in_history(registr
     assert [h["action"] for h in history] == ["created", "updated"]
     assert history[1]["before"]["active"] is True and history[1]["after"]["active"] is False
     assert "password_hash" not in str(history)
+
+
+def test_deactivation_and_password_change_revoke_the_accounts_tokens_at_once(
+    registry: Registry,
+):
+    admin = bearer(sign_in(registry, "admin", ADMIN_PASSWORD))
+    created = registry.client.post(
+        "/v1/accounts",
+        json={"username": "canbo.kiemtra", "password": "mật khẩu ban đầu", "role": "admin"},
+        headers=admin,
+    )
+    account_url = f"/v1/accounts/{created.json()['id']}"
+    first = bearer(sign_in(registry, "canbo.kiemtra", "mật khẩu ban đầu"))
+    second = bearer(sign_in(registry, "canbo.kiemtra", "mật khẩu ban đầu"))
+    assert registry.client.get("/v1/accounts", headers=first).status_code == 200
+    renamed = registry.client.patch(
+        account_url,
+        json={"display_name": "Cán bộ kiểm tra"},
+        headers={**admin, "If-Match": created.headers["ETag"]},
+    )
+    assert registry.client.get("/v1/accounts", headers=first).status_code == 200
+    changed = registry.client.patch(
+        account_url,
+        json={"password": "mật khẩu mới hoàn toàn"},
+        headers={**admin, "If-Match": renamed.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    for old in (first, second):
+        refused = registry.client.get("/v1/accounts", headers=old)
+        assert refused.status_code == 401
+        assert refused.json()["detail_en"] == "The token was revoked; please sign in again"
+    fresh = bearer(sign_in(registry, "canbo.kiemtra", "mật khẩu mới hoàn toàn"))
+    assert registry.client.get("/v1/accounts", headers=fresh).status_code == 200
+    deactivated = registry.client.patch(
+        account_url, json={"active": False}, headers={**admin, "If-Match": changed.headers["ETag"]}
+    )
+    assert registry.client.get("/v1/accounts", headers=fresh).status_code == 401
+    registry.client.patch(
+        account_url,
+        json={"active": True},
+        headers={**admin, "If-Match": deactivated.headers["ETag"]},
+    )
+    assert registry.client.get("/v1/accounts", headers=fresh).status_code == 401
+    # Tokens of no account (`ocop token`, the services' own) carry no version and keep working.
+    assert registry.client.get("/v1/accounts", headers=registry.headers()).status_code == 200
+
+
+def test_revocations_are_published_again_when_the_registry_starts(registry: Registry, tmp_path):
+    admin = bearer(sign_in(registry, "admin", ADMIN_PASSWORD))
+    accounts = registry.client.get("/v1/accounts", headers=admin)
+    admin_url = f"/v1/accounts/{accounts.json()['items'][0]['id']}"
+    etag = registry.client.get(admin_url, headers=admin).headers["ETag"]
+    registry.client.patch(
+        admin_url, json={"password": "mật khẩu quản trị mới"}, headers={**admin, "If-Match": etag}
+    )
+    # The shared store lost its records (as a Redis without persistence does on restart).
+    for store in tmp_path.glob("token-versions.db*"):
+        store.unlink()
+    with TestClient(create_app(registry.settings)) as restarted:
+        assert restarted.get("/v1/accounts", headers=admin).status_code == 401
 
 
 def test_officer_creates_producer_accounts_only_for_producers_in_their_province(

@@ -65,7 +65,7 @@ def sign_in_with_token(
     tr = translator(pick_language(request))
     token = token.strip().removeprefix("Bearer ").strip()
     try:
-        decode_token(request.app.state.settings, token)
+        decode_token(request.app.state.settings, request.app.state.token_versions, token)
     except ProblemError as exc:
         message = tr(exc.detail or exc.title, exc.detail_en or exc.title_en)
         return _form(

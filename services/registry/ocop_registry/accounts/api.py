@@ -91,6 +91,8 @@ def patch_account(
     check_if_match(request, account.id, account.version)
     update_account(session, account, data, principal)
     session.commit()
+    # After the commit: a failed write here is repaired when the registry next starts.
+    request.app.state.token_versions.publish({account.id: account.token_version})
     set_etag(response, account.id, account.version)
     return AccountOut.model_validate(account)
 

@@ -30,6 +30,7 @@ from ocop_kit.errors import (
     ValidationFailed,
 )
 from ocop_kit.history import record_change
+from ocop_kit.revocation import TokenVersions
 from ocop_registry.accounts.models import Account, SignInFailure
 from ocop_registry.accounts.schemas import AccountCreate, AccountUpdate, SignIn, TokenOut
 from ocop_registry.producers.models import Producer
@@ -116,6 +117,8 @@ def update_account(
         account.password_hash = _hasher.hash(changes["password"])
     if "display_name" in changes:
         account.display_name = changes["display_name"]
+    if changes.get("password") or (account.active and changes.get("active") is False):
+        account.token_version += 1
     if changes.get("active") is not None:
         account.active = changes["active"]
     account.version += 1
@@ -155,6 +158,7 @@ def sign_in(session: Session, settings: Settings, data: SignIn, client: str) -> 
         province_code=account.province_code,
         producer_id=account.producer_id,
         ttl_seconds=ttl,
+        token_version=account.token_version,
     )
     return TokenOut(
         access_token=token,
@@ -193,6 +197,17 @@ def _refuse_while_throttled(
                 f"Too many failed sign-ins; try again in {wait} seconds",
                 retry_after_seconds=wait,
             )
+
+
+def publish_token_versions(db: ServiceDatabase, versions: TokenVersions) -> None:
+    """Write every revoked account's token version to the shared store on start, so a
+    revocation whose write was lost (a crash after the commit, a Redis without persistence)
+    holds again."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Account.id, Account.token_version).where(Account.token_version > 1)
+        ).all()
+    versions.publish({account_id: version for account_id, version in rows})
 
 
 def ensure_bootstrap_admin(db: ServiceDatabase, settings: Settings) -> None:
