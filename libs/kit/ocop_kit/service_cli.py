@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,13 +30,16 @@ def main(service: str, package: str, argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m {package}")
     sub = parser.add_subparsers(dest="command", required=True)
     api = sub.add_parser("api", help="serve the HTTP API")
-    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--host", help="listen address (default: OCOP_LISTEN_HOST, else 127.0.0.1)")
     api.add_argument("--port", type=int, required=True)
     sub.add_parser("worker", help="consume this service's queue")
     sub.add_parser("migrate", help="bring the database to the newest revision")
     make = sub.add_parser("makemigration", help="autogenerate a migration from the models")
     make.add_argument("message")
     args = parser.parse_args(argv)
+    if args.command == "api" and args.host:
+        # Settings read it: the portal refuses dev sign-in beyond loopback.
+        os.environ["OCOP_LISTEN_HOST"] = args.host
 
     get_settings: Callable[[], KitSettings] = importlib.import_module(
         f"{package}.settings"
@@ -48,7 +52,7 @@ def main(service: str, package: str, argv: list[str] | None = None) -> None:
         uvicorn.run(
             f"{package}.app:create_app",
             factory=True,
-            host=args.host,
+            host=settings.listen_host,
             port=args.port,
             log_config=None,
             access_log=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +24,11 @@ class KitSettings(BaseSettings):
         default=None, description="Redis URL for Celery. Unset: an embedded broker under data_dir."
     )
     environment: Literal["development", "production"] = "development"
+    listen_host: str = Field(
+        default="127.0.0.1",
+        description="Address the HTTP API listens on (`python -m ocop_<service> api --host` "
+        "sets it for the process).",
+    )
     secret_key: str | None = Field(
         default=None,
         description="Key that signs bearer tokens; required in production, "
@@ -52,6 +58,14 @@ class KitSettings(BaseSettings):
         "proxy's own idle limit (httpx 5 s, nginx 60 s), so a server never closes a connection "
         "at the moment a client reuses it (the client would see a reset request).",
     )
+
+    @property
+    def listens_on_loopback(self) -> bool:
+        """Whether only this machine can reach the API."""
+        try:
+            return ipaddress.ip_address(self.listen_host).is_loopback
+        except ValueError:
+            return self.listen_host == "localhost"
 
     def database_url_for(self, service: str) -> str:
         """The SQLAlchemy URL of a service's own database."""

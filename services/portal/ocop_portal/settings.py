@@ -1,8 +1,10 @@
 """Settings of the Portal service (environment variables `OCOP_*`)."""
 
+from __future__ import annotations
+
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ocop_kit.settings import KitSettings
 
@@ -25,15 +27,23 @@ class Settings(KitSettings):
         default=None,
         description="The portal's public address, used in QR codes; unset: the request's host.",
     )
-    dev_login: bool = Field(
-        default=True,
-        description="Offer a sign-in that issues a token for a chosen role (never in production).",
+    dev_sign_in: bool = Field(
+        default=False,
+        description="Offer a sign-in that issues a token for any role, admin included "
+        "(OCOP_DEV_SIGN_IN=1; `ocop up` opts in). Refused in production and when the portal "
+        "listens beyond loopback; every page shows a warning while it is on.",
     )
     search_page_size: int = Field(default=20, ge=1, le=100)
 
-    @property
-    def dev_login_enabled(self) -> bool:
-        return self.dev_login and self.environment != "production"
+    @model_validator(mode="after")
+    def _dev_sign_in_only_on_loopback(self) -> Settings:
+        if self.dev_sign_in and (self.environment == "production" or not self.listens_on_loopback):
+            raise ValueError(
+                "OCOP_DEV_SIGN_IN hands out admin tokens to anyone who can reach the portal: "
+                "it is refused in production and when the portal listens beyond loopback "
+                f"(OCOP_LISTEN_HOST={self.listen_host})"
+            )
+        return self
 
 
 @lru_cache

@@ -7,11 +7,13 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from ocop_kit.auth import decode_token
 from ocop_kit.revocation import TokenVersions
 from ocop_portal.app import create_app
+from ocop_portal.settings import Settings
 
 STATS = {
     "products_total": 12,
@@ -50,7 +52,7 @@ def test_pasted_token_signs_in_with_an_httponly_cookie_and_bad_ones_are_refused(
     assert offsite.headers["location"] == "/"
 
 
-def test_dev_sign_in_issues_the_chosen_role_and_is_off_in_production(
+def test_dev_sign_in_issues_the_chosen_role_and_warns_on_every_page_while_on(
     client: TestClient, settings: Any, stubs: Any, tmp_path: Any
 ) -> None:
     answer = client.post(
@@ -63,10 +65,29 @@ def test_dev_sign_in_issues_the_chosen_role_and_is_off_in_production(
     )  # fmt: skip
     missing_scope = client.post("/sign-in/dev", data={"role": "province_officer"})
     assert missing_scope.status_code == 400
-    production = settings.model_copy(update={"environment": "production"})
-    with TestClient(create_app(production, httpx.MockTransport(stubs))) as prod:
-        assert "Đăng nhập thử" not in prod.get("/sign-in").text
-        assert prod.post("/sign-in/dev", data={"role": "admin"}).status_code == 403
+    for page in ("/", "/search", "/sign-in", "/dashboard", "/no-such-page"):
+        assert 'class="dev-warning"' in client.get(page).text, page
+
+
+def test_dev_sign_in_is_off_unless_opted_in_and_refused_beyond_loopback_or_in_production(
+    settings: Any, stubs: Any
+) -> None:
+    default = settings.model_copy(update={"dev_sign_in": False})
+    with TestClient(create_app(default, httpx.MockTransport(stubs))) as off:
+        page = off.get("/sign-in").text
+        assert "/sign-in/dev" not in page and "dev-warning" not in page
+        assert off.post("/sign-in/dev", data={"role": "admin"}).status_code == 403
+        assert "ocop_token" not in off.cookies
+    fields = settings.model_dump(exclude={"dev_sign_in", "listen_host", "environment"})
+    for listen_host, environment in (
+        ("0.0.0.0", "development"),
+        ("10.0.0.5", "development"),
+        ("::", "development"),
+        ("127.0.0.1", "production"),
+    ):
+        with pytest.raises(ValueError, match="OCOP_DEV_SIGN_IN"):
+            Settings(**fields, dev_sign_in=True, listen_host=listen_host, environment=environment)
+    assert Settings(**fields, dev_sign_in=True, listen_host="::1").dev_sign_in
 
 
 def test_officer_dashboard_shows_own_province_tables_charts_and_target_progress(

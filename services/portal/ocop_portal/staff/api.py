@@ -119,12 +119,12 @@ def dev_sign_in(
     """Development only: a token for the chosen role, as `ocop token` would print."""
     settings: Settings = request.app.state.settings
     tr = translator(pick_language(request))
-    if not settings.dev_login_enabled:
+    if not settings.dev_sign_in:
         return _form(
             request,
             tr(
-                "Đăng nhập thử không dùng được ở môi trường vận hành.",
-                "Dev sign-in is disabled in production.",
+                "Đăng nhập thử chưa được bật (OCOP_DEV_SIGN_IN).",
+                "Dev sign-in is not enabled (OCOP_DEV_SIGN_IN).",
             ),
             403,
         )
