@@ -135,3 +135,17 @@ def test_a_chunked_body_over_the_limit_gets_413_on_every_service(system: System)
 
 def _token(system: System, service: str) -> dict[str, str]:
     return {} if service == "registry" else {"Authorization": f"Bearer {system.token('admin')}"}
+
+
+@pytest.mark.parametrize("system", ["embedded"], indirect=True)
+def test_x_forwarded_for_does_not_dodge_the_sign_in_throttle(system: System) -> None:
+    """No proxy is configured, so every guess counts against the connection's own address."""
+    answers = [
+        httpx.post(
+            f"{system.urls['registry']}/v1/auth/token",
+            json={"username": "admin", "password": "đoán bừa một mật khẩu"},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        ).status_code
+        for n in range(6)
+    ]
+    assert answers == [401] * 5 + [429]

@@ -57,6 +57,10 @@ def main(service: str, package: str, argv: list[str] | None = None) -> None:
             log_config=None,
             access_log=False,
             timeout_keep_alive=settings.keep_alive_seconds,
+            # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1, letting any local
+            # client pick the address the sign-in throttle counts.
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
         )
     elif args.command == "worker":
         run_migrations(ServiceDatabase(service, settings), migrations_dir(package))

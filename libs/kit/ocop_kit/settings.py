@@ -24,6 +24,12 @@ class KitSettings(BaseSettings):
         default=None, description="Redis URL for Celery. Unset: an embedded broker under data_dir."
     )
     environment: Literal["development", "production"] = "development"
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Addresses of the reverse proxies (comma-separated IPs or networks, as "
+        "uvicorn's --forwarded-allow-ips) whose X-Forwarded-For and X-Forwarded-Proto are "
+        "believed. Empty: none, the client is the connection's peer.",
+    )
     listen_host: str = Field(
         default="127.0.0.1",
         description="Address the HTTP API listens on (`python -m ocop_<service> api --host` "

@@ -24,6 +24,7 @@ def registry(postgres_url: str, tmp_path) -> Iterator[Registry]:
         data_dir=tmp_path,
         bootstrap_admin_password=ADMIN_PASSWORD,
         sign_in_max_failures=3,
+        sign_in_max_failures_per_user=7,
         sign_in_max_failures_per_client=5,
     )
     with TestClient(create_app(settings)) as client:
@@ -113,6 +114,23 @@ def test_repeated_failures_pause_sign_in_even_with_the_right_password(registry: 
     assert int(paused.headers["Retry-After"]) > 0
     assert paused.json()["retry_after_seconds"] == int(paused.headers["Retry-After"])
     assert "Đăng nhập sai quá nhiều lần" in paused.json()["detail"]
+
+
+def test_a_guesser_pauses_only_itself_until_many_clients_fail_one_user(registry: Registry):
+    def client_at(address: str) -> TestClient:
+        return TestClient(registry.client.app, client=(address, 50000))
+
+    guesser, owner = client_at("203.0.113.7"), client_at("198.51.100.20")
+    body = {"username": "admin", "password": "đoán bừa một mật khẩu"}
+    for _ in range(3):
+        assert guesser.post("/v1/auth/token", json=body).status_code == 401
+    assert guesser.post("/v1/auth/token", json=body).status_code == 429
+    right = {"username": "admin", "password": ADMIN_PASSWORD}
+    assert owner.post("/v1/auth/token", json=right).status_code == 200
+    # Failures from many clients still add up to a softer pause of the user name.
+    for n in range(7):
+        client_at(f"192.0.2.{n}").post("/v1/auth/token", json=body)
+    assert owner.post("/v1/auth/token", json=right).status_code == 429
 
 
 def test_many_user_names_from_one_client_are_paused_too(registry: Registry):

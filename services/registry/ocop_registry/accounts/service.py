@@ -1,9 +1,11 @@
 """Accounts and password sign-in, with throttling of repeated failures.
 
 Passwords are kept as Argon2id hashes (argon2-cffi's defaults, RFC 9106). After
-`sign_in_max_failures` failures for one user name, or `sign_in_max_failures_per_client` from one
-client address, within `sign_in_window_seconds`, sign-in is refused with 429 until the oldest of
-those failures leaves the window, even with the right password, so guessing stays slow.
+`sign_in_max_failures` failures for one user name from one client address,
+`sign_in_max_failures_per_user` for one user name from all clients, or
+`sign_in_max_failures_per_client` from one client address, within `sign_in_window_seconds`,
+sign-in is refused with 429 until the oldest of those failures leaves the window, even with the
+right password, so guessing stays slow while one guesser cannot lock the owner out.
 """
 
 from __future__ import annotations
@@ -148,7 +150,11 @@ def sign_in(session: Session, settings: Settings, data: SignIn, client: str) -> 
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = _hasher.hash(data.password)
     account.last_sign_in_at = now
-    session.execute(delete(SignInFailure).where(SignInFailure.username == username))
+    session.execute(
+        delete(SignInFailure).where(
+            SignInFailure.username == username, SignInFailure.client == client
+        )
+    )
     session.commit()
     ttl = settings.token_ttl_seconds
     token = issue_token(
@@ -181,13 +187,19 @@ def _refuse_while_throttled(
     session: Session, settings: Settings, username: str, client: str, now: datetime
 ) -> None:
     window = timedelta(seconds=settings.sign_in_window_seconds)
-    for column, value, limit in (
-        (SignInFailure.username, username, settings.sign_in_max_failures),
-        (SignInFailure.client, client, settings.sign_in_max_failures_per_client),
+    for condition, limit in (
+        # One client guessing one account is paused soon; the account stays open to its
+        # owner elsewhere, so failing its password cannot lock someone out.
+        (
+            (SignInFailure.username == username) & (SignInFailure.client == client),
+            settings.sign_in_max_failures,
+        ),
+        (SignInFailure.username == username, settings.sign_in_max_failures_per_user),
+        (SignInFailure.client == client, settings.sign_in_max_failures_per_client),
     ):
         count, oldest = session.execute(
             select(func.count(), func.min(SignInFailure.at)).where(
-                column == value, SignInFailure.at >= now - window
+                condition, SignInFailure.at >= now - window
             )
         ).one()
         if count >= limit:
