@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from ocop_kit.auth import decode_token
 from ocop_kit.revocation import TokenVersions
+from ocop_registry.accounts.password_policy import password_problem
 from ocop_registry.app import create_app
 from ocop_registry.settings import Settings
 
@@ -236,6 +237,35 @@ def test_revocations_are_published_again_when_the_registry_starts(registry: Regi
         store.unlink()
     with TestClient(create_app(registry.settings)) as restarted:
         assert restarted.get("/v1/accounts", headers=admin).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Password123!", "123456789012", "qwertyuiop12", "iloveyou1234", "canbo.hanoi.2025"],
+)
+def test_common_breached_or_username_passwords_are_refused_and_change_nothing(
+    registry: Registry, password: str
+):
+    admin = registry.headers()
+    body = {"username": "canbo.hanoi", "password": password, "role": "admin"}
+    refused = registry.client.post("/v1/accounts", json=body, headers=admin)
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["password"]
+    accounts = registry.client.get("/v1/accounts", headers=admin).json()["items"]
+    assert [a["username"] for a in accounts] == ["admin"]
+    own = registry.client.get(f"/v1/accounts/{accounts[0]['id']}", headers=admin)
+    change = registry.client.patch(
+        f"/v1/accounts/{accounts[0]['id']}",
+        json={"password": password.replace("canbo.hanoi", "admin")},
+        headers={**admin, "If-Match": own.headers["ETag"]},
+    )
+    assert change.status_code == 422, change.text
+    assert sign_in(registry, "admin", ADMIN_PASSWORD).status_code == 200
+
+
+def test_a_long_uncommon_phrase_is_accepted_as_a_password():
+    assert password_problem("mùa lúa chín vàng trên cánh đồng", "canbo.hanoi") is None
+    assert password_problem("Canbo.Hanoi-rất-bí-mật", "canbo.hanoi") is not None
 
 
 def test_officer_creates_producer_accounts_only_for_producers_in_their_province(

@@ -34,6 +34,7 @@ from ocop_kit.errors import (
 from ocop_kit.history import record_change
 from ocop_kit.revocation import TokenVersions
 from ocop_registry.accounts.models import Account, SignInFailure
+from ocop_registry.accounts.password_policy import password_problem
 from ocop_registry.accounts.schemas import AccountCreate, AccountUpdate, SignIn, TokenOut
 from ocop_registry.producers.models import Producer
 from ocop_registry.settings import Settings
@@ -70,8 +71,19 @@ def _ensure_may_manage(
     raise Forbidden("Bạn không được quản lý tài khoản này", "You may not manage this account")
 
 
+def _refuse_weak_password(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise ValidationFailed(
+            "Mật khẩu không dùng được",
+            "The password cannot be used",
+            errors=[FieldError("password", *problem)],
+        )
+
+
 def create_account(session: Session, data: AccountCreate, principal: Principal) -> Account:
     _ensure_may_manage(session, principal, data.role, data.producer_id)
+    _refuse_weak_password(data.password, data.username)
     if data.producer_id and session.get(Producer, data.producer_id) is None:
         raise ValidationFailed(
             "Không có chủ thể này",
@@ -116,6 +128,7 @@ def update_account(
     before = account_snapshot(account)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("password"):
+        _refuse_weak_password(changes["password"], account.username)
         account.password_hash = _hasher.hash(changes["password"])
     if "display_name" in changes:
         account.display_name = changes["display_name"]
