@@ -3,6 +3,7 @@ ids, idempotency, request size limits, CORS, migrations on start and the dead-le
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -26,6 +27,7 @@ from ocop_kit.db import ServiceDatabase, run_migrations, utc_now
 from ocop_kit.errors import (
     NotFound,
     ProblemError,
+    Unauthorized,
     install_error_handlers,
 )
 from ocop_kit.idempotency import IdempotencyMiddleware
@@ -158,8 +160,14 @@ def create_service_app(
                 ) from exc
         return {"status": "ready", "service": service}
 
-    @app.get("/metrics", tags=["health"], summary="Prometheus metrics", response_class=Response)
-    def prometheus_metrics() -> Response:
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        summary="Prometheus metrics (with OCOP_METRICS_TOKEN as bearer token where it is set)",
+        response_class=Response,
+    )
+    def prometheus_metrics(request: Request) -> Response:
+        _check_metrics_token(settings, request)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
@@ -169,6 +177,23 @@ def create_service_app(
 
 
 Operator = Annotated[Principal, require_roles("sync_operator")]
+
+
+def _check_metrics_token(settings: KitSettings, request: Request) -> None:
+    """Metrics tell an outsider the routes, volumes and queues: in production they are served
+    only to a caller holding the metrics token."""
+    if settings.metrics_token is None:
+        if settings.environment == "production":
+            raise NotFound(
+                "Chỉ số chỉ phục vụ khi đặt OCOP_METRICS_TOKEN",
+                "Metrics are served only with OCOP_METRICS_TOKEN set",
+            )
+        return
+    expected = f"Bearer {settings.metrics_token.get_secret_value()}"
+    if not hmac.compare_digest(
+        request.headers.get("authorization", "").encode(), expected.encode()
+    ):
+        raise Unauthorized("Cần mã truy cập chỉ số", "The metrics token is required")
 
 
 class ServiceUnavailable(ProblemError):

@@ -6,7 +6,7 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +39,11 @@ class KitSettings(BaseSettings):
         default=None,
         description="Key that signs bearer tokens; required in production, "
         "generated under data_dir otherwise.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus sends for /metrics. Set: /metrics needs it. "
+        "Unset: /metrics is open in development and not served in production.",
     )
     token_ttl_seconds: int = 12 * 3600
     token_revocation_cache_seconds: float = Field(
