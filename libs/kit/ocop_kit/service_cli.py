@@ -37,9 +37,12 @@ def main(service: str, package: str, argv: list[str] | None = None) -> None:
     make = sub.add_parser("makemigration", help="autogenerate a migration from the models")
     make.add_argument("message")
     args = parser.parse_args(argv)
-    if args.command == "api" and args.host:
-        # Settings read it: the portal refuses dev sign-in beyond loopback.
-        os.environ["OCOP_LISTEN_HOST"] = args.host
+    if args.command == "api":
+        # Settings read them: the portal refuses dev sign-in beyond loopback and builds its
+        # links from its own address where no public one is configured.
+        if args.host:
+            os.environ["OCOP_LISTEN_HOST"] = args.host
+        os.environ["OCOP_LISTEN_PORT"] = str(args.port)
 
     get_settings: Callable[[], KitSettings] = importlib.import_module(
         f"{package}.settings"
@@ -53,7 +56,7 @@ def main(service: str, package: str, argv: list[str] | None = None) -> None:
             f"{package}.app:create_app",
             factory=True,
             host=settings.listen_host,
-            port=args.port,
+            port=settings.listen_port,
             log_config=None,
             access_log=False,
             timeout_keep_alive=settings.keep_alive_seconds,

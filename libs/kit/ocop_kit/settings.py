@@ -35,6 +35,9 @@ class KitSettings(BaseSettings):
         description="Address the HTTP API listens on (`python -m ocop_<service> api --host` "
         "sets it for the process).",
     )
+    listen_port: int = Field(
+        default=8000, description="Port the HTTP API listens on (`api --port` sets it)."
+    )
     secret_key: str | None = Field(
         default=None,
         description="Key that signs bearer tokens; required in production, "

@@ -25,7 +25,10 @@ class Settings(KitSettings):
     backend_connect_timeout_seconds: float = Field(default=1.0, gt=0)
     public_base_url: str | None = Field(
         default=None,
-        description="The portal's public address, used in QR codes; unset: the request's host.",
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="The portal's public address (OCOP_PUBLIC_BASE_URL), which product pages "
+        "and QR codes link to; required in production. Unset: the portal's own listen address "
+        "(never the request's Host header, which the client chooses).",
     )
     dev_sign_in: bool = Field(
         default=False,
@@ -43,7 +46,20 @@ class Settings(KitSettings):
                 "it is refused in production and when the portal listens beyond loopback "
                 f"(OCOP_LISTEN_HOST={self.listen_host})"
             )
+        if self.environment == "production" and not self.public_base_url:
+            raise ValueError(
+                "OCOP_PUBLIC_BASE_URL is required in production: QR codes on product stamps "
+                "link to it"
+            )
         return self
+
+    @property
+    def page_base_url(self) -> str:
+        """Where the portal's pages are found: the public address, or its own listen address."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        host = f"[{self.listen_host}]" if ":" in self.listen_host else self.listen_host
+        return f"http://{host}:{self.listen_port}"
 
 
 @lru_cache
