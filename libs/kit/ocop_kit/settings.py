@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +14,13 @@ class KitSettings(BaseSettings):
     """Read from `OCOP_*` environment variables; the defaults are the embedded setup."""
 
     model_config = SettingsConfigDict(env_prefix="OCOP_", extra="ignore")
+    # What every production deployment file must set for the processes of this settings class,
+    # and which of those are secrets (never a default, never in plain configuration); checked
+    # against deploy/ by tests/platform/test_deploy_files.py.
+    DEPLOY_REQUIRED: ClassVar[frozenset[str]] = frozenset(
+        {"environment", "database_url", "broker_url", "secret_key", "metrics_token"}
+    )
+    SECRETS: ClassVar[frozenset[str]] = frozenset({"database_url", "secret_key", "metrics_token"})
 
     data_dir: Path = Field(default=Path(".ocop"), description="Where all embedded state lives.")
     database_url: str | None = Field(

@@ -13,6 +13,14 @@ class Settings(KitSettings):
     """Where the other services answer (`ocop up` sets these for every process) and how long to
     wait for them: a page must still render, with a notice, when one of them is down."""
 
+    DEPLOY_REQUIRED = KitSettings.DEPLOY_REQUIRED | {
+        "public_base_url",
+        "registry_url",
+        "evaluation_url",
+        "marketplace_sync_url",
+        "search_url",
+    }
+
     registry_url: str = Field(default="http://127.0.0.1:8001", description="Registry service.")
     evaluation_url: str = Field(default="http://127.0.0.1:8002", description="Evaluation service.")
     marketplace_sync_url: str = Field(

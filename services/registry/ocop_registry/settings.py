@@ -8,6 +8,8 @@ from ocop_kit.settings import KitSettings
 
 
 class Settings(KitSettings):
+    SECRETS = KitSettings.SECRETS | {"bootstrap_admin_password"}
+
     mail_sender: str | None = Field(
         default=None,
         description="`module:function(to, subject, body)` that sends producers' notices by "
