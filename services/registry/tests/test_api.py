@@ -103,6 +103,35 @@ def test_uncertified_product_is_hidden_from_the_public_but_not_its_officer(regis
     assert officer.status_code == 200
 
 
+def test_council_members_and_sync_operators_do_not_read_unpublished_products_nationwide(
+    registry,
+):
+    product = registry.product(registry.producer()["id"])
+    url = f"/v1/products/{product['id']}"
+    for role in ("council_member", "sync_operator"):
+        headers = registry.headers(role)
+        assert registry.client.get(url, headers=headers).status_code == 404, role
+        assert registry.client.get(f"{url}/history", headers=headers).status_code == 403, role
+        assert registry.client.get("/v1/products", headers=headers).json()["items"] == [], role
+    # Once the sync service has a listing of it, the product is sync's business.
+    consume(
+        registry.db,
+        ListingChanged(
+            aggregate_id="l1",
+            version=1,
+            payload={"product_id": product["id"], "channel": "shopee", "status": "delisted"},
+        ),
+        handlers,
+    )
+    operator = registry.headers("sync_operator")
+    assert registry.client.get(url, headers=operator).status_code == 200
+    listed = registry.client.get("/v1/products", headers=operator).json()["items"]
+    assert [p["id"] for p in listed] == [product["id"]]
+    council = registry.headers("council_member")
+    assert registry.client.get(url, headers=council).status_code == 404
+    assert registry.client.get(url, headers=registry.headers()).status_code == 200
+
+
 def test_officer_of_another_province_gets_403(registry):
     producer = registry.producer()
     product = registry.product(producer["id"])
