@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from measure import percentiles  # noqa: E402
+from measure import percentiles
 
-from ocop_kit.auth import decode_token, issue_token  # noqa: E402
-from ocop_kit.revocation import TokenVersions  # noqa: E402
-from ocop_kit.settings import KitSettings  # noqa: E402
+from ocop_kit.auth import decode_token, issue_token
+from ocop_kit.revocation import TokenVersions
+from ocop_kit.settings import KitSettings
 
 ROUNDS = 5000
 
