@@ -27,6 +27,7 @@ from ocop_kit.db import ServiceDatabase, run_migrations, utc_now
 from ocop_kit.errors import (
     NotFound,
     ProblemError,
+    ServiceUnavailable,
     Unauthorized,
     install_error_handlers,
 )
@@ -194,13 +195,6 @@ def _check_metrics_token(settings: KitSettings, request: Request) -> None:
         request.headers.get("authorization", "").encode(), expected.encode()
     ):
         raise Unauthorized("Cần mã truy cập chỉ số", "The metrics token is required")
-
-
-class ServiceUnavailable(ProblemError):
-    status = 503
-    code = "service_unavailable"
-    title = "Dịch vụ tạm thời không sẵn sàng"
-    title_en = "Service temporarily unavailable"
 
 
 class DeadLetterOut(BaseModel):

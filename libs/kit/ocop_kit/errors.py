@@ -129,6 +129,13 @@ class PayloadTooLarge(ProblemError):
     title_en = "Payload too large"
 
 
+class ServiceUnavailable(ProblemError):
+    status = 503
+    code = "service_unavailable"
+    title = "Dịch vụ tạm thời không sẵn sàng"
+    title_en = "Service temporarily unavailable"
+
+
 class TooManyRequests(ProblemError):
     status = 429
     code = "too_many_requests"

@@ -19,6 +19,7 @@ from typing import Protocol
 
 import redis
 
+from ocop_kit.errors import ServiceUnavailable
 from ocop_kit.settings import KitSettings
 
 REDIS_KEY = "ocop:token-versions"
@@ -100,7 +101,14 @@ class TokenVersions:
         with self._lock:
             cached = self._cache.get(account_id)
         if cached is None or now - cached[0] >= self._cache_seconds:
-            cached = (now, self._store.read(account_id))
+            try:
+                cached = (now, self._store.read(account_id))
+            except (redis.RedisError, sqlite3.Error) as exc:
+                # Unknown is not current: refuse for now rather than let a revoked token in.
+                raise ServiceUnavailable(
+                    "Chưa kiểm tra được mã truy cập; vui lòng thử lại sau",
+                    "Cannot check the token right now; please try again later",
+                ) from exc
             with self._lock:
                 self._cache[account_id] = cached
         return version >= cached[1]
