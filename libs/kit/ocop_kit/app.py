@@ -26,7 +26,6 @@ from ocop_kit.body_limit import BodySizeLimitMiddleware
 from ocop_kit.db import ServiceDatabase, run_migrations, utc_now
 from ocop_kit.errors import (
     NotFound,
-    ProblemError,
     ServiceUnavailable,
     Unauthorized,
     install_error_handlers,
