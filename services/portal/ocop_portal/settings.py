@@ -47,7 +47,7 @@ class Settings(KitSettings):
     search_page_size: int = Field(default=20, ge=1, le=100)
 
     @model_validator(mode="after")
-    def _dev_sign_in_only_on_loopback(self) -> Settings:
+    def _refuse_what_production_or_an_open_port_must_not_have(self) -> Settings:
         if self.dev_sign_in and (self.environment == "production" or not self.listens_on_loopback):
             raise ValueError(
                 "OCOP_DEV_SIGN_IN hands out admin tokens to anyone who can reach the portal: "
