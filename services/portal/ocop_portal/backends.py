@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 import httpx
 
+from ocop_kit.client_address import HEADER as CLIENT_HEADER
+from ocop_kit.client_address import vouch_for_client
 from ocop_portal.settings import Settings
 
 ServiceName = Literal["registry", "evaluation", "marketplace_sync", "search"]
@@ -69,6 +71,7 @@ class Backends:
     """One pooled HTTP client for every service the portal reads and writes."""
 
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
+        self.settings = settings
         self.urls: dict[str, str] = {
             "registry": settings.registry_url,
             "evaluation": settings.evaluation_url,
@@ -93,18 +96,18 @@ class Backends:
         json: Any = None,
         token: str | None = None,
         request_id: str | None = None,
-        forwarded_for: str | None = None,
+        client: str | None = None,
     ) -> httpx.Response:
         """Send one request; raise `BackendUnavailable` or `BackendProblem` on failure.
 
-        `forwarded_for` passes on the reader's address (the registry throttles sign-ins by it)."""
+        `client` vouches for the reader's address (the registry throttles sign-ins by it)."""
         headers: dict[str, str] = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if request_id:
             headers["X-Request-ID"] = request_id
-        if forwarded_for:
-            headers["X-Forwarded-For"] = forwarded_for
+        if client:
+            headers[CLIENT_HEADER] = vouch_for_client(self.settings, client)
         url = self.urls[service].rstrip("/") + path
         try:
             response = self.client.request(

@@ -10,7 +10,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from ocop_kit.auth import decode_token
+from ocop_kit.auth import decode_token, issue_token
+from ocop_kit.client_address import HEADER as CLIENT_HEADER
+from ocop_kit.client_address import vouch_for_client
 from ocop_kit.revocation import TokenVersions
 from ocop_portal.app import create_app
 from ocop_portal.settings import Settings
@@ -381,3 +383,23 @@ def test_forms_posted_from_another_site_are_refused(client: TestClient, settings
     assert by_referer.status_code == 403
     own = client.post("/sign-in", data={"token": token}, headers={"Origin": "http://testserver"})
     assert own.status_code == 303
+
+
+def test_password_sign_in_vouches_for_the_readers_address_to_the_registry(
+    client: TestClient, settings: Any, stubs: Any
+) -> None:
+    token = issue_token(settings, "admin", subject="account-1", token_version=1)
+    stubs.on(
+        "registry",
+        "POST",
+        "/v1/auth/token",
+        {"access_token": token, "role": "admin", "province_code": None, "producer_id": None},
+    )
+    answer = client.post(
+        "/sign-in/password", data={"username": "admin", "password": "mật khẩu dài lắm"}
+    )
+    assert answer.status_code == 303
+    [sent] = stubs.requests_to("registry", "/v1/auth/token")
+    # The test client's address, with a MAC only holders of the services' key can make.
+    assert sent.headers[CLIENT_HEADER] == vouch_for_client(settings, "testclient")
+    assert "x-forwarded-for" not in sent.headers

@@ -8,6 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ocop_kit.auth import decode_token
+from ocop_kit.client_address import HEADER as CLIENT_HEADER
+from ocop_kit.client_address import vouch_for_client
 from ocop_kit.revocation import TokenVersions
 from ocop_registry.accounts.password_policy import password_problem
 from ocop_registry.app import create_app
@@ -132,6 +134,23 @@ def test_a_guesser_pauses_only_itself_until_many_clients_fail_one_user(registry:
     for n in range(7):
         client_at(f"192.0.2.{n}").post("/v1/auth/token", json=body)
     assert owner.post("/v1/auth/token", json=right).status_code == 429
+
+
+def test_the_portal_vouches_for_the_readers_address_and_nobody_else_can(registry: Registry):
+    portal = TestClient(registry.client.app, client=("10.0.0.2", 50000))
+    body = {"username": "admin", "password": "đoán bừa một mật khẩu"}
+    guesser = {CLIENT_HEADER: vouch_for_client(registry.settings, "203.0.113.7")}
+    for _ in range(3):
+        assert portal.post("/v1/auth/token", json=body, headers=guesser).status_code == 401
+    assert portal.post("/v1/auth/token", json=body, headers=guesser).status_code == 429
+    owner = {CLIENT_HEADER: vouch_for_client(registry.settings, "198.51.100.20")}
+    right = {"username": "admin", "password": ADMIN_PASSWORD}
+    assert portal.post("/v1/auth/token", json=right, headers=owner).status_code == 200
+    # A made-up address without the services' key counts as the connection's own address.
+    forged = {CLIENT_HEADER: "192.0.2.9 " + "0" * 64}
+    for _ in range(3):
+        assert portal.post("/v1/auth/token", json=body, headers=forged).status_code == 401
+    assert portal.post("/v1/auth/token", json=right, headers=forged).status_code == 429
 
 
 def test_many_user_names_from_one_client_are_paused_too(registry: Registry):

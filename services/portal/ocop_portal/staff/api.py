@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ocop_kit.auth import ROLES, Role, decode_token, issue_token
+from ocop_kit.client_address import client_address
 from ocop_kit.errors import ProblemError
 from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
 from ocop_portal.settings import Settings
@@ -91,7 +92,7 @@ def sign_in_with_password(
             "registry",
             "/v1/auth/token",
             json={"username": username, "password": password},
-            forwarded_for=request.client.host if request.client else None,
+            client=client_address(request),
         ).json()
     except BackendProblem as exc:
         return _form(request, exc.message(lang), 429 if exc.status == 429 else 400)

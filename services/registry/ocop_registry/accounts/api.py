@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ocop_kit.app import DbSession
 from ocop_kit.auth import Principal, require_roles
+from ocop_kit.client_address import client_address
 from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.history import history_of
 from ocop_kit.pagination import Page, paginate
@@ -37,8 +38,7 @@ Admin = Annotated[Principal, require_roles()]
     },
 )
 def post_token(data: SignIn, request: Request, session: DbSession) -> TokenOut:
-    client = request.client.host if request.client else "unknown"
-    return sign_in(session, request.app.state.settings, data, client)
+    return sign_in(session, request.app.state.settings, data, client_address(request))
 
 
 @router.post("/v1/accounts", status_code=201, summary="Create an account that can sign in")
