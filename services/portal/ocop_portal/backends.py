@@ -12,6 +12,8 @@ from typing import Any, Literal
 import httpx
 from fastapi.responses import Response
 
+from ocop_kit.client_address import HEADER as CLIENT_HEADER
+from ocop_kit.client_address import vouch_for_client
 from ocop_portal.settings import Settings
 
 ServiceName = Literal["registry", "evaluation", "marketplace_sync", "search"]
@@ -70,6 +72,7 @@ class Backends:
     """One pooled HTTP client for every service the portal reads and writes."""
 
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
+        self.settings = settings
         self.urls: dict[str, str] = {
             "registry": settings.registry_url,
             "evaluation": settings.evaluation_url,
@@ -95,21 +98,21 @@ class Backends:
         files: dict[str, tuple[str, bytes, str]] | None = None,
         token: str | None = None,
         request_id: str | None = None,
-        forwarded_for: str | None = None,
+        client: str | None = None,
         timeout: float | None = None,
     ) -> httpx.Response:
         """Send one request; raise `BackendUnavailable` or `BackendProblem` on failure.
 
         `files` sends a multipart form (an uploaded sheet); `timeout` overrides the short default
-        read timeout for a call that carries a large body. `forwarded_for` passes on the reader's
+        read timeout for a call that carries a large body. `client` vouches for the reader's
         address (the registry throttles sign-ins by it)."""
         headers: dict[str, str] = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if request_id:
             headers["X-Request-ID"] = request_id
-        if forwarded_for:
-            headers["X-Forwarded-For"] = forwarded_for
+        if client:
+            headers[CLIENT_HEADER] = vouch_for_client(self.settings, client)
         url = self.urls[service].rstrip("/") + path
         try:
             response = self.client.request(

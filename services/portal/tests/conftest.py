@@ -73,6 +73,7 @@ def settings(tmp_path: Path) -> Settings:
         marketplace_sync_url="http://marketplace_sync.stub",
         search_url="http://search.stub",
         secret_key="portal-test-signing-key-of-enough-length-0123456789",
+        dev_sign_in=True,
     )
 
 

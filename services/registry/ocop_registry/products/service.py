@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from ocop_contracts import ProductChanged
@@ -25,7 +25,7 @@ from ocop_registry.events import (
 )
 from ocop_registry.producers.models import Producer
 from ocop_registry.producers.service import ensure_may_write_producer
-from ocop_registry.products.models import Product
+from ocop_registry.products.models import MarketListing, Product
 from ocop_registry.products.schemas import ProductCreate, ProductUpdate
 from ocop_registry.text import fold_vietnamese, nfc
 
@@ -161,14 +161,28 @@ def publicly_visible(today: date) -> ColumnElement[bool]:
     )
 
 
-def may_see_unlisted(principal: Principal | None, producer: Producer) -> bool:
+def may_see_unlisted(
+    session: Session, principal: Principal | None, product: Product, producer: Producer
+) -> bool:
+    """Who may read a product without a valid certificate: admins, the province's officer, the
+    producer, and a sync operator once the product has a marketplace listing (what sync
+    handles). Council members read what they evaluate from the evaluation service's own copy
+    of the application's product, never unpublished products here."""
     if principal is None:
         return False
     if principal.role == "producer":
         return principal.producer_id == producer.id
     if principal.role == "province_officer":
         return principal.province_code == producer.province_code
-    return principal.role in ("admin", "council_member", "sync_operator")
+    if principal.role == "sync_operator":
+        listed = select(MarketListing.product_id).where(MarketListing.product_id == product.id)
+        return session.scalar(listed.limit(1)) is not None
+    return principal.is_admin
+
+
+def has_listing() -> Exists:
+    """Whether the sync service has told us of a listing of the product (any status)."""
+    return exists().where(MarketListing.product_id == Product.id)
 
 
 def read_product(session: Session, product_id: str, principal: Principal | None) -> dict[str, Any]:
@@ -184,7 +198,7 @@ def read_product(session: Session, product_id: str, principal: Principal | None)
         and product.deleted_at is None
         and document["certificate"]["status"] in ("valid", "expiring")
     )
-    if not public and not may_see_unlisted(principal, producer):
+    if not public and not may_see_unlisted(session, principal, product, producer):
         raise NotFound("Không có sản phẩm này", "No such product")
     return document
 
@@ -192,7 +206,7 @@ def read_product(session: Session, product_id: str, principal: Principal | None)
 def ensure_may_read_records(session: Session, product: Product, principal: Principal) -> Producer:
     producer = session.get(Producer, product.producer_id)
     assert producer is not None
-    if not may_see_unlisted(principal, producer):
+    if not may_see_unlisted(session, principal, product, producer):
         raise Forbidden("Bạn không xem được hồ sơ này", "You may not read these records")
     return producer
 
@@ -242,6 +256,8 @@ def list_query(
         query = query.where(or_(visible, Product.province_code == principal.province_code))
     elif principal.role == "producer":
         query = query.where(or_(visible, Product.producer_id == principal.producer_id))
+    elif principal.role == "sync_operator":
+        query = query.where(or_(visible, has_listing()))
     return query
 
 
