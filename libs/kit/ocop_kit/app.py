@@ -30,12 +30,11 @@ from ocop_kit.db import ServiceDatabase, run_migrations, utc_now
 from ocop_kit.errors import (
     FieldError,
     NotFound,
-    PayloadTooLarge,
-    ProblemError,
     ServiceUnavailable,
     Unauthorized,
     ValidationFailed,
     install_error_handlers,
+    problem_response,
 )
 from ocop_kit.idempotency import IdempotencyMiddleware
 from ocop_kit.logging import correlation_id, new_correlation_id
