@@ -45,16 +45,22 @@ def words(text: str) -> list[str]:
     ]
 
 
+# Meilisearch's defaults (`minWordSizeForTypos`): one typo from 5 letters, two from 9. Shorter
+# Vietnamese syllables are one letter from many others ("banh" from "binh" in "Ninh Bình").
+ONE_TYPO_FROM = 5
+TWO_TYPOS_FROM = 9
+
+
 def typo_budget(word: str) -> int:
-    """Edits allowed for a folded query word: none below 4 letters, one from 4, two from 8.
+    """Edits allowed for a folded query word: none below 5 letters, one from 5, two from 9.
 
     Words with digits (`st25`, `22000`) are codes: a typo there names another product.
     """
     if any(ch.isdigit() for ch in word):
         return 0
-    if len(word) >= 8:
+    if len(word) >= TWO_TYPOS_FROM:
         return 2
-    if len(word) >= 4:
+    if len(word) >= ONE_TYPO_FROM:
         return 1
     return 0
 

@@ -54,5 +54,11 @@ def test_relevance(catalogue_engine: SearchEngine, case: Case) -> None:
         first, second = case.before
         assert first in names and second in names, names
         assert names.index(first) < names.index(second), names
+    matches = [hit["match"] for hit in result.hits]
+    assert matches == sorted(matches, key=lambda match: match != "exact"), (names, matches)
+    named = [*([case.top] if case.top else []), *case.includes, *(case.before or ())]
+    for name in dict.fromkeys([*named, *case.approximate]):
+        expected = "approximate" if name in case.approximate else "exact"
+        assert name in names and matches[names.index(name)] == expected, (name, names, matches)
     if case.total is not None:
         assert result.total == case.total, names

@@ -9,8 +9,17 @@ from typing import Any, Literal, Protocol
 from ocop_search.documents import SearchDocument
 
 SortOrder = Literal[
-    "relevance", "stars:desc", "stars:asc", "recognised_on:desc", "recognised_on:asc"
+    "relevance",
+    "stars:desc",
+    "stars:asc",
+    "recognised_on:desc",
+    "recognised_on:asc",
+    "price_asc",
+    "price_desc",
 ]
+# How a hit matched: every word as typed (diacritics aside, synonyms and the last word's prefix
+# included), or with a typo or without some words.
+Match = Literal["exact", "approximate"]
 FACETS = ("stars", "group", "province_code", "certification")
 
 # Fields of a hit beyond the contract's minimum that a results page needs.
