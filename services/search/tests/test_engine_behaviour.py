@@ -245,6 +245,8 @@ def test_an_old_province_name_finds_its_former_districts(engine: SearchEngine) -
             doc("Lụa Vạn Phúc", legacy_district="Quận Hà Đông"),
             doc("Chè lam Thạch Xá", ward_name="Xã Thạch Thất"),
             doc("Cốm làng Vòng", legacy_district="Quận Cầu Giấy"),
+            # Another Hà Đông: a commune of Hải Phòng, formerly Huyện Thanh Hà of Hải Dương.
+            doc("Vải thiều Thanh Hà", ward_name="Xã Hà Đông", legacy_district="Huyện Thanh Hà"),
         ]
     )
     assert sorted(names(engine, "ha tay")) == ["Chè lam Thạch Xá", "Lụa Vạn Phúc"]

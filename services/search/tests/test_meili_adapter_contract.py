@@ -155,8 +155,8 @@ def test_synonyms_come_from_the_data_file_in_both_writings() -> None:
     assert {"cà phê", "ca phe"} <= set(synonyms["cafe"])
     assert {"trà", "tra"} <= set(synonyms["che"])
     # One way: "Hà Tây" finds its former districts, a district does not find "Hà Tây".
-    assert {"hà đông", "ha dong", "ba vì", "thạch thất"} <= set(synonyms["ha tay"])
-    assert "hà đông" not in synonyms
+    assert {"quận hà đông", "quan ha dong", "huyện ba vì", "xã ba vì"} <= set(synonyms["ha tay"])
+    assert "quận hà đông" not in synonyms
     assert all(name not in others for name, others in synonyms.items())
 
 

@@ -60,8 +60,8 @@ def test_mutual_terms_find_each_other_and_one_way_names_only_one_way() -> None:
     table = synonym_table()
     assert ("cafe",) in table[("ca", "phe")]
     assert ("ca", "phe") in table[("cafe",)]
-    assert ("ha", "dong") in table[("ha", "tay")]
-    assert ("ha", "dong") not in table
+    assert {("quan", "ha", "dong"), ("phuong", "ha", "dong")} <= set(table[("ha", "tay")])
+    assert ("quan", "ha", "dong") not in table
     # Longer than Meilisearch looks up: only a target, never a key.
     assert ("ba", "ria", "vung", "tau") in table[("brvt",)]
     assert ("ba", "ria", "vung", "tau") not in table
