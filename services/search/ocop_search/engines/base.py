@@ -106,7 +106,8 @@ class SearchEngine(Protocol):
         """Build a new index from these documents and swap it in atomically; returns the count."""
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Matching documents, best first, with facet counts over all matches."""
+        """Matching documents, best first (exact matches before approximate ones in every
+        order, each hit's `match` saying which), with facet counts over all matches."""
 
     def count(self) -> int:
         """How many documents the index holds."""

@@ -24,6 +24,7 @@ from ocop_search.engines.base import (
     CROP_WORDS,
     HIGHLIGHT_FIELDS,
     HIT_FIELDS,
+    Match,
     SearchEngineError,
     SearchQuery,
     SearchResult,
@@ -147,7 +148,7 @@ def _meili_document(document: SearchDocument) -> dict[str, Any]:
     )
 
 
-def match_of(details: dict[str, Any] | None, *, complete: bool) -> str:
+def match_of(details: dict[str, Any] | None, *, complete: bool) -> Match:
     """`exact` when a hit has every word of the query without a typo (synonyms and the last
     word's prefix count as exact), from its `_rankingScoreDetails`; else `approximate`."""
     if not complete:

@@ -39,6 +39,7 @@ from ocop_search.engines.base import (
     FACETS,
     HIGHLIGHT_FIELDS,
     HIT_FIELDS,
+    Match,
     SearchEngineError,
     SearchQuery,
     SearchResult,
@@ -530,7 +531,7 @@ class TantivyEngine:
                 break
             used = used[:-1]
             used[-1] = used[-1].with_prefix_last()
-        page: list[tuple[tantivy.DocAddress, str]] = []
+        page: list[tuple[tantivy.DocAddress, Match]] = []
         if query.offset >= total:
             pass
         elif mixed and sorted_by_field:
@@ -540,7 +541,7 @@ class TantivyEngine:
                 composed = self._compose(used, filters, exact_first=mixed)
                 found = self._ranked(searcher, composed, query, count=False)
             # Dropped words leave only approximate matches; without typos, only exact ones.
-            default = "exact" if len(used) == len(slots) else "approximate"
+            default: Match = "exact" if len(used) == len(slots) else "approximate"
             page = [
                 (
                     address,
@@ -556,11 +557,11 @@ class TantivyEngine:
         slots: list[QuerySlot],
         filters: list[tuple[Occur, Query]],
         search: SearchQuery,
-    ) -> list[tuple[tantivy.DocAddress, str]]:
+    ) -> list[tuple[tantivy.DocAddress, Match]]:
         """A page in a field's order, the exact matches first, then the approximate ones."""
         exact = self._exact(slots, filters)
         exact_total = self._count(searcher, exact)
-        page: list[tuple[tantivy.DocAddress, str]] = []
+        page: list[tuple[tantivy.DocAddress, Match]] = []
         if search.offset < exact_total:
             found = self._ranked(searcher, exact, search, count=False)
             page = [(address, "exact") for _, address in found.hits]
@@ -580,7 +581,7 @@ class TantivyEngine:
     def _hits(
         self,
         searcher: tantivy.Searcher,
-        page: list[tuple[tantivy.DocAddress, str]],
+        page: list[tuple[tantivy.DocAddress, Match]],
         slots: list[QuerySlot],
         query: SearchQuery,
     ) -> list[dict[str, Any]]:
