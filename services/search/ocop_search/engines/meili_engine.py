@@ -106,7 +106,7 @@ def index_settings() -> dict[str, Any]:
         ],
         "synonyms": meili_synonyms(),
         # Meilisearch's defaults, written out; `disableOnAttributes` needs Meilisearch 1.6+
-        # (1.5 ignored it when several attributes were listed).
+        # (1.5 ignored it when several attributes were listed), score details 1.7+.
         "typoTolerance": {
             "enabled": True,
             "minWordSizeForTypos": {"oneTypo": ONE_TYPO_FROM, "twoTypos": TWO_TYPOS_FROM},
