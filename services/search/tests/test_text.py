@@ -95,6 +95,14 @@ def test_highlight_wraps_matches_keeps_original_text_and_escapes_html() -> None:
     assert highlight("a<b", []) == "a&lt;b"
 
 
+def test_highlight_marks_a_synonym_only_where_its_words_stand_together() -> None:
+    highlighter = Highlighter(query_terms("cafe"), [("ca", "phe"), ("coffee",)])
+    assert highlighter("Cà phê, cá và phê") == "<em>Cà</em> <em>phê</em>, cá và phê"
+    assert highlighter("Cafe Coffee") == "<em>Cafe</em> <em>Coffee</em>"
+    cropped = Highlighter([], [("ca", "phe")])(" ".join(["x"] * 30 + ["cà", "phê"]), crop=8)
+    assert cropped.endswith("<em>cà</em> <em>phê</em>")
+
+
 def test_cropping_keeps_a_window_around_the_first_match() -> None:
     text = " ".join(f"w{n}" for n in range(40)) + " mật ong " + " ".join(f"x{n}" for n in range(40))
     cropped = Highlighter(query_terms("mat ong"))(text, crop=12)

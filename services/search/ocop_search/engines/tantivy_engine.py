@@ -587,8 +587,7 @@ class TantivyEngine:
     ) -> list[dict[str, Any]]:
         """The stored part of each hit, marked exact or approximate, highlighted."""
         terms = [term for slot in slots for term in slot.terms]
-        synonyms = {word for slot in slots for phrase in slot.alternatives for word in phrase}
-        highlight = Highlighter(terms + [QueryTerm(word, 0, False) for word in sorted(synonyms)])
+        highlight = Highlighter(terms, [phrase for slot in slots for phrase in slot.alternatives])
         hits = []
         for address, match in page:
             source = json.loads(searcher.doc(address).get_first("source") or b"{}")
