@@ -143,6 +143,10 @@ class Highlighter:
     def __init__(self, terms: list[QueryTerm], phrases: Sequence[tuple[str, ...]] = ()) -> None:
         self.terms = terms
         self.phrases = tuple(phrases)
+        # Phrases by their first word: a text is scanned once, whatever their number.
+        self._phrases_from: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self.phrases:
+            self._phrases_from.setdefault(phrase[0], []).append(phrase)
         self._verdicts: dict[str, bool] = {}
         # Hits repeat whole fields too (province names, a producer's name).
         self._texts: dict[tuple[str, int | None], str] = {}
@@ -159,11 +163,10 @@ class Highlighter:
         """Positions of the words that belong to one of the phrases."""
         folded = [_fold_word(match.group()) for match in found]
         covered: set[int] = set()
-        for phrase in self.phrases:
-            size = len(phrase)
-            for start in range(len(folded) - size + 1):
-                if tuple(folded[start : start + size]) == phrase:
-                    covered.update(range(start, start + size))
+        for start, word in enumerate(folded):
+            for phrase in self._phrases_from.get(word, ()):
+                if tuple(folded[start : start + len(phrase)]) == phrase:
+                    covered.update(range(start, start + len(phrase)))
         return covered
 
     def __call__(self, text: str, crop: int | None = None) -> str:

@@ -51,7 +51,8 @@ from ocop_search.text import MAX_WORD_BYTES, Highlighter, QueryTerm, nfc, typo_b
 log = logging.getLogger(__name__)
 
 # 2: one `all_text` field for the constant-score clauses; `source` keeps only what hits show.
-# 3: `product_text` (typos match no place name), `price_vnd` to sort by; no index-time aliases.
+# 3: `product_text` (typos match no place name), `price_vnd` to sort by, positions on `all_text`
+# (one phrase query instead of one per field); no index-time aliases.
 SCHEMA_VERSION = 3
 # Indexes of these schemas stored each product's whole document: a writer finding one rebuilds
 # it into the current schema from those documents. Later schemas need a reindex from the
@@ -117,7 +118,8 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     for name in TEXT_FIELDS:
         builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
-    builder.add_text_field(ALL_TEXT, tokenizer_name=ANALYZER, index_option="basic")
+    # With positions: a phrase (a synonym, the words typed) is one query here, not one per field.
+    builder.add_text_field(ALL_TEXT, tokenizer_name=ANALYZER, index_option="position")
     builder.add_text_field(PRODUCT_TEXT, tokenizer_name=ANALYZER, index_option="basic")
     builder.add_text_field("province_code", fast=True, tokenizer_name="raw")
     builder.add_text_field("group_top", fast=True, tokenizer_name="raw")
@@ -415,9 +417,7 @@ class TantivyEngine:
         """A synonym: one word anywhere, or its words next to each other in one field."""
         if len(phrase) == 1:
             return Query.term_query(self.schema, ALL_TEXT, phrase[0])
-        return Query.boolean_query(
-            [(Occur.Should, Query.phrase_query(self.schema, f, list(phrase))) for f in TEXT_FIELDS]
-        )
+        return Query.phrase_query(self.schema, ALL_TEXT, list(phrase))
 
     def _slot(self, slot: QuerySlot, word: Callable[[QueryTerm], Query], scored: bool) -> Query:
         """All the slot's words (each as `word` builds it), or one of its synonyms."""
@@ -459,18 +459,12 @@ class TantivyEngine:
         clauses = [(Occur.Must, self._slot(s, self._scored_word, True)) for s in slots]
         words = [term.text for slot in slots for term in slot.terms]
         if len(words) > 1:
-            phrases = [Query.phrase_query(self.schema, f, words) for f in TEXT_FIELDS]
-            clauses.append((Occur.Should, self._constant(phrases, PHRASE_BONUS)))
+            phrase = Query.phrase_query(self.schema, ALL_TEXT, words)
+            clauses.append((Occur.Should, Query.const_score_query(phrase, PHRASE_BONUS)))
         if exact_first:
             exact = Query.const_score_query(self._exact(slots, []), EXACT_CLASS)
             clauses.append((Occur.Should, exact))
         return self._all(clauses, filters)
-
-    @staticmethod
-    def _constant(alternatives: list[Query], score: float) -> Query:
-        return Query.const_score_query(
-            Query.boolean_query([(Occur.Should, q) for q in alternatives]), score
-        )
 
     def _any_of(self, field: str, values: Sequence[Any]) -> Query:
         return Query.boolean_query(
@@ -587,7 +581,12 @@ class TantivyEngine:
     ) -> list[dict[str, Any]]:
         """The stored part of each hit, marked exact or approximate, highlighted."""
         terms = [term for slot in slots for term in slot.terms]
-        highlight = Highlighter(terms, [phrase for slot in slots for phrase in slot.alternatives])
+        synonyms = [phrase for slot in slots for phrase in slot.alternatives]
+        # One-word synonyms go through the word verdicts' cache; only phrases need a scan.
+        highlight = Highlighter(
+            terms + [QueryTerm(p[0], 0, False) for p in synonyms if len(p) == 1],
+            [phrase for phrase in synonyms if len(phrase) > 1],
+        )
         hits = []
         for address, match in page:
             source = json.loads(searcher.doc(address).get_first("source") or b"{}")
