@@ -92,6 +92,9 @@ class SearchEngine(Protocol):
     """An index of public products. Only the indexing worker writes; API processes only read."""
 
     name: str
+    # True when `prepare` had to start an empty index in place of one it could not carry over
+    # (an older layout): the worker then rebuilds it from the registry.
+    needs_rebuild: bool
 
     def prepare(self) -> None:
         """Create the index and apply its settings (idempotent; writers call it at start)."""

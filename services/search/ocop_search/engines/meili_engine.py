@@ -164,6 +164,7 @@ class MeiliEngine:
     """Meilisearch behind the SearchEngine interface."""
 
     name = "meilisearch"
+    needs_rebuild = False  # settings are applied to the index in place: no layout to outgrow
 
     def __init__(
         self,

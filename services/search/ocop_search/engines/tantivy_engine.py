@@ -164,6 +164,7 @@ class TantivyEngine:
     """Tantivy behind the SearchEngine interface."""
 
     name = "tantivy"
+    needs_rebuild = False
 
     def __init__(self, root: Path, *, writer: bool) -> None:
         self.root = root
@@ -237,7 +238,7 @@ class TantivyEngine:
                 generation = f"gen-{uuid.uuid4().hex}"
                 index = self._open(generation, create=True)
                 self._writer = self._new_writer(index)
-                self._carry_over(self._writer)
+                self.needs_rebuild = not self._carry_over(self._writer)
                 index.reload()
                 self._write_pointer(generation)
             else:
@@ -247,15 +248,18 @@ class TantivyEngine:
             self._index, self._generation = index, generation
             self._seen = self._stamp()
 
-    def _carry_over(self, writer: tantivy.IndexWriter) -> None:
-        """Fill a new index with the products of an older schema's, when it stored them whole.
+    def _carry_over(self, writer: tantivy.IndexWriter) -> bool:
+        """Fill a new index with the products of an older schema's, when it stored them whole;
+        False when there was an older index and it could not be carried over.
 
         Searches find nothing from the upgrade until the worker has done this (a few seconds
-        for 20,000 products), rather than until someone reindexes from the registry.
+        for 20,000 products), rather than until the index is rebuilt from the registry.
         """
         data = self._pointer_data()
+        if not data:
+            return True
         if data.get("schema") not in WHOLE_DOCUMENT_SCHEMAS:
-            return
+            return False
         try:
             searcher = self._open(str(data["generation"]), create=False).searcher()
             count = searcher.num_docs
@@ -267,8 +271,9 @@ class TantivyEngine:
         except Exception:
             writer.rollback()
             log.exception("the older search index could not be carried over; reindex it")
-            return
+            return False
         log.info("search index carried over to a new schema", extra={"documents": count})
+        return True
 
     def _new_writer(self, index: Index) -> tantivy.IndexWriter:
         try:
