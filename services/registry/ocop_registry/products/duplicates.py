@@ -1,0 +1,264 @@
+"""Near-duplicate products: how likely two products are the same one registered twice.
+
+Pure (no I/O). Names are compared after Vietnamese folding with word order, pack sizes
+(`500g`, `hộp 10 gói`) and filler words (`đặc sản`, `loại 1`, data in `duplicate_words.json`)
+set aside; a difference in a meaningful attribute (`30 độ đạm` / `40 độ đạm`, `chả cá` /
+`chả mực`, `trà xanh` / `trà đen`) marks a different product whatever the rest. Context (same
+producer, or producers sharing a tax code or phone; same commune or pre-2025 district; same
+group or product set) raises the score of names that are already close.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel
+from rapidfuzz import fuzz
+
+from ocop_registry.text import fold_vietnamese
+
+DATA_FILE = Path(__file__).parent / "duplicate_words.json"
+PRODUCT_TYPE = "product_type"
+# A score from this on is a likely duplicate (measured on tests/data/duplicate_pairs.json).
+LIKELY_DUPLICATE = 0.80
+# Words only one name has that are less alike than this (percent) are other words, not typos.
+SWAPPED_WORDS_BELOW = 75
+# Names below this similarity are never duplicates, whatever the context.
+MIN_NAME_SIMILARITY = 0.70
+CONTEXT_WEIGHTS = {
+    "same_producer": 0.12,
+    "shared_contact": 0.12,
+    "same_place": 0.06,
+    "same_group": 0.04,
+}
+REASONS_VI = {
+    "same_producer": "cùng chủ thể",
+    "shared_contact": "chủ thể trùng mã số thuế hoặc số điện thoại",
+    "same_place": "cùng xã hoặc cùng huyện cũ",
+    "same_group": "cùng nhóm sản phẩm",
+}
+
+
+class DuplicateWords(BaseModel):
+    version: str
+    sources: list[str]
+    filler_phrases: list[str]
+    pack_units: list[str]
+    containers: list[str]
+    spelling_variants: dict[str, str]
+    product_types: list[str]
+    exclusive_classes: dict[str, list[str]]
+
+
+@lru_cache(maxsize=1)
+def duplicate_words() -> DuplicateWords:
+    """The word lists, read once from the versioned data file."""
+    return DuplicateWords.model_validate(json.loads(DATA_FILE.read_text(encoding="utf-8")))
+
+
+def _alternation(words: list[str]) -> str:
+    # Longest first, so `tui loc` wins over `tui`.
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    words = duplicate_words()
+    units, containers = _alternation(words.pack_units), _alternation(words.containers)
+    number = r"\d+(?:[.,]\d+)?"
+    # `500g`, `1,5 kg`, `hộp 10 gói`, `10 gói/hộp`, `x 12 chai`, `250ml x 6`.
+    pack = re.compile(
+        rf"(?:\b(?:{containers})\s*)?(?:x\s*)?\b{number}\s*(?:{units})\b(?:\s*x\s*\d+)?"
+        rf"|(?:\b(?:{containers})\s*)?(?:x\s*)?\b\d+\s*(?:{containers})\b(?:\s*/\s*(?:{containers})\b)?"
+        rf"|\b(?:{containers})\s+\d+\b"
+    )
+    filler = re.compile(rf"(?<![\w%])(?:{_alternation(words.filler_phrases)})(?![\w%])")
+    # A number left after pack sizes is an attribute, with the words that say what it measures.
+    attribute = re.compile(rf"\b({number})\s*(do dam|do|nam|sao|%)?")
+    return pack, filler, attribute
+
+
+@lru_cache(maxsize=1)
+def _class_phrases() -> tuple[dict[str, frozenset[str]], re.Pattern[str]]:
+    words = duplicate_words()
+    classes = {**words.exclusive_classes, PRODUCT_TYPE: words.product_types}
+    membership: dict[str, set[str]] = {}
+    for name, phrases in classes.items():
+        for phrase in phrases:
+            membership.setdefault(phrase, set()).add(name)
+    pattern = re.compile(rf"\b(?:{_alternation(list(membership))})\b")
+    return {k: frozenset(v) for k, v in membership.items()}, pattern
+
+
+@dataclass(frozen=True)
+class NameKey:
+    """What of a product name identifies the product."""
+
+    core: str  # folded, pack sizes and fillers removed, words sorted
+    tokens: frozenset[str]
+    attributes: frozenset[tuple[str, str]]  # (unit, value): ("do dam", "30")
+    kinds: dict[str, frozenset[str]]  # class → phrases: {"animal": {"ca thu"}}
+
+
+@lru_cache(maxsize=65_536)
+def name_key(name: str) -> NameKey:
+    """The identifying part of a product name: `Nước mắm Hải Hậu 30 độ đạm chai 500ml` →
+    core `30 dam do hai hau mam nuoc`, attribute (`do dam`, `30`)."""
+    pack, filler, attribute = _patterns()
+    text = fold_vietnamese(name).replace("/", " / ")
+    text = pack.sub(" ", text)
+    text = re.sub(r"[^\w%]+", " ", text)
+    text = filler.sub(" ", text)
+    variants = duplicate_words().spelling_variants
+    text = " ".join(variants.get(word, word) for word in text.split())
+    attributes = frozenset(
+        (unit or "", value.replace(",", ".")) for value, unit in attribute.findall(text)
+    )
+    membership, phrases = _class_phrases()
+    kinds: dict[str, set[str]] = {}
+    for phrase in phrases.findall(text):
+        for kind in membership[phrase]:
+            kinds.setdefault(kind, set()).add(phrase)
+    words = text.split()
+    return NameKey(
+        core=" ".join(sorted(words)),
+        tokens=frozenset(words),
+        attributes=attributes,
+        kinds={k: frozenset(v) for k, v in kinds.items()},
+    )
+
+
+def blocking_tokens(name: str) -> set[str]:
+    """Tokens under which a product is filed for candidate lookup (core words of 2+ letters,
+    numbers aside: any duplicate shares at least one of them)."""
+    return {t for t in name_key(name).tokens if len(t) >= 2 and not t.isdigit()}
+
+
+def _compatible(a: str, b: str) -> bool:
+    # `cá` and `cá thu` are compatible (one says more), `cá thu` and `cá ngừ` are not.
+    return a == b or a.startswith(b + " ") or b.startswith(a + " ")
+
+
+def differing_attribute(a: NameKey, b: NameKey) -> str | None:
+    """What makes the two named products different ones, if anything: a measured attribute
+    both state with different values, or different kinds within one class."""
+    units_a = {unit for unit, _ in a.attributes}
+    for unit in units_a & {unit for unit, _ in b.attributes}:
+        values_a = {v for u, v in a.attributes if u == unit}
+        values_b = {v for u, v in b.attributes if u == unit}
+        if values_a != values_b:
+            return f"{unit or 'số'}: {'/'.join(sorted(values_a))} ≠ {'/'.join(sorted(values_b))}"
+    # Product types are compared whole (`gà` / `trứng gà`); other classes only when both
+    # names say something (`chả cá` / `chả cá thu` is one product said more precisely).
+    types_a, types_b = (
+        a.kinds.get(PRODUCT_TYPE, frozenset()),
+        b.kinds.get(PRODUCT_TYPE, frozenset()),
+    )
+    if types_a != types_b:
+        return f"{'/'.join(sorted(types_a)) or '-'} ≠ {'/'.join(sorted(types_b)) or '-'}"
+    for kind in a.kinds.keys() & b.kinds.keys():
+        if not any(_compatible(x, y) for x in a.kinds[kind] for y in b.kinds[kind]):
+            return f"{'/'.join(sorted(a.kinds[kind]))} ≠ {'/'.join(sorted(b.kinds[kind]))}"
+    only_a, only_b = a.tokens - b.tokens, b.tokens - a.tokens
+    # Words swapped for others (not a typo of them): `bột sắn dây` / `bột nghệ`.
+    if only_a and only_b:
+        words_a, words_b = " ".join(sorted(only_a)), " ".join(sorted(only_b))
+        if fuzz.ratio(words_a, words_b) < SWAPPED_WORDS_BELOW:
+            return f"{words_a} ≠ {words_b}"
+    return None
+
+
+def name_similarity(a: NameKey, b: NameKey) -> float:
+    """0..1: word order free; a name contained in the other counts nearly as the same."""
+    if not a.core or not b.core:
+        return 0.0
+    ordered = fuzz.ratio(a.core, b.core) / 100
+    contained = fuzz.token_set_ratio(a.core, b.core) / 100
+    return max(ordered, 0.92 * contained)
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """What the comparison needs to know about a product."""
+
+    id: str
+    name: str
+    producer_id: str
+    group: str
+    place: frozenset[str] = frozenset()  # ward code and/or legacy district key
+    contacts: frozenset[str] = frozenset()  # the producer's tax code and phone digits
+    product_set: str | None = None
+
+
+@dataclass(frozen=True)
+class Likeness:
+    score: float
+    reason: str
+    reason_en: str
+
+
+def compare(new: ProductFacts, old: ProductFacts) -> Likeness:
+    """How likely `new` is `old` registered again (score 0..1) and why."""
+    a, b = name_key(new.name), name_key(old.name)
+    similarity = name_similarity(a, b)
+    differs = differing_attribute(a, b)
+    if differs is not None:
+        return Likeness(min(similarity, 0.5) * 0.5, f"khác nhau: {differs}", f"differ: {differs}")
+    context = {
+        "same_producer": new.producer_id == old.producer_id,
+        "shared_contact": new.producer_id != old.producer_id and bool(new.contacts & old.contacts),
+        "same_place": bool(new.place & old.place),
+        "same_group": (
+            new.product_set == old.product_set
+            if new.product_set and old.product_set
+            else new.group == old.group
+        ),
+    }
+    score = similarity * 0.85
+    if similarity >= MIN_NAME_SIMILARITY:
+        score += sum(CONTEXT_WEIGHTS[k] for k, hit in context.items() if hit)
+    score = round(min(score, 1.0), 3)
+    hits = [k for k, hit in context.items() if hit]
+    reason = ", ".join([f"tên gần giống ({similarity:.0%})"] + [REASONS_VI[k] for k in hits])
+    reason_en = ", ".join(
+        [f"similar name ({similarity:.0%})"] + [k.replace("_", " ") for k in hits]
+    )
+    return Likeness(score, reason, reason_en)
+
+
+def contact_keys(tax_code: str | None, phone: str | None) -> frozenset[str]:
+    """A producer's tax code and phone as comparable keys (digits only; +84 → 0)."""
+    keys = set()
+    if tax_code and (digits := re.sub(r"\D", "", tax_code)):
+        keys.add(f"tax:{digits}")
+    if phone and (digits := re.sub(r"\D", "", phone)):
+        keys.add(f"phone:{'0' + digits[2:] if digits.startswith('84') else digits}")
+    return frozenset(keys)
+
+
+def place_keys(ward_code: str | None, legacy_district: str | None) -> frozenset[str]:
+    keys = set()
+    if ward_code:
+        keys.add(f"ward:{ward_code}")
+    if legacy_district:
+        keys.add(f"district:{fold_vietnamese(legacy_district)}")
+    return frozenset(keys)
+
+
+def likely_duplicates(
+    new: ProductFacts, candidates: list[ProductFacts], limit: int = 5
+) -> list[tuple[ProductFacts, Likeness]]:
+    """The candidates that are likely the same product as `new`, most likely first."""
+    found = []
+    for old in candidates:
+        if old.id == new.id:
+            continue
+        likeness = compare(new, old)
+        if likeness.score >= LIKELY_DUPLICATE:
+            found.append((old, likeness))
+    found.sort(key=lambda pair: -pair[1].score)
+    return found[:limit]
