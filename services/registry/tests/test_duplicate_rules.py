@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ocop_registry.products.duplicates import (
+from ocop_registry.duplicates.rules import (
     LIKELY_DUPLICATE,
     ProductFacts,
     compare,

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 
 from ocop_contracts import ProductChanged
 from ocop_kit.auth import Principal
-from ocop_kit.db import utc_now
+from ocop_kit.db import new_id, utc_now
 from ocop_kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from ocop_kit.history import record_change
 from ocop_kit.tables import ChangeRecord
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import EXPIRING_WITHIN_DAYS, today_local
+from ocop_registry.duplicates.service import refuse_or_record_duplicates
 from ocop_registry.events import (
     announce,
     current_certificate,
@@ -73,6 +74,7 @@ def create_product(session: Session, data: ProductCreate, principal: Principal) 
         )
     now = utc_now()
     product = Product(
+        id=new_id(),
         producer_id=producer.id,
         province_code=producer.province_code,
         name=nfc(data.name),
@@ -93,6 +95,9 @@ def create_product(session: Session, data: ProductCreate, principal: Principal) 
         created_at=now,
         updated_at=now,
     )
+    refuse_or_record_duplicates(
+        session, product, producer, data.confirm_not_duplicate, principal, "create"
+    )
     session.add(product)
     session.flush()
     mark_new(session, product)
@@ -111,7 +116,9 @@ def update_product(
     assert producer is not None
     ensure_may_write_producer(principal, producer)
     before = product_record(product)
-    for key, value in data.model_dump(exclude_unset=True, mode="json").items():
+    for key, value in data.model_dump(
+        exclude_unset=True, exclude={"confirm_not_duplicate"}, mode="json"
+    ).items():
         if key in ("name", "group") and value is None:
             continue
         if key == "name":
@@ -139,6 +146,9 @@ def update_product(
                 "The producer already has a product with this name",
                 errors=[FieldError("name", "Trùng tên sản phẩm", "Duplicate product name")],
             )
+        refuse_or_record_duplicates(
+            session, product, producer, data.confirm_not_duplicate, principal, "update"
+        )
     product.updated_at = utc_now()
     record_change(session, "product", product.id, "updated", principal.subject, before, after)
     announce(session, ProductChanged, product, producer)

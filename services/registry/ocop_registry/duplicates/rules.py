@@ -1,7 +1,7 @@
 """Near-duplicate products: how likely two products are the same one registered twice.
 
 Pure (no I/O). Names are compared after Vietnamese folding with word order, pack sizes
-(`500g`, `hộp 10 gói`) and filler words (`đặc sản`, `loại 1`, data in `duplicate_words.json`)
+(`500g`, `hộp 10 gói`) and filler words (`đặc sản`, `loại 1`, data in `words.json`)
 set aside; a difference in a meaningful attribute (`30 độ đạm` / `40 độ đạm`, `chả cá` /
 `chả mực`, `trà xanh` / `trà đen`) marks a different product whatever the rest. Context (same
 producer, or producers sharing a tax code or phone; same commune or pre-2025 district; same
@@ -10,10 +10,13 @@ group or product set) raises the score of names that are already close.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -21,7 +24,7 @@ from rapidfuzz import fuzz
 
 from ocop_registry.text import fold_vietnamese
 
-DATA_FILE = Path(__file__).parent / "duplicate_words.json"
+DATA_FILE = Path(__file__).parent / "words.json"
 PRODUCT_TYPE = "product_type"
 # A score from this on is a likely duplicate (measured on tests/data/duplicate_pairs.json).
 LIKELY_DUPLICATE = 0.80
@@ -253,12 +256,69 @@ def likely_duplicates(
     new: ProductFacts, candidates: list[ProductFacts], limit: int = 5
 ) -> list[tuple[ProductFacts, Likeness]]:
     """The candidates that are likely the same product as `new`, most likely first."""
+    key = name_key(new.name)
     found = []
     for old in candidates:
-        if old.id == new.id:
+        # Below MIN_NAME_SIMILARITY no context reaches the line: skip the full comparison.
+        if old.id == new.id or name_similarity(key, name_key(old.name)) < MIN_NAME_SIMILARITY:
             continue
         likeness = compare(new, old)
         if likeness.score >= LIKELY_DUPLICATE:
             found.append((old, likeness))
     found.sort(key=lambda pair: -pair[1].score)
     return found[:limit]
+
+
+# Candidates scored for one check at most: a name's rarest words find its duplicates.
+MAX_CANDIDATES = 300
+
+
+class DuplicateIndex:
+    """The products of one province filed under their blocking tokens, for a check against
+    thousands in milliseconds: only products sharing the name's rarer words are scored."""
+
+    def __init__(self) -> None:
+        self.facts: dict[str, ProductFacts] = {}
+        self.blocks: dict[str, set[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+    def add(self, product: ProductFacts) -> None:
+        """File a product (again, replacing what was filed under its id)."""
+        self.remove(product.id)
+        self.facts[product.id] = product
+        for token in blocking_tokens(product.name):
+            self.blocks.setdefault(token, set()).add(product.id)
+
+    def remove(self, product_id: str) -> None:
+        old = self.facts.pop(product_id, None)
+        if old is None:
+            return
+        for token in blocking_tokens(old.name):
+            block = self.blocks.get(token)
+            if block is not None:
+                block.discard(product_id)
+                if not block:
+                    del self.blocks[token]
+
+    def candidates(self, name: str) -> list[ProductFacts]:
+        """Products sharing enough of the name's words to be worth scoring. A duplicate shares
+        at least half of them, so it holds one of the rarest `n - ceil(n/2) + 1`."""
+        tokens = sorted(blocking_tokens(name), key=lambda t: len(self.blocks.get(t, ())))
+        if not tokens:
+            return []
+        rarest = tokens[: len(tokens) - (len(tokens) + 1) // 2 + 1]
+        found: set[str] = set()
+        for token in rarest:
+            found |= self.blocks.get(token, set())
+        if len(found) > MAX_CANDIDATES:
+            shared = Counter(chain.from_iterable(self.blocks.get(t, ()) for t in tokens))
+            found = set(heapq.nlargest(MAX_CANDIDATES, found, key=shared.__getitem__))
+        return [self.facts[pid] for pid in found]
+
+    def likely_duplicates(
+        self, product: ProductFacts, limit: int = 5
+    ) -> list[tuple[ProductFacts, Likeness]]:
+        """The filed products likely the same as `product`, most likely first."""
+        return likely_duplicates(product, self.candidates(product.name), limit)
