@@ -14,6 +14,7 @@ from ocop_contracts import (
     CertificateRevoked,
     Ping,
     ProductChanged,
+    ProductMerged,
 )
 from ocop_evaluation.products.service import apply_snapshot
 from ocop_kit.consumer import EventHandlers
@@ -33,7 +34,8 @@ def on_product_event(
     | CertificateIssued
     | CertificateExpiring
     | CertificateExpired
-    | CertificateRevoked,
+    | CertificateRevoked
+    | ProductMerged,
 ) -> None:
     """Keep the read model of products (and their certificates) in step with the registry."""
     apply_snapshot(session, event.payload)

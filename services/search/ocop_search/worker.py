@@ -22,6 +22,7 @@ from ocop_contracts.events import (
     CertificateIssued,
     CertificateRevoked,
     ProductChanged,
+    ProductMerged,
 )
 from ocop_kit.celery_app import make_celery
 from ocop_kit.consumer import EventHandlers, register_event_consumer
@@ -45,6 +46,7 @@ ProductEvent = (
     | CertificateExpiring
     | CertificateExpired
     | CertificateRevoked
+    | ProductMerged
 )
 
 

@@ -1,4 +1,4 @@
-"""duplicate pairs, merged products
+"""duplicate pairs, merged products, import warnings
 
 Revision ID: dedupe_0001
 Revises: 542ed54cddb4
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import ocop_kit.db
 
@@ -40,6 +41,15 @@ def upgrade() -> None:
             "ix_duplicate_pairs_queue", ["province_code", "status", "id"], unique=False
         )
         batch_op.create_index("uq_duplicate_pairs_pair", ["pair_key"], unique=True)
+    with op.batch_alter_table("import_jobs", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "warnings",
+                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+                nullable=False,
+                server_default=sa.text("'[]'"),
+            )
+        )
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.add_column(sa.Column("merged_into", sa.String(length=36), nullable=True))
         batch_op.create_index(
@@ -51,6 +61,8 @@ def downgrade() -> None:
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index("ix_products_province_updated")
         batch_op.drop_column("merged_into")
+    with op.batch_alter_table("import_jobs", schema=None) as batch_op:
+        batch_op.drop_column("warnings")
     with op.batch_alter_table("duplicate_pairs", schema=None) as batch_op:
         batch_op.drop_index("uq_duplicate_pairs_pair")
         batch_op.drop_index("ix_duplicate_pairs_queue")

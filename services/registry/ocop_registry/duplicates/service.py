@@ -10,13 +10,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session
 
+from ocop_contracts import ProductChanged, ProductMerged
 from ocop_kit.auth import Principal
 from ocop_kit.db import utc_now
-from ocop_kit.errors import Conflict
+from ocop_kit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from ocop_kit.history import record_change
+from ocop_registry.certificates.models import Certificate
 from ocop_registry.duplicates.models import DuplicatePair, pair_key
 from ocop_registry.duplicates.rules import (
     DuplicateIndex,
@@ -25,6 +27,7 @@ from ocop_registry.duplicates.rules import (
     contact_keys,
     place_keys,
 )
+from ocop_registry.events import announce
 from ocop_registry.producers.models import Producer
 from ocop_registry.products.models import Product
 
@@ -63,18 +66,19 @@ _indexes: WeakKeyDictionary[Engine, dict[str, _ProvinceIndex]] = WeakKeyDictiona
 _indexes_lock = threading.Lock()
 
 
-def _province(session: Session, province_code: str) -> _ProvinceIndex:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+def _province(engine: Engine | Any, province_code: str) -> _ProvinceIndex:
     with _indexes_lock:
         return _indexes.setdefault(engine, {}).setdefault(province_code, _ProvinceIndex())
 
 
-def province_index(session: Session, province_code: str) -> DuplicateIndex:
+def province_index(session: Session, province_code: str, catch_up: bool = True) -> DuplicateIndex:
     """The province's products as a duplicate index, caught up with the database: the first
-    call loads them all, later ones only what changed since (withdrawn or merged ones leave)."""
-    cached = _province(session, province_code)
+    call loads them all, later ones only what changed since (withdrawn or merged ones leave).
+    `catch_up=False` skips that for a caller that files its own writes (an import)."""
+    cached = _province(session.get_bind(), province_code)
     with cached.lock:
+        if cached.seen_until is not None and not catch_up:
+            return cached.index
         started = utc_now()
         query = (
             select(Product, Producer)
@@ -94,10 +98,10 @@ def province_index(session: Session, province_code: str) -> DuplicateIndex:
     return cached.index
 
 
-def remember_products(session: Session, facts: list[tuple[str, ProductFacts]]) -> None:
+def remember_products(engine: Engine, facts: list[tuple[str, ProductFacts]]) -> None:
     """File products just committed (an import's chunk) without reading them back."""
     for province_code, product in facts:
-        cached = _province(session, province_code)
+        cached = _province(engine, province_code)
         with cached.lock:
             cached.index.add(product)
 
@@ -116,12 +120,17 @@ def _dismissed(session: Session, product_id: str, found: Found) -> set[str]:
 
 
 def find_likely_duplicates(
-    session: Session, product: Product, producer: Producer, extra: DuplicateIndex | None = None
+    session: Session,
+    product: Product,
+    producer: Producer,
+    extra: DuplicateIndex | None = None,
+    catch_up: bool = True,
 ) -> Found:
     """Products of the province (and of `extra`, products not yet committed) that look like
     `product`, most likely first, leaving out pairs an officer dismissed."""
     facts = product_facts(product, producer)
-    found = province_index(session, product.province_code).likely_duplicates(facts)
+    index = province_index(session, product.province_code, catch_up)
+    found = index.likely_duplicates(facts)
     if extra is not None:
         found = sorted(found + extra.likely_duplicates(facts), key=lambda f: -f[1].score)[:5]
     dismissed = _dismissed(session, product.id, found)
@@ -244,3 +253,154 @@ def producers_sharing_contacts(session: Session, producer: Producer) -> list[dic
             }
         )
     return found
+
+
+def queue_query(principal: Principal, province_code: str | None, status: str) -> Select[Any]:
+    """The pairs a province officer (their province) or an admin (any, or `province_code`)
+    reviews; pairs whose products were withdrawn or merged since leave the open queue."""
+    if principal.role == "province_officer":
+        if province_code and province_code != principal.province_code:
+            raise Forbidden(
+                "Bạn chỉ xem được hàng chờ của tỉnh mình",
+                "You may see only your own province's queue",
+            )
+        province_code = principal.province_code
+    query = select(DuplicatePair).where(DuplicatePair.status == status)
+    if province_code:
+        query = query.where(DuplicatePair.province_code == province_code)
+    if status == "open":
+        live = select(Product.id).where(Product.deleted_at.is_(None))
+        query = query.where(DuplicatePair.product_id.in_(live), DuplicatePair.other_id.in_(live))
+    return query
+
+
+def pairs_out(session: Session, pairs: list[DuplicatePair]) -> list[dict[str, Any]]:
+    """Queue rows with both products' names and producers (two queries for the page)."""
+    ids = {p.product_id for p in pairs} | {p.other_id for p in pairs}
+    rows = session.execute(
+        select(Product.id, Product.name, Producer.id, Producer.name)
+        .join(Producer, Producer.id == Product.producer_id)
+        .where(Product.id.in_(ids))
+    )
+    products = {
+        pid: {"id": pid, "name": name, "producer": {"id": producer_id, "name": producer_name}}
+        for pid, name, producer_id, producer_name in rows
+    }
+    return [
+        {
+            "id": pair.id,
+            "province_code": pair.province_code,
+            "product": products[pair.product_id],
+            "other": products[pair.other_id],
+            "score": pair.score,
+            "reason": pair.reason,
+            "reason_en": pair.reason_en,
+            "source": pair.source,
+            "status": pair.status,
+            "created_at": pair.created_at,
+            "decided_by": pair.decided_by,
+            "decided_at": pair.decided_at,
+        }
+        for pair in pairs
+    ]
+
+
+def get_pair(session: Session, pair_id: str, principal: Principal) -> DuplicatePair:
+    """An open pair the caller may decide on."""
+    pair = session.get(DuplicatePair, pair_id)
+    if pair is None:
+        raise NotFound("Không có cặp sản phẩm này", "No such pair")
+    if not principal.may_act_in_province(pair.province_code):
+        raise Forbidden("Cặp sản phẩm của tỉnh khác", "This pair belongs to another province")
+    if pair.status != "open":
+        raise Conflict(
+            "Cặp sản phẩm này đã được xử lý", "This pair was already decided", decision=pair.status
+        )
+    return pair
+
+
+def _decide(session: Session, pair: DuplicatePair, status: str, principal: Principal) -> None:
+    pair.status = status
+    pair.decided_by = principal.subject
+    pair.decided_at = utc_now()
+
+
+def dismiss_pair(session: Session, pair: DuplicatePair, principal: Principal) -> None:
+    """Not a duplicate: the pair is never shown or warned of again (noted on both products)."""
+    _decide(session, pair, "not_duplicate", principal)
+    for product_id, other_id in (
+        (pair.product_id, pair.other_id),
+        (pair.other_id, pair.product_id),
+    ):
+        record_change(
+            session,
+            "product",
+            product_id,
+            "marked_not_duplicate",
+            principal.subject,
+            None,
+            {"other_id": other_id, "pair_id": pair.id},
+        )
+
+
+def merge_pair(
+    session: Session, pair: DuplicatePair, keep_id: str, principal: Principal
+) -> Product:
+    """Merge the pair's other product into `keep_id`: its certificates (the newer decision
+    stays current), channels and history go to the kept product; it is withdrawn with a
+    pointer to the kept one and `product.merged` tells search and the marketplaces to drop it."""
+    if keep_id not in (pair.product_id, pair.other_id):
+        raise ValidationFailed(
+            "Sản phẩm giữ lại phải là một trong hai sản phẩm của cặp",
+            "The product kept must be one of the pair",
+            errors=[FieldError("keep_id", "Không thuộc cặp này", "Not one of the pair")],
+        )
+    merged_id = pair.other_id if keep_id == pair.product_id else pair.product_id
+    kept, merged = session.get(Product, keep_id), session.get(Product, merged_id)
+    assert kept is not None and merged is not None
+    if kept.deleted_at is not None or merged.deleted_at is not None:
+        raise Conflict(
+            "Một trong hai sản phẩm đã bị rút hoặc gộp",
+            "One of the products is withdrawn or merged",
+        )
+    now = utc_now()
+    moved = list(session.scalars(select(Certificate).where(Certificate.product_id == merged.id)))
+    currents = [c for c in moved if c.current] + list(
+        session.scalars(
+            select(Certificate).where(Certificate.product_id == kept.id, Certificate.current)
+        )
+    )
+    for certificate in moved:
+        certificate.product_id = kept.id
+    if len(currents) > 1:
+        # The kept product holds one certificate: the latest decision.
+        newest = max(currents, key=lambda c: (c.recognised_on, c.created_at))
+        for certificate in currents:
+            if certificate is not newest:
+                certificate.current = False
+                certificate.replaced_at = now
+    channels_before = list(kept.channels or [])
+    kept.channels = channels_before + [c for c in merged.channels or [] if c not in channels_before]
+    kept.updated_at = merged.updated_at = merged.deleted_at = now
+    merged.merged_into = kept.id
+    _decide(session, pair, "merged", principal)
+    record_change(
+        session,
+        "product",
+        kept.id,
+        "merged",
+        principal.subject,
+        {"channels": channels_before},
+        {
+            "merged_id": merged.id,
+            "merged_name": merged.name,
+            "certificates": [c.id for c in moved],
+            "channels": kept.channels,
+        },
+    )
+    record_change(
+        session, "product", merged.id, "merged_into", principal.subject, None, {"kept_id": kept.id}
+    )
+    announce(session, ProductMerged, merged, certificate=None, merged_into=kept.id)
+    announce(session, ProductChanged, kept)
+    return kept

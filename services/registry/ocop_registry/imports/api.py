@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from celery import Celery
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ocop_contracts import queue_for
 from ocop_kit.app import DbSession
@@ -33,6 +33,20 @@ class ImportErrorOut(BaseModel):
     message_en: str | None = None
 
 
+class LikelyDuplicateOut(BaseModel):
+    id: str
+    name: str
+    score: float
+    reason: str
+    reason_en: str
+
+
+class ImportWarningOut(ImportErrorOut):
+    """A row imported with a warning: its product looks like a registered one."""
+
+    likely_duplicates: list[LikelyDuplicateOut]
+
+
 class ImportJobOut(BaseModel):
     id: str
     filename: str
@@ -41,6 +55,11 @@ class ImportJobOut(BaseModel):
     rows_processed: int
     rows_imported: int
     errors: list[ImportErrorOut]
+    warnings: list[ImportWarningOut] = Field(
+        default=[],
+        description="Rows imported whose product looks like a registered one (queued for "
+        "review at /v1/duplicates).",
+    )
     failure: str | None
     created_at: datetime
     started_at: datetime | None

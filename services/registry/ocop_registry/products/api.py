@@ -76,7 +76,16 @@ def list_products(
     return Page(items=[_out(d) for d in product_documents(session, rows)], next_cursor=next_cursor)
 
 
-@router.get("/v1/products/{product_id}", summary="One product with producer and certificate")
+@router.get(
+    "/v1/products/{product_id}",
+    summary="One product with producer and certificate",
+    responses={
+        308: {
+            "description": "The product was merged into another (a problem document): "
+            "`Location` and `merged_into` name the product kept"
+        }
+    },
+)
 def get_one(
     product_id: str, session: DbSession, principal: OptionalPrincipal, response: Response
 ) -> ProductOut:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ocop_contracts import ProductChanged
 from ocop_kit.auth import Principal
 from ocop_kit.db import new_id, utc_now
-from ocop_kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from ocop_kit.errors import FieldError, Forbidden, NotFound, ProblemError, ValidationFailed
 from ocop_kit.history import record_change
 from ocop_kit.tables import ChangeRecord
 from ocop_registry.certificates.models import Certificate
@@ -181,10 +181,25 @@ def may_see_unlisted(principal: Principal | None, producer: Producer) -> bool:
     return principal.role in ("admin", "council_member", "sync_operator")
 
 
+class ProductMovedTo(ProblemError):
+    """The product was merged into another: its id answers 308 with `Location` and
+    `merged_into` naming the product kept."""
+
+    status = 308
+    code = "product_merged"
+    title = "Sản phẩm đã được gộp vào sản phẩm khác"
+    title_en = "The product was merged into another"
+
+    def __init__(self, kept_id: str) -> None:
+        super().__init__(headers={"Location": f"/v1/products/{kept_id}"}, merged_into=kept_id)
+
+
 def read_product(session: Session, product_id: str, principal: Principal | None) -> dict[str, Any]:
     """A product document; products without a valid certificate only for those in charge
-    (others get 404, so nothing leaks)."""
+    (others get 404, so nothing leaks). A merged product raises ProductMovedTo."""
     product = get_product(session, product_id)
+    if product.merged_into is not None:
+        raise ProductMovedTo(product.merged_into)
     producer = session.get(Producer, product.producer_id)
     assert producer is not None
     certificate = current_certificate(session, product.id)
@@ -270,15 +285,23 @@ def product_documents(session: Session, products: list[Product]) -> list[dict[st
 
 
 def product_history(session: Session, product: Product) -> list[ChangeRecord]:
-    """Every change to the product and its certificates, oldest first."""
+    """Every change to the product, to the products merged into it and to its certificates,
+    oldest first."""
     certificate_ids = list(
         session.scalars(select(Certificate.id).where(Certificate.product_id == product.id))
     )
+    product_ids = [
+        product.id,
+        *list(session.scalars(select(Product.id).where(Product.merged_into == product.id))),
+    ]
     query = (
         select(ChangeRecord)
         .where(
             or_(
-                and_(ChangeRecord.entity_type == "product", ChangeRecord.entity_id == product.id),
+                and_(
+                    ChangeRecord.entity_type == "product",
+                    ChangeRecord.entity_id.in_(product_ids),
+                ),
                 and_(
                     ChangeRecord.entity_type == "certificate",
                     ChangeRecord.entity_id.in_(certificate_ids),
