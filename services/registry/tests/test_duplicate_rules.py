@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ocop_registry.duplicates.rules import (
     LIKELY_DUPLICATE,
+    DuplicateIndex,
     ProductFacts,
     compare,
     contact_keys,
@@ -113,3 +114,16 @@ def test_likely_duplicates_are_ranked_and_leave_the_product_itself_out():
         ],
     )
     assert [old.id for old, _ in found] == ["y", "x"]
+
+
+def test_index_scores_only_products_sharing_words_and_never_other_measures():
+    index = DuplicateIndex()
+    for n, name in enumerate(
+        ["Nước mắm Hải Hậu 30 độ đạm", "Nước mắm Hải Hậu 40 độ đạm", "Nước mắm Hải Hậu", "Gạo tám"]
+    ):
+        index.add(facts(name, {"same_place"}, id=f"p{n}"))
+    candidates = {c.id for c in index.candidates("Nước mắm Hải Hậu 30 độ đạm chai 1 lít")}
+    assert candidates == {"p0", "p2"}
+    index.remove("p0")
+    assert {c.id for c in index.candidates("Nước mắm Hải Hậu 30 độ đạm")} == {"p2"}
+    assert len(index) == 3

@@ -13,14 +13,14 @@ from __future__ import annotations
 import heapq
 import json
 import re
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from ocop_registry.text import fold_vietnamese
 
@@ -30,6 +30,8 @@ PRODUCT_TYPE = "product_type"
 LIKELY_DUPLICATE = 0.80
 # Words only one name has that are less alike than this (percent) are other words, not typos.
 SWAPPED_WORDS_BELOW = 75
+# A name found whole in the other counts this much of the same.
+CONTAINED_WEIGHT = 0.92
 # Names below this similarity are never duplicates, whatever the context.
 MIN_NAME_SIMILARITY = 0.70
 CONTEXT_WEIGHTS = {
@@ -103,7 +105,7 @@ class NameKey:
 
     core: str  # folded, pack sizes and fillers removed, words sorted
     tokens: frozenset[str]
-    attributes: frozenset[tuple[str, str]]  # (unit, value): ("do dam", "30")
+    measures: dict[str, frozenset[str]]  # unit → values: {"do dam": {"30"}}
     kinds: dict[str, frozenset[str]]  # class → phrases: {"animal": {"ca thu"}}
 
 
@@ -118,9 +120,9 @@ def name_key(name: str) -> NameKey:
     text = filler.sub(" ", text)
     variants = duplicate_words().spelling_variants
     text = " ".join(variants.get(word, word) for word in text.split())
-    attributes = frozenset(
-        (unit or "", value.replace(",", ".")) for value, unit in attribute.findall(text)
-    )
+    measures: dict[str, set[str]] = {}
+    for value, unit in attribute.findall(text):
+        measures.setdefault(unit or "", set()).add(value.replace(",", "."))
     membership, phrases = _class_phrases()
     kinds: dict[str, set[str]] = {}
     for phrase in phrases.findall(text):
@@ -130,7 +132,7 @@ def name_key(name: str) -> NameKey:
     return NameKey(
         core=" ".join(sorted(words)),
         tokens=frozenset(words),
-        attributes=attributes,
+        measures={unit: frozenset(values) for unit, values in measures.items()},
         kinds={k: frozenset(v) for k, v in kinds.items()},
     )
 
@@ -146,15 +148,21 @@ def _compatible(a: str, b: str) -> bool:
     return a == b or a.startswith(b + " ") or b.startswith(a + " ")
 
 
+def differing_measure(a: NameKey, b: NameKey) -> str | None:
+    """A measure both names state with different values (`độ đạm`: 30 / 40), if any."""
+    for unit in a.measures.keys() & b.measures.keys():
+        if a.measures[unit] != b.measures[unit]:
+            return unit
+    return None
+
+
 def differing_attribute(a: NameKey, b: NameKey) -> str | None:
     """What makes the two named products different ones, if anything: a measured attribute
     both state with different values, or different kinds within one class."""
-    units_a = {unit for unit, _ in a.attributes}
-    for unit in units_a & {unit for unit, _ in b.attributes}:
-        values_a = {v for u, v in a.attributes if u == unit}
-        values_b = {v for u, v in b.attributes if u == unit}
-        if values_a != values_b:
-            return f"{unit or 'số'}: {'/'.join(sorted(values_a))} ≠ {'/'.join(sorted(values_b))}"
+    unit = differing_measure(a, b)
+    if unit is not None:
+        values_a, values_b = "/".join(sorted(a.measures[unit])), "/".join(sorted(b.measures[unit]))
+        return f"{unit or 'số'}: {values_a} ≠ {values_b}"
     # Product types are compared whole (`gà` / `trứng gà`); other classes only when both
     # names say something (`chả cá` / `chả cá thu` is one product said more precisely).
     types_a, types_b = (
@@ -181,7 +189,7 @@ def name_similarity(a: NameKey, b: NameKey) -> float:
         return 0.0
     ordered = fuzz.ratio(a.core, b.core) / 100
     contained = fuzz.token_set_ratio(a.core, b.core) / 100
-    return max(ordered, 0.92 * contained)
+    return max(ordered, CONTAINED_WEIGHT * contained)
 
 
 @dataclass(frozen=True)
@@ -195,6 +203,10 @@ class ProductFacts:
     place: frozenset[str] = frozenset()  # ward code and/or legacy district key
     contacts: frozenset[str] = frozenset()  # the producer's tax code and phone digits
     product_set: str | None = None
+    key: NameKey = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", name_key(self.name))
 
 
 @dataclass(frozen=True)
@@ -206,7 +218,7 @@ class Likeness:
 
 def compare(new: ProductFacts, old: ProductFacts) -> Likeness:
     """How likely `new` is `old` registered again (score 0..1) and why."""
-    a, b = name_key(new.name), name_key(old.name)
+    a, b = new.key, old.key
     similarity = name_similarity(a, b)
     differs = differing_attribute(a, b)
     if differs is not None:
@@ -256,20 +268,38 @@ def likely_duplicates(
     new: ProductFacts, candidates: list[ProductFacts], limit: int = 5
 ) -> list[tuple[ProductFacts, Likeness]]:
     """The candidates that are likely the same product as `new`, most likely first."""
-    key = name_key(new.name)
+    key = new.key
+    # Cheap rejections first (hundreds of candidates in a large province): another measure,
+    # then names below MIN_NAME_SIMILARITY, which no context lifts over the line.
+    kept = [
+        i
+        for i, old in enumerate(candidates)
+        if old.id != new.id and not (key.measures and differing_measure(key, old.key))
+    ]
+    cores = [candidates[i].key.core for i in kept]
+    cutoff = MIN_NAME_SIMILARITY * 100
+    similarity: dict[int, float] = {}
+    for scorer, weight in ((fuzz.ratio, 1.0), (fuzz.token_set_ratio, CONTAINED_WEIGHT)):
+        for _, score, i in process.extract(
+            key.core, cores, scorer=scorer, score_cutoff=cutoff / weight, limit=None
+        ):
+            similarity[i] = max(similarity.get(i, 0.0), score * weight)
+    # The closest names are scored in full (a cluster of look-alikes can be hundreds strong;
+    # the answer is the few most likely).
+    close = heapq.nlargest(MAX_SCORED, similarity, key=lambda i: (similarity[i], cores[i]))
     found = []
-    for old in candidates:
-        # Below MIN_NAME_SIMILARITY no context reaches the line: skip the full comparison.
-        if old.id == new.id or name_similarity(key, name_key(old.name)) < MIN_NAME_SIMILARITY:
-            continue
+    for i in close:
+        old = candidates[kept[i]]
         likeness = compare(new, old)
         if likeness.score >= LIKELY_DUPLICATE:
             found.append((old, likeness))
-    found.sort(key=lambda pair: -pair[1].score)
+    found.sort(key=lambda pair: (-pair[1].score, pair[0].id))
     return found[:limit]
 
 
-# Candidates scored for one check at most: a name's rarest words find its duplicates.
+# Candidates scored in full for one check at most, the closest names first.
+MAX_SCORED = 50
+# Candidates compared for one check at most: a name's rarest words find its duplicates.
 MAX_CANDIDATES = 300
 
 
@@ -280,6 +310,9 @@ class DuplicateIndex:
     def __init__(self) -> None:
         self.facts: dict[str, ProductFacts] = {}
         self.blocks: dict[str, set[str]] = {}
+        # Products stating a measure (`độ đạm`), and stating it with a value (`30`).
+        self.measured: dict[str, set[str]] = {}
+        self.measured_as: dict[tuple[str, str], set[str]] = {}
 
     def __len__(self) -> int:
         return len(self.facts)
@@ -290,31 +323,40 @@ class DuplicateIndex:
         self.facts[product.id] = product
         for token in blocking_tokens(product.name):
             self.blocks.setdefault(token, set()).add(product.id)
+        for unit, values in product.key.measures.items():
+            self.measured.setdefault(unit, set()).add(product.id)
+            for value in values:
+                self.measured_as.setdefault((unit, value), set()).add(product.id)
 
     def remove(self, product_id: str) -> None:
         old = self.facts.pop(product_id, None)
         if old is None:
             return
         for token in blocking_tokens(old.name):
-            block = self.blocks.get(token)
-            if block is not None:
-                block.discard(product_id)
-                if not block:
-                    del self.blocks[token]
+            _discard(self.blocks, token, product_id)
+        for unit, values in old.key.measures.items():
+            _discard(self.measured, unit, product_id)
+            for value in values:
+                _discard(self.measured_as, (unit, value), product_id)
 
     def candidates(self, name: str) -> list[ProductFacts]:
         """Products sharing enough of the name's words to be worth scoring. A duplicate shares
-        at least half of them, so it holds one of the rarest `n - ceil(n/2) + 1`."""
+        at least half of them, so it holds one of the rarest `n - ceil(n/2) + 1`; past
+        MAX_CANDIDATES, those sharing every word come first."""
+        key = name_key(name)
         tokens = sorted(blocking_tokens(name), key=lambda t: len(self.blocks.get(t, ())))
         if not tokens:
             return []
-        rarest = tokens[: len(tokens) - (len(tokens) + 1) // 2 + 1]
-        found: set[str] = set()
-        for token in rarest:
-            found |= self.blocks.get(token, set())
+        blocks = [self.blocks.get(t, set()) for t in tokens]
+        found: set[str] = set().union(*blocks[: len(tokens) - (len(tokens) + 1) // 2 + 1])
+        # Products stating one of the name's measures with other values are other products.
+        for unit, values in key.measures.items():
+            same = set().union(*(self.measured_as.get((unit, v), ()) for v in values))
+            found -= self.measured.get(unit, set()) - same
         if len(found) > MAX_CANDIDATES:
-            shared = Counter(chain.from_iterable(self.blocks.get(t, ()) for t in tokens))
-            found = set(heapq.nlargest(MAX_CANDIDATES, found, key=shared.__getitem__))
+            best = found.intersection(*blocks)
+            rest = islice(found - best, max(0, MAX_CANDIDATES - len(best)))
+            found = set(islice(best, MAX_CANDIDATES)) | set(rest)
         return [self.facts[pid] for pid in found]
 
     def likely_duplicates(
@@ -322,3 +364,11 @@ class DuplicateIndex:
     ) -> list[tuple[ProductFacts, Likeness]]:
         """The filed products likely the same as `product`, most likely first."""
         return likely_duplicates(product, self.candidates(product.name), limit)
+
+
+def _discard(index: dict[Any, set[str]], key: Any, product_id: str) -> None:
+    entries = index.get(key)
+    if entries is not None:
+        entries.discard(product_id)
+        if not entries:
+            del index[key]

@@ -31,8 +31,10 @@ from ocop_registry.events import announce
 from ocop_registry.producers.models import Producer
 from ocop_registry.products.models import Product
 
-# A change committed this long after its `updated_at` was set is still caught up with.
-COMMIT_LAG = timedelta(seconds=30)
+# A change committed up to this long after its `updated_at` was set is still caught up with
+# (a create commits in milliseconds, an import's chunk in about a second); what changed within
+# it is read again at each check, so it stays short.
+COMMIT_LAG = timedelta(seconds=5)
 Found = list[tuple[ProductFacts, Likeness]]
 
 
@@ -90,10 +92,10 @@ def province_index(session: Session, province_code: str, catch_up: bool = True) 
         with session.no_autoflush:  # never file this transaction's uncommitted changes
             rows = session.execute(query).all()
         for product, producer in rows:
-            if product.deleted_at is None:
-                cached.index.add(product_facts(product, producer))
-            else:
+            if product.deleted_at is not None:
                 cached.index.remove(product.id)
+            elif cached.index.facts.get(product.id) != (facts := product_facts(product, producer)):
+                cached.index.add(facts)
         cached.seen_until = started
     return cached.index
 
