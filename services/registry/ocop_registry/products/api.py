@@ -49,7 +49,23 @@ def _out(document: dict[str, Any]) -> ProductOut:
     return ProductOut.model_validate(document)
 
 
-@router.post("/v1/products", status_code=201, summary="Register a product")
+LIKELY_DUPLICATE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "Nothing stored: the product looks like a registered one. The problem "
+        "document (code `likely_duplicate`) lists `likely_duplicates: [{id, name, score, "
+        "reason, reason_en}]`; send the request again with `confirm_not_duplicate: true` to "
+        "store it (the confirmation is kept in the history and the pairs go to "
+        "GET /v1/duplicates)."
+    }
+}
+
+
+@router.post(
+    "/v1/products",
+    status_code=201,
+    summary="Register a product (409 with likely_duplicates unless confirmed)",
+    responses=LIKELY_DUPLICATE_RESPONSE,
+)
 def post_product(
     data: ProductCreate, session: DbSession, principal: CurrentPrincipal, response: Response
 ) -> ProductOut:
@@ -94,7 +110,11 @@ def get_one(
     return _out(document)
 
 
-@router.patch("/v1/products/{product_id}", summary="Change a product (If-Match with its ETag)")
+@router.patch(
+    "/v1/products/{product_id}",
+    summary="Change a product (If-Match with its ETag); a rename is checked for duplicates",
+    responses=LIKELY_DUPLICATE_RESPONSE,
+)
 def patch_product(
     product_id: str,
     data: ProductUpdate,
