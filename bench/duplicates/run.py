@@ -34,7 +34,7 @@ from ocop_kit.db import ServiceDatabase, insert_rows, new_id, run_migrations, ut
 from ocop_kit.service_cli import migrations_dir
 from ocop_registry.admin_units import resolve_ward_code
 from ocop_registry.duplicates.rules import DuplicateIndex, ProductFacts, place_keys
-from ocop_registry.duplicates.service import find_likely_duplicates
+from ocop_registry.duplicates.service import find_likely_duplicates, product_facts
 from ocop_registry.producers.models import Producer
 from ocop_registry.producers.service import new_producer
 from ocop_registry.products.models import Product
@@ -148,7 +148,7 @@ def bench_postgres(url: str, products: list[ProductSnapshot], names: list[str]) 
                     group="thuc_pham",
                 )
                 started, cpu_started = time.perf_counter(), time.process_time()
-                find_likely_duplicates(session, product, some_producer)
+                find_likely_duplicates(session, product, product_facts(product, some_producer))
                 seconds.append(time.perf_counter() - started)
                 cpu_seconds.append(time.process_time() - cpu_started)
                 if n == 0:

@@ -11,6 +11,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, Select, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ocop_contracts import ProductChanged, ProductMerged
@@ -108,35 +109,37 @@ def remember_products(engine: Engine, facts: list[tuple[str, ProductFacts]]) -> 
             cached.index.add(product)
 
 
-def _dismissed(session: Session, product_id: str, found: Found) -> set[str]:
-    """The ids among `found` an officer said are not duplicates of `product_id`."""
-    keys = {pair_key(product_id, other.id): other.id for other, _ in found}
-    if not keys:
-        return set()
-    rows = session.scalars(
-        select(DuplicatePair.pair_key).where(
-            DuplicatePair.pair_key.in_(keys), DuplicatePair.status == "not_duplicate"
+def _known_pairs(session: Session, product: Product, found: Found) -> dict[str, str]:
+    """The pairs of `product` with those `found` already filed, by other id → status. A
+    product not yet stored (a create, an import's new row) has none: no query."""
+    if not found or not sa_inspect(product).persistent:
+        return {}
+    keys = {pair_key(product.id, other.id): other.id for other, _ in found}
+    with session.no_autoflush:
+        rows = session.execute(
+            select(DuplicatePair.pair_key, DuplicatePair.status).where(
+                DuplicatePair.pair_key.in_(keys)
+            )
         )
-    )
-    return {keys[key] for key in rows}
+        return {keys[key]: status for key, status in rows}
 
 
 def find_likely_duplicates(
     session: Session,
     product: Product,
-    producer: Producer,
+    facts: ProductFacts,
     extra: DuplicateIndex | None = None,
     catch_up: bool = True,
 ) -> Found:
     """Products of the province (and of `extra`, products not yet committed) that look like
-    `product`, most likely first, leaving out pairs an officer dismissed."""
-    facts = product_facts(product, producer)
+    `product` (compared as `facts`), most likely first, leaving out pairs an officer
+    dismissed."""
     index = province_index(session, product.province_code, catch_up)
     found = index.likely_duplicates(facts)
     if extra is not None:
         found = sorted(found + extra.likely_duplicates(facts), key=lambda f: -f[1].score)[:5]
-    dismissed = _dismissed(session, product.id, found)
-    return [(other, likeness) for other, likeness in found if other.id not in dismissed]
+    known = _known_pairs(session, product, found)
+    return [(o, likeness) for o, likeness in found if known.get(o.id) != "not_duplicate"]
 
 
 def duplicates_out(found: Found) -> list[dict[str, Any]]:
@@ -164,7 +167,7 @@ def refuse_or_record_duplicates(
     """Before a product is stored (created or renamed): refuse it with its likely duplicates
     (409) unless the caller confirmed it is not one; a confirmation is kept in the history and
     the pairs go to the review queue (already dismissed when an officer confirmed)."""
-    found = find_likely_duplicates(session, product, producer)
+    found = find_likely_duplicates(session, product, product_facts(product, producer))
     if not found:
         return
     if not confirmed:
@@ -203,17 +206,14 @@ def record_pairs(
 ) -> None:
     """Queue the pairs for review (or file them as dismissed, `decided_by` an officer); a
     pair already known keeps its decision."""
-    keys = [pair_key(product.id, other.id) for other, _ in found]
-    known = set(
-        session.scalars(select(DuplicatePair.pair_key).where(DuplicatePair.pair_key.in_(keys)))
-    )
+    known = _known_pairs(session, product, found)
     now = utc_now()
-    for (other, likeness), key in zip(found, keys, strict=True):
-        if key in known:
+    for other, likeness in found:
+        if other.id in known:
             continue
         session.add(
             DuplicatePair(
-                pair_key=key,
+                pair_key=pair_key(product.id, other.id),
                 province_code=product.province_code,
                 product_id=product.id,
                 other_id=other.id,

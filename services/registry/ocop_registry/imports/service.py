@@ -452,8 +452,8 @@ def _check_duplicates(
     imported all the same) and queue the pairs for the province's review."""
     catch_up = product.province_code not in caught_up
     caught_up.add(product.province_code)
-    found = find_likely_duplicates(session, product, producer, writes.new_products, catch_up)
     facts = product_facts(product, producer)
+    found = find_likely_duplicates(session, product, facts, writes.new_products, catch_up)
     writes.new_products.add(facts)
     writes.new_facts.append((product.province_code, facts))
     if not found:
