@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -26,8 +25,10 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "search"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from generate import generate_products
+from measure import percentiles
 
 from ocop_contracts import ProductSnapshot
 from ocop_kit.db import ServiceDatabase, insert_rows, new_id, run_migrations, utc_now
@@ -62,11 +63,10 @@ def new_names(products: list[ProductSnapshot], count: int, rng: random.Random) -
 def report(label: str, seconds: list[float], cpu_seconds: list[float]) -> None:
     """Wall and CPU time a check (CPU tells more on a machine shared with other work)."""
     for kind, values in (("wall", seconds), ("cpu", cpu_seconds)):
-        ms = sorted(s * 1000 for s in values)
-        p95 = ms[int(len(ms) * 0.95) - 1]
+        figures = percentiles([s * 1000 for s in values])
         print(
-            f"{label} ({kind}): {len(ms)} checks, median {statistics.median(ms):.2f} ms, "
-            f"p95 {p95:.2f} ms, max {ms[-1]:.2f} ms"
+            f"{label} ({kind}): {len(values)} checks, median {figures['p50']} ms, "
+            f"p95 {figures['p95']} ms, max {figures['max']} ms"
         )
 
 

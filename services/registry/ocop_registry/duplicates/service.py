@@ -260,13 +260,7 @@ def producers_sharing_contacts(session: Session, producer: Producer) -> list[dic
 def queue_query(principal: Principal, province_code: str | None, status: str) -> Select[Any]:
     """The pairs a province officer (their province) or an admin (any, or `province_code`)
     reviews; pairs whose products were withdrawn or merged since leave the open queue."""
-    if principal.role == "province_officer":
-        if province_code and province_code != principal.province_code:
-            raise Forbidden(
-                "Bạn chỉ xem được hàng chờ của tỉnh mình",
-                "You may see only your own province's queue",
-            )
-        province_code = principal.province_code
+    province_code = principal.province_in_charge(province_code)
     query = select(DuplicatePair).where(DuplicatePair.status == status)
     if province_code:
         query = query.where(DuplicatePair.province_code == province_code)

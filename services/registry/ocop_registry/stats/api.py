@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from ocop_kit.app import DbSession
 from ocop_kit.auth import Principal, require_roles
-from ocop_kit.errors import FieldError, Forbidden, ValidationFailed
+from ocop_kit.errors import FieldError, ValidationFailed
 from ocop_kit.pagination import Page
 from ocop_registry.admin_units import is_province_code
 from ocop_registry.stats.service import listing_gaps, province_stats, stats_workbook
@@ -83,12 +83,7 @@ def get_listing_gaps(
     limit: int | None = None,
 ) -> Page[ListingGap]:
     _check(province_code)
-    if principal.role == "province_officer":
-        if province_code and province_code != principal.province_code:
-            raise Forbidden(
-                "Bạn chỉ xem được danh sách của tỉnh mình", "You may see only your own province"
-            )
-        province_code = principal.province_code
+    province_code = principal.province_in_charge(province_code)
     items, next_cursor = listing_gaps(session, province_code, channel, cursor, limit)
     return Page(items=[ListingGap.model_validate(i) for i in items], next_cursor=next_cursor)
 
