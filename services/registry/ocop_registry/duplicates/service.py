@@ -46,15 +46,37 @@ class LikelyDuplicate(Conflict):
 
 
 def product_facts(product: Product, producer: Producer) -> ProductFacts:
-    """What the duplicate rules compare of a product and its producer. (`product_set` joins
-    here once products carry one.)"""
+    """What the duplicate rules compare of a product and its producer."""
+    return _facts(
+        product.id,
+        product.name,
+        product.producer_id,
+        product.group,
+        producer.ward_code,
+        producer.legacy_district,
+        producer.tax_code,
+        producer.phone,
+    )
+
+
+def _facts(
+    product_id: str,
+    name: str,
+    producer_id: str,
+    group: str,
+    ward_code: str | None,
+    legacy_district: str | None,
+    tax_code: str | None,
+    phone: str | None,
+) -> ProductFacts:
+    # `product_set` joins here once products carry one (issue 17: product sets).
     return ProductFacts(
-        id=product.id,
-        name=product.name,
-        producer_id=product.producer_id,
-        group=product.group,
-        place=place_keys(producer.ward_code, producer.legacy_district),
-        contacts=contact_keys(producer.tax_code, producer.phone),
+        id=product_id,
+        name=name,
+        producer_id=producer_id,
+        group=group,
+        place=place_keys(ward_code, legacy_district),
+        contacts=contact_keys(tax_code, phone),
     )
 
 
@@ -83,8 +105,19 @@ def province_index(session: Session, province_code: str, catch_up: bool = True) 
         if cached.seen_until is not None and not catch_up:
             return cached.index
         started = utc_now()
+        # Columns, not entities: the first call of a province reads thousands of rows.
         query = (
-            select(Product, Producer)
+            select(
+                Product.id,
+                Product.name,
+                Product.producer_id,
+                Product.group,
+                Product.deleted_at,
+                Producer.ward_code,
+                Producer.legacy_district,
+                Producer.tax_code,
+                Producer.phone,
+            )
             .join(Producer, Producer.id == Product.producer_id)
             .where(Product.province_code == province_code)
         )
@@ -92,10 +125,12 @@ def province_index(session: Session, province_code: str, catch_up: bool = True) 
             query = query.where(Product.updated_at >= cached.seen_until - COMMIT_LAG)
         with session.no_autoflush:  # never file this transaction's uncommitted changes
             rows = session.execute(query).all()
-        for product, producer in rows:
-            if product.deleted_at is not None:
-                cached.index.remove(product.id)
-            elif cached.index.facts.get(product.id) != (facts := product_facts(product, producer)):
+        for pid, name, producer_id, group, deleted_at, *producer in rows:
+            if deleted_at is not None:
+                cached.index.remove(pid)
+            elif cached.index.facts.get(pid) != (
+                facts := _facts(pid, name, producer_id, group, *producer)
+            ):
                 cached.index.add(facts)
         cached.seen_until = started
     return cached.index
