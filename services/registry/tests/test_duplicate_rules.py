@@ -17,8 +17,9 @@ from ocop_registry.duplicates.rules import (
 )
 
 PAIRS = Path(__file__).parent / "data" / "duplicate_pairs.json"
-# Measured on the labelled set when the rules were written: precision 1.00, recall 0.98
-# (the misses are synonyms, `chè` / `trà`, and a commune named instead of its city).
+# Measured when the rules were written: precision 1.00, recall 0.98 on the 203 pairs they were
+# tuned on, 1.00 and 0.95 on the 40 held out; 1.00 and 0.97 on all 243 (the misses: the
+# synonyms `chè` / `trà`, and a commune named instead of its city).
 MIN_PRECISION = 0.97
 MIN_RECALL = 0.95
 
@@ -39,7 +40,7 @@ def facts(
 
 def test_labelled_pairs_are_told_apart_with_measured_precision_and_recall():
     pairs = json.loads(PAIRS.read_text(encoding="utf-8"))["pairs"]
-    assert len(pairs) >= 200
+    assert len(pairs) >= 240
     outcomes = [
         (
             compare(facts(p["a"], id="a"), facts(p["b"], set(p["context"]))).score
