@@ -52,6 +52,18 @@ class Principal(BaseModel):
             return producer_id == self.producer_id
         return self.may_act_in_province(province_code)
 
+    def province_in_charge(self, province_code: str | None) -> str | None:
+        """The province a province-wide list is limited to: an officer's own (asking for
+        another is refused), an admin's choice (None: the whole country)."""
+        if self.role != "province_officer":
+            return province_code
+        if province_code and province_code != self.province_code:
+            raise Forbidden(
+                "Bạn chỉ xem được số liệu của tỉnh mình",
+                "You may see only your own province's records",
+            )
+        return self.province_code
+
 
 def issue_token(
     settings: KitSettings,

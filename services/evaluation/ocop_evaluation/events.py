@@ -14,6 +14,7 @@ from ocop_contracts import (
     CertificateRevoked,
     Ping,
     ProductChanged,
+    ProductMerged,
 )
 from ocop_evaluation.products.service import apply_snapshots
 from ocop_kit.consumer import EventHandlers
@@ -35,6 +36,7 @@ def on_product_events(
         | CertificateExpiring
         | CertificateExpired
         | CertificateRevoked
+        | ProductMerged
     ],
 ) -> None:
     """Keep the read model of products (and their certificates) in step with the registry."""

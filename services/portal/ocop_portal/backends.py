@@ -82,7 +82,8 @@ class Backends:
         timeout = httpx.Timeout(
             settings.backend_timeout_seconds, connect=settings.backend_connect_timeout_seconds
         )
-        self.client = httpx.Client(timeout=timeout, transport=transport)
+        # A merged product's id answers 308 to the product kept: its page shows that one.
+        self.client = httpx.Client(timeout=timeout, transport=transport, follow_redirects=True)
 
     def close(self) -> None:
         self.client.close()

@@ -123,3 +123,21 @@ def test_api_paths_keep_problem_json(client: TestClient) -> None:
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
     assert client.get("/no-such-page").headers["content-type"].startswith("text/html")
+
+
+def test_a_merged_products_page_shows_the_product_it_was_merged_into(
+    client: TestClient, stubs: Any
+) -> None:
+    stubs.handler(
+        "registry",
+        "GET",
+        "/v1/products/p2",
+        lambda _: httpx.Response(
+            308, headers={"Location": "/v1/products/p1"}, json={"merged_into": "p1"}
+        ),
+    )
+    stubs.on("registry", "GET", "/v1/products/p1", PRODUCT)
+    stubs.on("marketplace_sync", "GET", "/v1/products/p2/where-to-buy", [])
+    page = client.get("/products/p2")
+    assert page.status_code == 200
+    assert "Nước mắm cá cơm Hải Đông" in page.text

@@ -11,6 +11,7 @@ from ocop_registry import SERVICE
 from ocop_registry.accounts.api import router as accounts_router
 from ocop_registry.accounts.service import ensure_bootstrap_admin, publish_token_versions
 from ocop_registry.catalog.api import router as catalog_router
+from ocop_registry.duplicates.api import router as duplicates_router
 from ocop_registry.imports.api import router as imports_router
 from ocop_registry.notifications.api import router as notifications_router
 from ocop_registry.producers.api import router as producers_router
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             catalog_router,
             producers_router,
             products_router,
+            duplicates_router,
             imports_router,
             stats_router,
             notifications_router,

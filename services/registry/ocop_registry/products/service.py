@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 
 from ocop_contracts import ProductChanged
 from ocop_kit.auth import Principal
-from ocop_kit.db import utc_now
-from ocop_kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from ocop_kit.db import new_id, utc_now
+from ocop_kit.errors import FieldError, Forbidden, NotFound, ProblemError, ValidationFailed
 from ocop_kit.history import record_change
 from ocop_kit.tables import ChangeRecord
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import EXPIRING_WITHIN_DAYS, today_local
+from ocop_registry.duplicates.service import refuse_or_record_duplicates
 from ocop_registry.events import (
     announce,
     current_certificate,
@@ -73,6 +74,7 @@ def create_product(session: Session, data: ProductCreate, principal: Principal) 
         )
     now = utc_now()
     product = Product(
+        id=new_id(),
         producer_id=producer.id,
         province_code=producer.province_code,
         name=nfc(data.name),
@@ -93,6 +95,9 @@ def create_product(session: Session, data: ProductCreate, principal: Principal) 
         created_at=now,
         updated_at=now,
     )
+    refuse_or_record_duplicates(
+        session, product, producer, data.confirm_not_duplicate, principal, "create"
+    )
     session.add(product)
     session.flush()
     mark_new(session, product)
@@ -111,7 +116,9 @@ def update_product(
     assert producer is not None
     ensure_may_write_producer(principal, producer)
     before = product_record(product)
-    for key, value in data.model_dump(exclude_unset=True, mode="json").items():
+    for key, value in data.model_dump(
+        exclude_unset=True, exclude={"confirm_not_duplicate"}, mode="json"
+    ).items():
         if key in ("name", "group") and value is None:
             continue
         if key == "name":
@@ -139,6 +146,9 @@ def update_product(
                 "The producer already has a product with this name",
                 errors=[FieldError("name", "Trùng tên sản phẩm", "Duplicate product name")],
             )
+        refuse_or_record_duplicates(
+            session, product, producer, data.confirm_not_duplicate, principal, "update"
+        )
     product.updated_at = utc_now()
     record_change(session, "product", product.id, "updated", principal.subject, before, after)
     announce(session, ProductChanged, product, producer)
@@ -185,10 +195,25 @@ def has_listing() -> Exists:
     return exists().where(MarketListing.product_id == Product.id)
 
 
+class ProductMovedTo(ProblemError):
+    """The product was merged into another: its id answers 308 with `Location` and
+    `merged_into` naming the product kept."""
+
+    status = 308
+    code = "product_merged"
+    title = "Sản phẩm đã được gộp vào sản phẩm khác"
+    title_en = "The product was merged into another"
+
+    def __init__(self, kept_id: str) -> None:
+        super().__init__(headers={"Location": f"/v1/products/{kept_id}"}, merged_into=kept_id)
+
+
 def read_product(session: Session, product_id: str, principal: Principal | None) -> dict[str, Any]:
     """A product document; products without a valid certificate only for those in charge
-    (others get 404, so nothing leaks)."""
+    (others get 404, so nothing leaks). A merged product raises ProductMovedTo."""
     product = get_product(session, product_id)
+    if product.merged_into is not None:
+        raise ProductMovedTo(product.merged_into)
     producer = session.get(Producer, product.producer_id)
     assert producer is not None
     certificate = current_certificate(session, product.id)
@@ -276,15 +301,23 @@ def product_documents(session: Session, products: list[Product]) -> list[dict[st
 
 
 def product_history(session: Session, product: Product) -> list[ChangeRecord]:
-    """Every change to the product and its certificates, oldest first."""
+    """Every change to the product, to the products merged into it and to its certificates,
+    oldest first."""
     certificate_ids = list(
         session.scalars(select(Certificate.id).where(Certificate.product_id == product.id))
     )
+    product_ids = [
+        product.id,
+        *list(session.scalars(select(Product.id).where(Product.merged_into == product.id))),
+    ]
     query = (
         select(ChangeRecord)
         .where(
             or_(
-                and_(ChangeRecord.entity_type == "product", ChangeRecord.entity_id == product.id),
+                and_(
+                    ChangeRecord.entity_type == "product",
+                    ChangeRecord.entity_id.in_(product_ids),
+                ),
                 and_(
                     ChangeRecord.entity_type == "certificate",
                     ChangeRecord.entity_id.in_(certificate_ids),
