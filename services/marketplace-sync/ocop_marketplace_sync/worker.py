@@ -24,7 +24,7 @@ from ocop_kit.db import ServiceDatabase, utc_now
 from ocop_marketplace_sync import SERVICE, task_names
 from ocop_marketplace_sync.channels.config import Channel, load_channels
 from ocop_marketplace_sync.listings.reconcile import reconcile_channel
-from ocop_marketplace_sync.listings.service import apply_product, has_due_work, next_due_at
+from ocop_marketplace_sync.listings.service import apply_products, has_due_work, next_due_at
 from ocop_marketplace_sync.listings.sync import ChannelSync, request_run, take_run_request
 from ocop_marketplace_sync.settings import get_settings
 
@@ -51,10 +51,10 @@ def add_product_handlers(
 ) -> None:
     """Every product event carries the whole snapshot: the desired state follows it."""
 
-    @handlers.on(*PRODUCT_EVENTS)
-    def on_product_event(session: Session, event: EventBase) -> None:
-        product: ProductSnapshot = event.payload
-        touched = apply_product(session, product, channels)
+    @handlers.on_batch(*PRODUCT_EVENTS)
+    def on_product_events(session: Session, events: list[EventBase]) -> None:
+        products: list[ProductSnapshot] = [event.payload for event in events]
+        touched = apply_products(session, products, channels)
         api_channels = {code for code in touched if channels[code].mode == "api"}
         if api_channels:
             on_work(session, api_channels)

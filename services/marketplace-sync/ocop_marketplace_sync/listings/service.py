@@ -40,39 +40,42 @@ def set_status(session: Session, listing: Listing, status: str) -> None:
     )
 
 
-def store_snapshot(session: Session, product: ProductSnapshot) -> None:
-    row = session.get(ProductSnapshotRow, product.id)
-    data = product.model_dump(mode="json")
-    if row is None:
-        session.add(ProductSnapshotRow(product_id=product.id, snapshot=data, is_public=False))
-        session.flush()
-        row = session.get(ProductSnapshotRow, product.id)
-        assert row is not None
-    row.snapshot = data
-    row.is_public = product.is_public
-
-
-def apply_product(
-    session: Session, product: ProductSnapshot, channels: dict[str, Channel]
+def apply_products(
+    session: Session, products: list[ProductSnapshot], channels: dict[str, Channel]
 ) -> set[str]:
-    """Keep the snapshot and bring each channel's listing of the product to what it should be.
+    """Keep the products' snapshots and bring each channel's listing of each product to what it
+    should be (a batch of events: their rows are read in two queries and written at the commit).
 
     Returns the channels that now have work for a sync run.
     """
-    store_snapshot(session, product)
-    existing = {
-        listing.channel: listing
-        for listing in session.scalars(select(Listing).where(Listing.product_id == product.id))
+    ids = [product.id for product in products]
+    snapshots = {
+        row.product_id: row
+        for row in session.scalars(
+            select(ProductSnapshotRow).where(ProductSnapshotRow.product_id.in_(ids))
+        )
     }
+    listings: dict[str, dict[str, Listing]] = {}
+    for listing in session.scalars(select(Listing).where(Listing.product_id.in_(ids))):
+        listings.setdefault(listing.product_id, {})[listing.channel] = listing
     touched: set[str] = set()
-    for code, channel in channels.items():
-        listing = existing.get(code)
-        if wants_listing(product, code):
-            listing = want_listed(session, listing, product, channel)
-        elif listing is not None:
-            want_delisted(session, listing)
-        if listing is not None and listing.dirty:
-            touched.add(code)
+    with session.no_autoflush:
+        for product in products:
+            row = snapshots.get(product.id)
+            if row is None:
+                row = snapshots[product.id] = ProductSnapshotRow(product_id=product.id)
+                session.add(row)
+            row.snapshot = product.model_dump(mode="json")
+            row.is_public = product.is_public
+            existing = listings.setdefault(product.id, {})
+            for code, channel in channels.items():
+                current = existing.get(code)
+                if wants_listing(product, code):
+                    current = existing[code] = want_listed(session, current, product, channel)
+                elif current is not None:
+                    want_delisted(session, current)
+                if current is not None and current.dirty:
+                    touched.add(code)
     return touched
 
 
