@@ -92,6 +92,42 @@ def test_price_change_of_listed_products_goes_to_lazada_fifty_skus_a_call(rig):
     assert {row["price_vnd"] for row in rig.held("lazada")} == {99_000}
 
 
+def test_price_change_goes_to_postmart_a_hundred_and_to_tiki_fifty_skus_a_call(rig):
+    products = [make_product(channels=["postmart", "tiki"], name=f"Chè {i}") for i in range(120)]
+    for product in products:
+        rig.deliver(CertificateIssued, product)
+    rig.sync("postmart")
+    deadline = time.monotonic() + 60
+    while len(rig.held("tiki")) < 120 and time.monotonic() < deadline:
+        time.sleep(0.3)  # Tiki reviews each new product before it shows
+        rig.sync("tiki")
+    assert len(rig.held("postmart")) == 120 and len(rig.held("tiki")) == 120
+    for product in products:
+        rig.deliver(ProductChanged, product.model_copy(update={"price_vnd": 88_000}))
+    rig.sync("postmart")
+    rig.sync("tiki")
+    paths = rig.stats()["paths"]
+    assert paths["/postmart/v1/products/prices"] == 2
+    assert paths["/tiki/integration/v2.1/products/updateSkus"] == 3
+    assert {row["price_vnd"] for row in rig.held("postmart") + rig.held("tiki")} == {88_000}
+
+
+def test_shopee_price_change_is_one_update_price_call_an_item_and_no_stock_call(rig):
+    """Shopee v2 takes one item per price call: a price change must not also send the stock."""
+    products = [make_product(channels=["shopee"], name=f"Mật ong {i}") for i in range(5)]
+    for product in products:
+        rig.deliver(CertificateIssued, product)
+    rig.sync("shopee")
+    for product in products:
+        rig.deliver(ProductChanged, product.model_copy(update={"price_vnd": 77_000}))
+    rig.sync("shopee")
+    paths = rig.stats()["paths"]
+    assert paths["/shopee/api/v2/product/update_price"] == 5
+    assert "/shopee/api/v2/product/update_stock" not in paths
+    assert "/shopee/api/v2/product/update_item" not in paths
+    assert {row["price_vnd"] for row in rig.held("shopee")} == {77_000}
+
+
 def test_content_change_sends_a_full_update_with_absolute_stock(rig):
     product = make_product(channels=["postmart"], stock_quantity=40)
     rig.deliver(CertificateIssued, product)
