@@ -38,7 +38,9 @@ class SharedRateLimiter:
         margin = settings.rate_limit_margin_ms
         # Evenly spaced as well: a burst queues up at the platform and its late arrivals
         # would meet the next second's requests; so at most k requests per k/N of the window.
-        k = max(1, count // 10)
+        # A fifth, at least two: a request that left late (a busy CPU wakes a thread late)
+        # may be followed sooner, or every late wake-up would cost the channel its rate.
+        k = max(2, count // 5)
         rates = [Rate(count, window_ms + margin)]
         if count > k:
             rates.insert(0, Rate(k, int(window_ms * k / count) + 1))
