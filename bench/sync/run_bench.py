@@ -93,7 +93,14 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.25)
 
 
-def publish_in_chunks(registry: ServiceDatabase, events: list[EventBase]) -> None:
+def publish_in_chunks(
+    registry: ServiceDatabase, event_type: type[EventBase], version: int, price: int, n: int
+) -> None:
+    """One event of the type for each of the n products, `CHUNK` to a transaction."""
+    events = [
+        event_type(aggregate_id=f"bench-{i:05d}", version=version, payload=product(i, price))
+        for i in range(n)
+    ]
     for start in range(0, len(events), CHUNK):
         with registry.session() as session:
             publish_many(session, events[start : start + CHUNK])
@@ -187,15 +194,7 @@ def main() -> None:
 
         n = args.products
         started = time.time()
-        publish_in_chunks(
-            registry,
-            [
-                CertificateIssued(
-                    aggregate_id=f"bench-{i:05d}", version=1, payload=product(i, 100_000)
-                )
-                for i in range(n)
-            ],
-        )
+        publish_in_chunks(registry, CertificateIssued, 1, 100_000, n)
         published = time.time()
         all_exist_at: float | None = None
         while True:
@@ -252,15 +251,7 @@ def main() -> None:
         if args.price_change:
             before = httpx.get(f"{sim}/_sim/stats", timeout=60).json()["paths"]
             started = time.time()
-            publish_in_chunks(
-                registry,
-                [
-                    ProductChanged(
-                        aggregate_id=f"bench-{i:05d}", version=2, payload=product(i, 95_000)
-                    )
-                    for i in range(n)
-                ],
-            )
+            publish_in_chunks(registry, ProductChanged, 2, 95_000, n)
 
             def repriced() -> bool:
                 rows = httpx.get(f"{sim}/_sim/listings", timeout=60).json()
