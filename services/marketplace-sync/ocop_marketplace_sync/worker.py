@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from celery.signals import worker_shutdown
+from celery.signals import worker_ready, worker_shutdown
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -83,8 +83,8 @@ def sync_channel(code: str) -> None:
 
 @celery.task(name=task_names.SYNC_DUE)
 def sync_due() -> list[str]:
-    """Every 30 s: wake the runner of each channel with due work that no run picked up (its
-    run died with its worker or its database connection)."""
+    """Every 30 s, and when the worker starts: wake the runner of each channel with due work
+    that no run picked up (its run died with its worker or its database connection)."""
     with db.session() as session:
         due = [
             code
@@ -94,6 +94,11 @@ def sync_due() -> list[str]:
     for code in due:
         runners.wake(code)
     return due
+
+
+@worker_ready.connect
+def resume_channels(**_: Any) -> None:
+    sync_due()
 
 
 @worker_shutdown.connect
