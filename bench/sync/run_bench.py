@@ -108,6 +108,20 @@ def publish_in_chunks(
             publish_many(session, events[start : start + CHUNK])
 
 
+def scheduler_seconds(pid: int) -> tuple[float, float]:
+    """(CPU seconds, seconds spent runnable but waiting for a CPU) of all the process's
+    threads so far, from Linux's schedstat: the second tells a starved machine from a slow
+    program."""
+    cpu = waited = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            ran, queued, _ = (task / "schedstat").read_text().split()
+        except (FileNotFoundError, ValueError):
+            continue  # a thread that ended meanwhile
+        cpu, waited = cpu + int(ran), waited + int(queued)
+    return cpu / 1e9, waited / 1e9
+
+
 def listing_counts(sync_db: ServiceDatabase) -> dict[str, tuple[int, int]]:
     """Per channel: (listings, listed)."""
     with sync_db.session() as session:
@@ -210,6 +224,8 @@ def main() -> None:
         wait_until(pinged, 120, "the worker to start")
 
         started = time.time()
+        worker = processes[1].pid
+        cpu_before, waited_before = scheduler_seconds(worker)
         if not args.listings_first:
             publish_in_chunks(registry, CertificateIssued, 1, 100_000, n)
         published = time.time()
@@ -224,6 +240,7 @@ def main() -> None:
                 raise SystemExit(f"not listed after 30 minutes: {counts}")
             time.sleep(0.5)
         done = time.time()
+        cpu_after, waited_after = scheduler_seconds(worker)
         assert all_exist_at is not None
 
         calls = httpx.get(f"{sim}/_sim/calls", timeout=60).json()
@@ -277,6 +294,9 @@ def main() -> None:
             "slowest_limit_allows_s": round(allowed, 1),
             "ratio_to_allowed": round(total / allowed, 3),
             "channels": channels,
+            "worker_cpu_s": round(cpu_after - cpu_before, 1),
+            "worker_waiting_for_a_cpu_s": round(waited_after - waited_before, 1),
+            "load_average_1m_at_end": os.getloadavg()[0],
         }
 
         if args.price_change:
