@@ -42,10 +42,10 @@ class Settings(KitSettings):
     )
     # A run renews its lease every 10 s; a dead run blocks its channel this long at most.
     run_lease_seconds: float = 30.0
-    sync_task_max_seconds: float = Field(
-        default=20.0,
-        description="A sync task hands the worker back after this long and queues its own "
-        "continuation, so events that arrived meanwhile are not held up behind a long run.",
+    run_stop_seconds: float = Field(
+        default=10.0,
+        description="On worker shutdown, how long the channel runners may take to write what "
+        "is in flight and release their leases.",
     )
 
 

@@ -8,8 +8,11 @@ second per channel and shop (429 + Retry-After above it), fails `--error-rate` o
 `--reject-rate` of the products for content reasons (always the same products: the choice is a
 hash of the SKU). Like the real platforms it does not stop a second listing with the same SKU
 on Shopee or the generic sites. `GET /_sim/listings` lists what it holds; `GET /_sim/stats`
-counts requests, 429s and faults. `POST /_sim/reset` forgets everything, for a caller sending
-`X-Sim-Admin-Key` equal to `--admin-key` (or `OCOP_SIM_ADMIN_KEY`); without a key it is refused.
+counts requests, 429s and faults; `GET /_sim/calls` is the log of calls (channel, path, time,
+status, SKUs in the call). One channel can be made slower or stricter than the others
+(`--channel-delay shopee=0.5`, `--channel-rate-limit shopee=2`). `POST /_sim/reset` forgets
+everything, for a caller sending `X-Sim-Admin-Key` equal to `--admin-key` (or
+`OCOP_SIM_ADMIN_KEY`); without a key it is refused.
 
 `python -m ocop_marketplace_sync.simulator --port Q [--error-rate F] [--rate-limit N]
 [--reject-rate R]`
@@ -60,6 +63,8 @@ class SimConfig:
     seed: int | None = None
     # `POST /_sim/reset` wipes every listing: only a caller sending this key may (none: nobody).
     admin_key: str | None = None
+    channel_rate_limits: dict[str, float] = field(default_factory=dict)
+    channel_delays: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +93,7 @@ class SimState:
     refresh_tokens: set[str] = field(default_factory=set)
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # tiki track id -> request
     paths: dict[str, int] = field(default_factory=dict)  # calls per path, for inspection
+    calls: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=100_000))
 
     def count(self, key: str, by: int = 1) -> None:
         self.stats[key] = self.stats.get(key, 0) + by
@@ -115,7 +121,8 @@ class SimState:
 
     def over_limit(self, key: str, arrived: float) -> bool:
         """Sliding one-second window per channel and shop, by arrival time."""
-        limit = self.config.rate_limit
+        channel = key.partition(":")[0]
+        limit = self.config.channel_rate_limits.get(channel, self.config.rate_limit)
         if limit <= 0:
             return False
         now = arrived
@@ -609,7 +616,11 @@ def tiki_app(state: SimState, channel: str, shop_creds: dict[str, dict[str, str]
         if state.tokens.get(access, 0) < time.time():
             return error(401, "Unauthorized")
         shop_id = token_shop[access]
-        body = await request.json() if request.method == "POST" else dict(request.query_params)
+        body = (
+            await request.json()
+            if request.method in ("POST", "PUT")
+            else dict(request.query_params)
+        )
         return await guard(
             state, channel, shop_id, create, lambda: run(shop_id, body), arrival(request)
         )
@@ -737,6 +748,29 @@ def tiki_app(state: SimState, channel: str, shop_creds: dict[str, dict[str, str]
                 if "active" in body:
                     item.active = bool(body["active"])
             return JSONResponse({"state": "approved"})
+
+        return await handle(request, False, run)
+
+    @app.put("/integration/v2.1/products/updateSkus")
+    async def update_skus(request: Request) -> Response:
+        def run(_: str, body: dict[str, Any]) -> Response:
+            results = []
+            for entry in body.get("data") or []:
+                found = state.by_sku(channel, str(entry.get("original_sku")))
+                for item in found:
+                    item.price_vnd = entry.get("price", item.price_vnd)
+                    item.stock = entry.get("quantity", item.stock)
+                    item.active = entry.get("status", 1) == 1
+                results.append(
+                    {"original_sku": entry.get("original_sku"), "state": "success"}
+                    if found
+                    else {
+                        "original_sku": entry.get("original_sku"),
+                        "state": "error",
+                        "message": "SKU not found",
+                    }
+                )
+            return JSONResponse({"data": results})
 
         return await handle(request, False, run)
 
@@ -885,13 +919,24 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
     app.state.sim = state
     channels = ChannelFile.model_validate(json.loads(BUILT_IN.read_text(encoding="utf-8")))
 
+    prefixes = channel_prefixes(channels)
+
     @app.middleware("http")
-    async def count_paths(
+    async def log_calls(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if not request.url.path.startswith(("/_sim", "/healthz")):
-            state.paths[request.url.path] = state.paths.get(request.url.path, 0) + 1
-        return await call_next(request)
+        path = request.url.path
+        channel = channel_of(prefixes, path)
+        if channel is None:
+            return await call_next(request)
+        state.paths[path] = state.paths.get(path, 0) + 1
+        arrived = time.time()
+        await asyncio.sleep(config.channel_delays.get(channel, 0.0))
+        response = await call_next(request)
+        state.calls.append(
+            {"channel": channel, "path": path, "at": arrived, "status": response.status_code}
+        )
+        return response
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -915,6 +960,11 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
     def stats() -> dict[str, Any]:
         return {**state.stats, "paths": state.paths, "config": config.__dict__}
 
+    @app.get("/_sim/calls")
+    def calls(channel: str | None = None) -> list[dict[str, Any]]:
+        """Every call as it arrived (`at`, seconds since the epoch) with its answer's status."""
+        return [c for c in state.calls if channel in (None, c["channel"])]
+
     @app.post("/_sim/reset")
     def reset(x_sim_admin_key: Annotated[str, Header()] = "") -> dict[str, str]:
         if not config.admin_key or not hmac.compare_digest(
@@ -926,6 +976,7 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
         state.windows.clear()
         state.stats.clear()
         state.paths.clear()
+        state.calls.clear()
         return {"status": "reset"}
 
     for channel in channels.channels:
@@ -937,6 +988,21 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
     return app
 
 
+def channel_prefixes(channels: ChannelFile) -> list[tuple[str, str]]:
+    """(path prefix, channel code) of every channel with a prefix, longest prefix first."""
+    return sorted(
+        ((c.path_prefix, c.code) for c in channels.channels if c.path_prefix),
+        key=lambda item: -len(item[0]),
+    )
+
+
+def channel_of(prefixes: list[tuple[str, str]], path: str) -> str | None:
+    for prefix, code in prefixes:
+        if path.startswith(prefix + "/"):
+            return code
+    return None
+
+
 class RateGate:
     """Decides the rate limit as requests arrive, in arrival order, before any parsing (as a
     platform's gateway does): per channel, and per shop where the URL or headers name it."""
@@ -945,28 +1011,25 @@ class RateGate:
         self.app = app
         self.state: SimState = app.state.sim
         channels = ChannelFile.model_validate(json.loads(BUILT_IN.read_text(encoding="utf-8")))
-        self.prefixes = sorted(
-            ((c.path_prefix, c.code) for c in channels.channels if c.path_prefix),
-            key=lambda item: -len(item[0]),
-        )
+        self.prefixes = channel_prefixes(channels)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            path: str = scope["path"]
-            for prefix, code in self.prefixes:
-                if path.startswith(prefix + "/"):
-                    query = dict(
-                        part.split("=", 1)
-                        for part in scope["query_string"].decode().split("&")
-                        if "=" in part
-                    )
-                    headers = dict(scope["headers"])
-                    shop = query.get("shop_id") or headers.get(b"x-shop-id", b"").decode() or "*"
-                    scope["sim_rate_limited"] = self.state.over_limit(
-                        f"{code}:{shop}", time.monotonic()
-                    )
-                    break
+        code = channel_of(self.prefixes, scope["path"]) if scope["type"] == "http" else None
+        if code is not None:
+            query = dict(
+                part.split("=", 1)
+                for part in scope["query_string"].decode().split("&")
+                if "=" in part
+            )
+            headers = dict(scope["headers"])
+            shop = query.get("shop_id") or headers.get(b"x-shop-id", b"").decode() or "*"
+            scope["sim_rate_limited"] = self.state.over_limit(f"{code}:{shop}", time.monotonic())
         await self.app(scope, receive, send)
+
+
+def per_channel(options: list[str]) -> dict[str, float]:
+    """`["shopee=2", …]` → `{"shopee": 2.0, …}`."""
+    return {code: float(value) for code, _, value in (o.partition("=") for o in options)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -995,6 +1058,20 @@ def main(argv: list[str] | None = None) -> None:
         help="key POST /_sim/reset requires in X-Sim-Admin-Key (default OCOP_SIM_ADMIN_KEY; "
         "unset: reset is refused)",
     )
+    parser.add_argument(
+        "--channel-rate-limit",
+        action="append",
+        default=[],
+        metavar="CODE=N",
+        help="a channel allowing N requests a second instead of --rate-limit",
+    )
+    parser.add_argument(
+        "--channel-delay",
+        action="append",
+        default=[],
+        metavar="CODE=SECONDS",
+        help="a channel answering every call this much later",
+    )
     args = parser.parse_args(argv)
     import uvicorn
 
@@ -1006,6 +1083,8 @@ def main(argv: list[str] | None = None) -> None:
         args.review_seconds,
         args.seed,
         args.admin_key,
+        per_channel(args.channel_rate_limit),
+        per_channel(args.channel_delay),
     )
     uvicorn.run(
         RateGate(create_simulator(config)),

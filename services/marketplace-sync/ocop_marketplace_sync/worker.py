@@ -1,31 +1,30 @@
 """The Marketplace sync service's Celery worker: consumes the `marketplace_sync` queue.
 
 Product and certificate events change the desired state inside the consume transaction; after
-the commit a sync run is asked for each channel with new work. Runs of one channel never
-overlap (a lease); a run asked for while another holds the channel returns at once, and the
-holder looks for new work after releasing, so nothing asked for is left behind.
+the commit the worker wakes the channel runners (`listings/runners.py`: a thread per channel in
+this process) of the channels with new work, once per transaction however many events it held.
+The worker's own thread goes back to the queue at once: events keep flowing while channels push.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import httpx
+from celery.signals import worker_ready, worker_shutdown
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from ocop_contracts import PRODUCT_EVENTS, EventBase, Ping, ProductSnapshot
 from ocop_kit.celery_app import make_celery
 from ocop_kit.consumer import EventHandlers, register_event_consumer
-from ocop_kit.db import ServiceDatabase, utc_now
+from ocop_kit.db import ServiceDatabase
 from ocop_marketplace_sync import SERVICE, task_names
 from ocop_marketplace_sync.channels.config import Channel, load_channels
 from ocop_marketplace_sync.listings.reconcile import reconcile_channel
-from ocop_marketplace_sync.listings.service import apply_products, has_due_work, next_due_at
-from ocop_marketplace_sync.listings.sync import ChannelSync, request_run, take_run_request
+from ocop_marketplace_sync.listings.runners import ChannelRunners
+from ocop_marketplace_sync.listings.service import apply_products, has_due_work
 from ocop_marketplace_sync.settings import get_settings
 
 settings = get_settings()
@@ -33,7 +32,8 @@ db = ServiceDatabase(SERVICE, settings)
 celery = make_celery(SERVICE, settings, db)
 handlers = EventHandlers()
 channels = load_channels(settings)
-# One HTTP client (a connection pool, thread-safe) for every run of this process.
+runners = ChannelRunners(db, settings, channels)
+# One HTTP client for the reconciliations of this process (each runner has its own).
 http = httpx.Client(timeout=settings.http_timeout_seconds)
 SYNC_TASK = task_names.SYNC_CHANNEL
 RECONCILE_TASK = task_names.RECONCILE
@@ -61,58 +61,30 @@ def add_product_handlers(
 
 
 def request_sync_after_commit(session: Session, codes: set[str]) -> None:
+    """Wake the channels' runners once the transaction commits (one wake per channel, however
+    many events of the transaction touched it)."""
     pending: set[str] = session.info.setdefault("sync_channels", set())
     if not pending:
 
         @sa_event.listens_for(session, "after_commit", once=True)
-        def _send(_: Session) -> None:
+        def _wake(_: Session) -> None:
             for code in sorted(session.info.pop("sync_channels", set())):
-                ask_for_run(code)
+                runners.wake(code)
 
     pending.update(codes)
 
 
-def ask_for_run(code: str) -> None:
-    """Send a sync task for the channel unless a run is already asked for (`request_run`)."""
-    if request_run(db, code):
-        celery.send_task(SYNC_TASK, args=[code])
-
-
 @celery.task(name=SYNC_TASK)
-def sync_channel(code: str) -> dict[str, Any]:
-    """Converge one channel; come back later for listings held back by a backoff.
-
-    After `sync_task_max_seconds` the task queues its continuation and returns: the worker then
-    takes the events that queued up behind it first (a bulk import can mean minutes of pushes
-    at a channel's rate limit)."""
-    take_run_request(db, code)
-    channel = channels[code]
-    runner = ChannelSync(db, settings, channel, http)
-    results: dict[str, Any] = {}
-    deadline = time.monotonic() + settings.sync_task_max_seconds
-    while True:
-        summary = runner.run(max_seconds=max(0.0, deadline - time.monotonic()))
-        if not summary.ran:
-            return {"channel": code, "ran": False}
-        for key, value in summary.results.items():
-            results[key] = results.get(key, 0) + value
-        with db.session() as session:
-            if not has_due_work(session, code):
-                later = next_due_at(session, code)
-                break
-        if time.monotonic() >= deadline:
-            ask_for_run(code)
-            return {"channel": code, "ran": True, "results": results, "continues": True}
-    if later is not None:
-        delay = max(0.5, (later - utc_now() + timedelta(milliseconds=50)).total_seconds())
-        celery.send_task(SYNC_TASK, args=[code], countdown=delay)
-    return {"channel": code, "ran": True, "results": results}
+def sync_channel(code: str) -> None:
+    """Converge one channel (asked by the API: a retry, an operator's sync)."""
+    if channels[code].mode == "api":
+        runners.wake(code)
 
 
 @celery.task(name=task_names.SYNC_DUE)
 def sync_due() -> list[str]:
-    """Every 30 s: ask for a run on each channel with due work that no run picked up (its run
-    died with its worker or its database connection, or the request to run was lost)."""
+    """Every 30 s, and when the worker starts: wake the runner of each channel with due work
+    that no run picked up (its run died with its worker or its database connection)."""
     with db.session() as session:
         due = [
             code
@@ -120,8 +92,18 @@ def sync_due() -> list[str]:
             if channel.mode == "api" and has_due_work(session, code)
         ]
     for code in due:
-        celery.send_task(SYNC_TASK, args=[code])
+        runners.wake(code)
     return due
+
+
+@worker_ready.connect
+def resume_channels(**_: Any) -> None:
+    sync_due()
+
+
+@worker_shutdown.connect
+def stop_runners(**_: Any) -> None:
+    runners.stop(timeout=settings.run_stop_seconds)
 
 
 @celery.task(name=RECONCILE_TASK)

@@ -38,6 +38,18 @@ class Rig:
         runner.run()
         return runner
 
+    def list_and_reprice(self, products: list[Any], channel: str, price: int) -> dict[str, int]:
+        """List the products on the channel, change every price, push; the calls per path."""
+        for product in products:
+            self.deliver(CertificateIssued, product)
+        self.sync(channel)
+        assert len(self.held(channel)) == len(products)
+        for product in products:
+            self.deliver(ProductChanged, product.model_copy(update={"price_vnd": price}))
+        self.sync(channel)
+        paths: dict[str, int] = self.stats()["paths"]
+        return paths
+
     def stats(self) -> dict[str, Any]:
         return httpx.get(f"{self.sim}/_sim/stats").json()
 
@@ -79,17 +91,40 @@ def test_unchanged_snapshot_sends_nothing_to_the_channel(rig):
 
 def test_price_change_of_listed_products_goes_to_lazada_fifty_skus_a_call(rig):
     products = [make_product(channels=["lazada"], name=f"Gạo {i}") for i in range(120)]
-    for product in products:
-        rig.deliver(CertificateIssued, product)
-    rig.sync("lazada")
-    assert len(rig.held("lazada")) == 120
-    for product in products:
-        rig.deliver(ProductChanged, product.model_copy(update={"price_vnd": 99_000}))
-    rig.sync("lazada")
-    paths = rig.stats()["paths"]
+    paths = rig.list_and_reprice(products, "lazada", 99_000)
     assert paths["/lazada/rest/product/price_quantity/update"] == 3
     assert "/lazada/rest/product/update" not in paths
     assert {row["price_vnd"] for row in rig.held("lazada")} == {99_000}
+
+
+def test_price_change_goes_to_postmart_a_hundred_and_to_tiki_fifty_skus_a_call(rig):
+    products = [make_product(channels=["postmart", "tiki"], name=f"Chè {i}") for i in range(120)]
+    for product in products:
+        rig.deliver(CertificateIssued, product)
+    rig.sync("postmart")
+    deadline = time.monotonic() + 60
+    while len(rig.held("tiki")) < 120 and time.monotonic() < deadline:
+        time.sleep(0.3)  # Tiki reviews each new product before it shows
+        rig.sync("tiki")
+    assert len(rig.held("postmart")) == 120 and len(rig.held("tiki")) == 120
+    for product in products:
+        rig.deliver(ProductChanged, product.model_copy(update={"price_vnd": 88_000}))
+    rig.sync("postmart")
+    rig.sync("tiki")
+    paths = rig.stats()["paths"]
+    assert paths["/postmart/v1/products/prices"] == 2
+    assert paths["/tiki/integration/v2.1/products/updateSkus"] == 3
+    assert {row["price_vnd"] for row in rig.held("postmart") + rig.held("tiki")} == {88_000}
+
+
+def test_shopee_price_change_is_one_update_price_call_an_item_and_no_stock_call(rig):
+    """Shopee v2 takes one item per price call: a price change must not also send the stock."""
+    products = [make_product(channels=["shopee"], name=f"Mật ong {i}") for i in range(5)]
+    paths = rig.list_and_reprice(products, "shopee", 77_000)
+    assert paths["/shopee/api/v2/product/update_price"] == 5
+    assert "/shopee/api/v2/product/update_stock" not in paths
+    assert "/shopee/api/v2/product/update_item" not in paths
+    assert {row["price_vnd"] for row in rig.held("shopee")} == {77_000}
 
 
 def test_content_change_sends_a_full_update_with_absolute_stock(rig):

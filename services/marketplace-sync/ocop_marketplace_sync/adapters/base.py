@@ -68,6 +68,8 @@ class PriceStock:
     external_id: str
     price_vnd: int
     stock: int
+    price_changed: bool = True
+    stock_changed: bool = True
 
 
 @dataclass

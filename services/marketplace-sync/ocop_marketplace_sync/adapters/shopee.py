@@ -153,26 +153,31 @@ class ShopeeAdapter(Adapter):
         )
 
     def update_price_stock(self, items: list[PriceStock]) -> dict[str, str | None]:
-        results: dict[str, str | None] = {}
+        """Shopee v2 has no call across items: `product/update_price` takes one item_id with a
+        `price_list` of its models, `product/update_stock` one item_id with a `stock_list`
+        (open.shopee.com, API v2 product module). So one call per item for what changed: a
+        price change alone costs one call an item, not two."""
         for entry in items:
-            self.call(
-                "POST",
-                "/api/v2/product/update_price",
-                body={
-                    "item_id": int(entry.external_id),
-                    "price_list": [{"model_id": 0, "original_price": entry.price_vnd}],
-                },
-            )
-            self.call(
-                "POST",
-                "/api/v2/product/update_stock",
-                body={
-                    "item_id": int(entry.external_id),
-                    "stock_list": [{"model_id": 0, "seller_stock": [{"stock": entry.stock}]}],
-                },
-            )
-            results[entry.sku] = None
-        return results
+            item_id = int(entry.external_id)
+            if entry.price_changed:
+                self.call(
+                    "POST",
+                    "/api/v2/product/update_price",
+                    body={
+                        "item_id": item_id,
+                        "price_list": [{"model_id": 0, "original_price": entry.price_vnd}],
+                    },
+                )
+            if entry.stock_changed:
+                self.call(
+                    "POST",
+                    "/api/v2/product/update_stock",
+                    body={
+                        "item_id": item_id,
+                        "stock_list": [{"model_id": 0, "seller_stock": [{"stock": entry.stock}]}],
+                    },
+                )
+        return {entry.sku: None for entry in items}
 
     def delete(self, external_id: str, sku: str) -> None:
         self.call("POST", "/api/v2/product/delete_item", body={"item_id": int(external_id)})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ocop_kit.db import JSONType, UTCDateTime, new_id, utc_now
@@ -90,8 +90,6 @@ class ChannelLock(Base):
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(64), default=None)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    # A sync task for the channel is queued and has not started yet.
-    run_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SyncReport(Base):

@@ -9,6 +9,7 @@ limiter, and writes the outcomes back in one transaction per batch.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ class Job:
     op: Op
     payload: dict[str, Any]
     payload_hash: str
+    pushed_payload: dict[str, Any] | None  # what the channel shows now, as far as we know
     external_id: str | None
     request_id: str | None
     uncertain: bool  # a create may already have reached the channel: look before creating
@@ -112,6 +114,7 @@ def plan(listing: Listing) -> Job:
         op=op,
         payload=listing.payload,
         payload_hash=listing.payload_hash,
+        pushed_payload=listing.pushed_payload,
         external_id=listing.external_id,
         request_id=listing.request_id,
         uncertain=listing.create_attempted or listing.external_id is not None,
@@ -156,28 +159,6 @@ def ensure_lock_row(db: ServiceDatabase, channel: str) -> None:
                 session.add(ChannelLock(channel=channel))
     except IntegrityError:
         pass  # another worker created the row at the same moment
-
-
-def request_run(db: ServiceDatabase, channel: str) -> bool:
-    """Note that a run of `channel` is wanted. True when none was wanted yet: the caller then
-    sends the one task; requests made before that task starts ride along with it, so a burst
-    of events does not queue a sync task each (the 30 s sweep repairs a lost task)."""
-    ensure_lock_row(db, channel)
-    with db.session() as session:
-        marked = session.execute(
-            update(ChannelLock)
-            .where(ChannelLock.channel == channel, ChannelLock.run_requested.is_(False))
-            .values(run_requested=True)
-        )
-        return bool(marked.rowcount)
-
-
-def take_run_request(db: ServiceDatabase, channel: str) -> None:
-    """A run is starting: requests from now on need a run of their own."""
-    with db.session() as session:
-        session.execute(
-            update(ChannelLock).where(ChannelLock.channel == channel).values(run_requested=False)
-        )
 
 
 class ChannelLease:
@@ -253,12 +234,13 @@ class ChannelSync:
         return self._adapters[shop_id]
 
     # --- the run ------------------------------------------------------------------------------
-    def run(self, max_seconds: float | None = None) -> RunSummary:
+    def run(self, stop: threading.Event | None = None) -> RunSummary:
         """Converge the channel; returns at once (ran=False) when another run holds it.
 
         Work streams: more listings are claimed while earlier pushes are still in flight, so
         the rate limit, not the bookkeeping, sets the pace. A listing stays claimed until its
-        outcome is written, so it is never pushed twice at once.
+        outcome is written, so it is never pushed twice at once. Once `stop` is set nothing
+        more is claimed: the run writes what is in flight and returns.
         """
         summary = RunSummary(self.channel.code)
         started = time.monotonic()
@@ -275,12 +257,9 @@ class ChannelSync:
             with ThreadPoolExecutor(max_workers=self.settings.sync_concurrency) as pool:
                 exhausted = False
                 while True:
-                    left = (
-                        None if max_seconds is None else max_seconds - (time.monotonic() - started)
-                    )
-                    in_time = left is None or left > 0
+                    in_time = stop is None or not stop.is_set()
                     if in_time and not exhausted and len(claimed) < low_water:
-                        jobs = self.claim(claimed, self.claim_limit(left))
+                        jobs = self.claim(claimed, self.settings.sync_batch_size)
                         exhausted = not jobs
                         claimed.update(job.listing_id for _, job in jobs)
                         running |= self.submit(jobs, pool, summary, finished)
@@ -305,14 +284,6 @@ class ChannelSync:
             summary.seconds = round(time.monotonic() - started, 3)
         log.info("sync run", extra={"channel": self.channel.code, "results": summary.results})
         return summary
-
-    def claim_limit(self, seconds_left: float | None) -> int:
-        """How many listings to take at once: a batch, but no more than the rate limit lets
-        through in the time left, so a run with a time budget ends close to it."""
-        if seconds_left is None:
-            return self.settings.sync_batch_size
-        pushes = int(self.channel.rate_limit_per_second * seconds_left)
-        return max(1, min(self.settings.sync_batch_size, pushes))
 
     def claim(self, exclude: set[str], limit: int) -> list[tuple[str, Job]]:
         """Plan up to `limit` due listings not already in hand; mark creates as attempted
@@ -444,10 +415,7 @@ class ChannelSync:
         )
 
     def perform_prices(self, adapter: Adapter, jobs: list[Job]) -> list[Outcome]:
-        items = [
-            PriceStock(j.sku, j.external_id or "", j.payload["price_vnd"], j.payload["stock"])
-            for j in jobs
-        ]
+        items = [price_stock(job) for job in jobs]
         try:
             errors = self.policy.call(lambda: adapter.update_price_stock(items))
         except Rejected as exc:
@@ -537,6 +505,20 @@ class ChannelSync:
                     listing.dirty = listing.desired_present
                     if listing.desired_present:
                         set_status(session, listing, "pending")
+
+
+def price_stock(job: Job) -> PriceStock:
+    """The absolute price and stock a job sends, and which of the two changed since the last
+    push (a dialect with one call for each sends only what changed)."""
+    payload, pushed = job.payload, job.pushed_payload or {}
+    return PriceStock(
+        job.sku,
+        job.external_id or "",
+        payload["price_vnd"],
+        payload["stock"],
+        price_changed=pushed.get("price_vnd") != payload["price_vnd"],
+        stock_changed=pushed.get("stock") != payload["stock"],
+    )
 
 
 def count_failures(session: Session, channel: str, outcomes: list[Outcome]) -> None:
