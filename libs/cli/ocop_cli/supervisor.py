@@ -17,6 +17,7 @@ from types import FrameType
 
 import httpx
 
+from ocop_kit.ports import SERVICE_PORT_OFFSETS, SIMULATOR_PORT_OFFSET
 from ocop_kit.settings import KitSettings
 
 
@@ -30,14 +31,7 @@ class Service:
         return f"ocop_{self.name}"
 
 
-SERVICES = (
-    Service("portal", 0),
-    Service("registry", 1),
-    Service("evaluation", 2),
-    Service("marketplace_sync", 3),
-    Service("search", 4),
-)
-SIMULATOR_OFFSET = 5
+SERVICES = tuple(Service(name, offset) for name, offset in SERVICE_PORT_OFFSETS.items())
 READY_TIMEOUT_SECONDS = 90.0
 
 
@@ -87,7 +81,7 @@ def plan_children(port: int, with_simulator: bool) -> list[Child]:
                     "-m",
                     "ocop_marketplace_sync.simulator",
                     "--port",
-                    str(port + SIMULATOR_OFFSET),
+                    str(port + SIMULATOR_PORT_OFFSET),
                     "--error-rate",
                     os.environ.get("OCOP_SIM_ERROR_RATE", "0"),
                     "--rate-limit",
@@ -200,7 +194,7 @@ def up(data_dir: Path, port: int, demo: bool) -> int:
     KitSettings(data_dir=data_dir).signing_key()
     with_simulator = not os.environ.get("OCOP_MARKETPLACE_BASE_URL")
     if with_simulator:
-        env["OCOP_MARKETPLACE_BASE_URL"] = f"http://127.0.0.1:{port + SIMULATOR_OFFSET}"
+        env["OCOP_MARKETPLACE_BASE_URL"] = f"http://127.0.0.1:{port + SIMULATOR_PORT_OFFSET}"
 
     print(f"OCOP Hub: starting in {data_dir} (logs in {log_dir})", flush=True)
     migrate_all(env, log_dir)

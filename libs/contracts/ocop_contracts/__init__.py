@@ -26,8 +26,10 @@ from ocop_contracts.events import (
     parse_event,
 )
 from ocop_contracts.reference import (
+    CERTIFICATE_EXPIRING_WITHIN_DAYS,
     CHANNEL_CODES,
     PRODUCT_GROUP_CODES,
+    VIETNAM_TZ,
     is_province_code,
     province_codes,
     top_level_group,
@@ -44,12 +46,14 @@ from ocop_contracts.routing import (
 )
 
 __all__ = [
+    "CERTIFICATE_EXPIRING_WITHIN_DAYS",
     "CHANNEL_CODES",
     "PRODUCT_EVENTS",
     "PRODUCT_GROUP_CODES",
     "SCHEDULE",
     "SERVICES",
     "SUBSCRIPTIONS",
+    "VIETNAM_TZ",
     "AddressSnapshot",
     "CertificateExpired",
     "CertificateExpiring",

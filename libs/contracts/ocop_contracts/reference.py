@@ -1,10 +1,18 @@
-"""Codes more than one service must agree on."""
+"""Codes and facts more than one service must agree on."""
 
 from __future__ import annotations
 
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from vietnam_provinces import Province
+
+# What people see (dates, times, "today") is read in Vietnam's time; what is stored is UTC.
+VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# A certificate is "expiring" (and its product due for re-evaluation) within this many days of
+# its expiry date.
+CERTIFICATE_EXPIRING_WITHIN_DAYS = 180
 
 # Marketplace channels a product can be listed on (the sync service owns their configuration).
 CHANNEL_CODES = ("postmart", "voso", "shopee", "lazada", "tiki", "sendo", "provincial")

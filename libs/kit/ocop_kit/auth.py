@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from ocop_kit.errors import Forbidden, Unauthorized
@@ -128,15 +129,27 @@ def decode_token(settings: KitSettings, versions: TokenVersions, token: str) -> 
     )
 
 
-def optional_principal(request: Request) -> Principal | None:
-    """The caller, if a bearer token was sent (a bad token is still an error)."""
-    header = request.headers.get("authorization")
-    if not header:
+# FastAPI's scheme reads the header and documents it in every service's OpenAPI; it does not
+# refuse by itself (auto_error=False), so the refusals below stay our problem details.
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="`Authorization: Bearer <token>`; reads of public data need none.",
+)
+
+
+def optional_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal | None:
+    """The caller, if a bearer token was sent (a bad token, or another scheme, is still an
+    error)."""
+    if credentials is None:
+        if request.headers.get("authorization"):
+            raise Unauthorized("Cần gửi mã truy cập dạng Bearer", "Expected a Bearer token")
         return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("Cần gửi mã truy cập dạng Bearer", "Expected a Bearer token")
-    return decode_token(request.app.state.settings, request.app.state.token_versions, token.strip())
+    settings, versions = request.app.state.settings, request.app.state.token_versions
+    return decode_token(settings, versions, credentials.credentials)
 
 
 def current_principal(

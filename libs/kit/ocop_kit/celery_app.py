@@ -9,7 +9,7 @@ from typing import Any
 from celery import Celery, Task
 
 import ocop_kit.broker  # noqa: F401  (registers the embedded transport)
-from ocop_contracts import queue_for
+from ocop_contracts import VIETNAM_TZ, queue_for
 from ocop_kit.db import ServiceDatabase
 from ocop_kit.settings import KitSettings
 from ocop_kit.tables import DeadLetter
@@ -99,7 +99,7 @@ def make_celery(service: str, settings: KitSettings, db: ServiceDatabase | None 
         worker_enable_remote_control=broker.startswith("redis"),
         worker_send_task_events=False,
         enable_utc=True,
-        timezone="Asia/Ho_Chi_Minh",
+        timezone=VIETNAM_TZ.key,
     )
     app.ocop_db = db  # type: ignore[attr-defined]
     return app

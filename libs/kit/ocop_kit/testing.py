@@ -23,18 +23,12 @@ import httpx
 import pytest
 
 from ocop_kit.auth import Role, issue_token
+from ocop_kit.ports import SERVICE_PORT_OFFSETS, SIMULATOR_PORT_OFFSET
 from ocop_kit.settings import KitSettings
 
 PG_ADMIN_URL = os.environ.get("OCOP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("OCOP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-SERVICE_OFFSETS = {
-    "portal": 0,
-    "registry": 1,
-    "evaluation": 2,
-    "marketplace_sync": 3,
-    "search": 4,
-    "simulator": 5,
-}
+SERVICE_OFFSETS = {**SERVICE_PORT_OFFSETS, "simulator": SIMULATOR_PORT_OFFSET}
 
 
 def unavailable(what: str, reason: str) -> None:

@@ -11,15 +11,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from ocop_contracts import VIETNAM_TZ
+
 Lang = Literal["vi", "en"]
 LANG_COOKIE = "lang"
-LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 PACKAGE_DIR = Path(__file__).parent
 STATIC_DIR = PACKAGE_DIR / "static"
 
@@ -89,7 +89,7 @@ def format_date(value: Any) -> str:
     except ValueError:
         return str(value)
     if moment.tzinfo is not None:
-        moment = moment.astimezone(LOCAL_TIME)
+        moment = moment.astimezone(VIETNAM_TZ)
         return moment.strftime("%d/%m/%Y %H:%M")
     return moment.strftime("%d/%m/%Y")
 

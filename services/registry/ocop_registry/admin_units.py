@@ -25,8 +25,9 @@ _WARD_PREFIXES = ("xa ", "phuong ", "thi tran ", "dac khu ")
 def _keep_compiled_patterns() -> None:
     """For each address the parser compiles a pattern of the ward names of its province or
     district. Python's `re` keeps the last 512 patterns; a country-wide sheet goes through more
-    provinces and districts than that, and compiling one again costs milliseconds (a third of
-    resolving an address). The parser's modules get a `re` whose `compile` keeps 4,096."""
+    provinces and districts than that, and compiling one again is a large share of resolving an
+    address (figures in bench/import/README.md). The parser's modules get a `re` whose `compile`
+    keeps 4,096."""
     patterns = types.ModuleType("re")
     patterns.__dict__.update(re.__dict__)
     patterns.compile = lru_cache(maxsize=4096)(re.compile)  # type: ignore[attr-defined]

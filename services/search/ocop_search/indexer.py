@@ -4,8 +4,8 @@ Event handlers only queue a product's newest snapshot (`indexing.queue_products`
 applies up to `BATCH_SIZE` of them per index commit. When it has been idle it runs a batch as soon
 as the worker finishes a task (`wake`), so a lone certificate is searchable after one commit.
 When events come faster than that (a batch found several products), batches start at most every
-`BATCH_INTERVAL_SECONDS`, so each commit (some 15 ms of CPU on Tantivy, whatever its size)
-covers what came meanwhile rather than one or two products.
+`BATCH_INTERVAL_SECONDS`, so each commit (a cost on Tantivy whatever its size; figures in
+bench/search/README.md) covers what came meanwhile rather than one or two products.
 """
 
 from __future__ import annotations

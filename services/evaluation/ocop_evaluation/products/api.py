@@ -7,8 +7,9 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from ocop_contracts import CERTIFICATE_EXPIRING_WITHIN_DAYS
 from ocop_evaluation.products.models import KnownProduct
-from ocop_evaluation.products.service import DUE_WITHIN_DAYS, due_products_query
+from ocop_evaluation.products.service import due_products_query
 from ocop_evaluation.sessions.service import today_local
 from ocop_kit.app import DbSession
 from ocop_kit.auth import CurrentPrincipal
@@ -36,7 +37,7 @@ def due_products(
     db: DbSession,
     principal: CurrentPrincipal,
     province_code: str | None = None,
-    within_days: int = DUE_WITHIN_DAYS,
+    within_days: int = CERTIFICATE_EXPIRING_WITHIN_DAYS,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[DueProduct]:

@@ -7,10 +7,8 @@ from datetime import date, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ocop_contracts import ProductSnapshot
+from ocop_contracts import CERTIFICATE_EXPIRING_WITHIN_DAYS, ProductSnapshot
 from ocop_evaluation.products.models import KnownProduct
-
-DUE_WITHIN_DAYS = 180
 
 
 def apply_snapshots(session: Session, snapshots: list[ProductSnapshot]) -> None:
@@ -43,7 +41,7 @@ def _copy_snapshot(product: KnownProduct, snapshot: ProductSnapshot) -> None:
 
 
 def due_products_query(
-    province_code: str | None, today: date, within_days: int = DUE_WITHIN_DAYS
+    province_code: str | None, today: date, within_days: int = CERTIFICATE_EXPIRING_WITHIN_DAYS
 ) -> Select[tuple[KnownProduct]]:
     """Products whose certificate expires within `within_days` (or has expired): re-evaluate."""
     query = select(KnownProduct).where(

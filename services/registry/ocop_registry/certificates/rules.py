@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from ocop_contracts import CERTIFICATE_EXPIRING_WITHIN_DAYS, VIETNAM_TZ
+
 VALIDITY_MONTHS = 36
-EXPIRING_WITHIN_DAYS = 180
 NOTICE_DAYS = 30
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 CertificateStatus = Literal["valid", "expiring", "expired", "revoked"]
 CertificateLevel = Literal["district", "commune", "provincial", "central"]
@@ -20,7 +19,7 @@ CERTIFICATE_LEVELS: tuple[CertificateLevel, ...] = ("district", "commune", "prov
 
 def today_local() -> date:
     """Today's date in Vietnam, the date certificates are judged against."""
-    return datetime.now(LOCAL_TZ).date()
+    return datetime.now(VIETNAM_TZ).date()
 
 
 def expiry_for(recognised_on: date) -> date:
@@ -35,7 +34,7 @@ def certificate_status(expires_on: date, today: date, revoked: bool = False) -> 
         return "revoked"
     if today >= expires_on:
         return "expired"
-    if (expires_on - today).days <= EXPIRING_WITHIN_DAYS:
+    if (expires_on - today).days <= CERTIFICATE_EXPIRING_WITHIN_DAYS:
         return "expiring"
     return "valid"
 

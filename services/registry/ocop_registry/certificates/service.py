@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ocop_contracts import (
+    CERTIFICATE_EXPIRING_WITHIN_DAYS,
     CertificateExpired,
     CertificateExpiring,
     CertificateIssued,
@@ -23,7 +24,6 @@ from ocop_kit.errors import Conflict
 from ocop_kit.history import Change, record_change
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import (
-    EXPIRING_WITHIN_DAYS,
     NOTICE_DAYS,
     certificate_status,
     expiry_for,
@@ -177,7 +177,7 @@ def refresh_certificate_statuses(session: Session, today: date | None = None) ->
     (ProductChanged), the producer's notice 30 days before expiry (CertificateExpiring, once),
     and expiry (CertificateExpired). Safe to run as often as wanted."""
     today = today or today_local()
-    soon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
+    soon = today + timedelta(days=CERTIFICATE_EXPIRING_WITHIN_DAYS)
     notice_from = today + timedelta(days=NOTICE_DAYS)
     query = (
         select(Certificate)

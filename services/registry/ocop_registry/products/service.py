@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Exists, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from ocop_contracts import ProductChanged
+from ocop_contracts import CERTIFICATE_EXPIRING_WITHIN_DAYS, ProductChanged
 from ocop_kit.auth import Principal
 from ocop_kit.db import new_id, utc_now
 from ocop_kit.errors import FieldError, Forbidden, NotFound, ProblemError, ValidationFailed
 from ocop_kit.history import record_change
 from ocop_kit.tables import ChangeRecord
 from ocop_registry.certificates.models import Certificate
-from ocop_registry.certificates.rules import EXPIRING_WITHIN_DAYS, today_local
+from ocop_registry.certificates.rules import today_local
 from ocop_registry.duplicates.service import refuse_or_record_duplicates
 from ocop_registry.events import (
     announce,
@@ -259,7 +259,7 @@ def list_query(
         query = query.where(Certificate.stars == stars)
     if group:
         query = query.where(or_(Product.group == group, Product.group.startswith(group + ".")))
-    soon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
+    soon = today + timedelta(days=CERTIFICATE_EXPIRING_WITHIN_DAYS)
     if status == "valid":
         query = query.where(Certificate.status != "revoked", Certificate.expires_on > soon)
     elif status == "expiring":

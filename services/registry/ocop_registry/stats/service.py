@@ -10,13 +10,13 @@ from openpyxl import Workbook
 from sqlalchemy import Select, String, and_, case, cast, distinct, func, select
 from sqlalchemy.orm import Session
 
-from ocop_contracts import top_level_group
+from ocop_contracts import CERTIFICATE_EXPIRING_WITHIN_DAYS, top_level_group
 from ocop_kit.pagination import check_limit, decode_cursor, encode_cursor
 from ocop_kit.sheets import inert_row
 from ocop_registry.admin_units import province_name
 from ocop_registry.catalog.groups import group_name
 from ocop_registry.certificates.models import Certificate
-from ocop_registry.certificates.rules import EXPIRING_WITHIN_DAYS, certificate_status, today_local
+from ocop_registry.certificates.rules import certificate_status, today_local
 from ocop_registry.events import current_certificates
 from ocop_registry.producers.models import Producer
 from ocop_registry.products.models import MarketListing, Product
@@ -38,7 +38,7 @@ def province_stats(
     """Products by star, group, producer kind, commune, pre-2025 district and province; the
     share listed on e-commerce; certificates expiring within 180 days."""
     today = today or today_local()
-    soon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
+    soon = today + timedelta(days=CERTIFICATE_EXPIRING_WITHIN_DAYS)
     total = session.scalar(_scoped(select(func.count(Product.id)), province_code)) or 0
     current = and_(
         Certificate.product_id == Product.id,

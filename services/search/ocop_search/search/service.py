@@ -7,9 +7,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from ocop_contracts import PRODUCT_GROUP_CODES, top_level_group
+from ocop_contracts import PRODUCT_GROUP_CODES, VIETNAM_TZ, top_level_group
 from ocop_kit.errors import FieldError, ProblemError, ValidationFailed
 from ocop_search.documents import certification_code, day_number
 from ocop_search.engines import SearchEngine, SearchEngineError, SearchQuery
@@ -23,7 +22,6 @@ from ocop_search.search.schemas import (
 )
 from ocop_search.text import nfc
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_QUERY_LENGTH = 200
 SUGGESTIONS = 10
 _CODE = re.compile(r"^[0-9A-Za-z_.-]{1,32}$")
@@ -38,7 +36,7 @@ class SearchUnavailable(ProblemError):
 
 def today_day_number() -> int:
     """Today in Vietnam, as the day number certificates' expiry dates are compared with."""
-    return day_number(datetime.now(VIETNAM).date())
+    return day_number(datetime.now(VIETNAM_TZ).date())
 
 
 def split_values(values: Sequence[str] | None) -> list[str]:
