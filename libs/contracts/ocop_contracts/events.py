@@ -75,6 +75,10 @@ class ProductSnapshot(Contract):
     description: str | None = None
     group: str
     group_name: str | None = None
+    # The bộ sản phẩm (Decision 26/2026) scoring the product; None while it awaits a choice
+    # (and in events published before sets existed).
+    product_set: str | None = None
+    product_set_name: str | None = None
     price_vnd: int | None = None
     unit: str | None = None
     barcode: str | None = None

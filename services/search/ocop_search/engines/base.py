@@ -11,7 +11,7 @@ from ocop_search.documents import SearchDocument
 SortOrder = Literal[
     "relevance", "stars:desc", "stars:asc", "recognised_on:desc", "recognised_on:asc"
 ]
-FACETS = ("stars", "group", "province_code", "certification")
+FACETS = ("stars", "group", "product_set", "province_code", "certification")
 
 # Fields of a hit beyond the contract's minimum that a results page needs.
 HIT_FIELDS = (
@@ -26,6 +26,7 @@ HIT_FIELDS = (
     "stars",
     "group",
     "group_name",
+    "product_set",
     "certifications",
     "price_vnd",
     "unit",
@@ -50,6 +51,7 @@ class SearchQuery:
     province_codes: Sequence[str] = ()
     stars: Sequence[int] = ()
     groups: Sequence[str] = ()
+    product_sets: Sequence[str] = ()
     certifications: Sequence[str] = ()
     sort: SortOrder = "relevance"
     limit: int = 20
