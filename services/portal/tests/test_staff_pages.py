@@ -162,6 +162,18 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
             json={"total": 75, "updated_at": "2026-11-23T04:00:00Z", **json.loads(request.content)},
         ),
     )
+
+    def preview(request: httpx.Request) -> httpx.Response:
+        # The evaluation service's answer for 75 points (its rules are tested there).
+        capped = bool(json.loads(request.content)["mandatory_failed"])
+        return httpx.Response(
+            200,
+            json={"total": 75, "max_total": 100, "scored": 2, "criteria_count": 2,
+                  "complete": True, "stars_by_total": 4, "stars_cap": 2 if capped else 5,
+                  "stars": 2 if capped else 4, "outcome": "recognised"},
+        )  # fmt: skip
+
+    stubs.handler("evaluation", "POST", "/v1/sessions/s1/applications/a1/preview", preview)
     sign_in("council_member", subject="m-chair")
     screen = client.get("/council/sessions/s1/applications/a1/score")
     assert screen.status_code == 200
@@ -187,6 +199,8 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
         headers={"HX-Request": "true"},
     )
     assert "2 sao" in capped.text and "bị giới hạn" in capped.text
+    asked = stubs.last_json("evaluation", "/v1/sessions/s1/applications/a1/preview")
+    assert asked == {"scores": {"A1": 40.0, "C1": 35.0}, "mandatory_failed": ["A1"]}
 
 
 def test_a_refused_sheet_shows_the_services_reason_in_the_tally(

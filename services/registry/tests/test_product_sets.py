@@ -114,9 +114,7 @@ def test_a_product_gets_its_set_from_its_group_or_awaits_a_choice(registry):
     assert flower["product_set"] == "hoa" and flower["product_set_name"] == "Hoa"
     rice = registry.product(producer["id"])  # group thuc_pham
     assert rice["product_set"] is None
-    listed = registry.client.get(
-        "/v1/products?product_set=none", headers=registry.headers()
-    ).json()
+    listed = registry.client.get("/v1/products?product_set=none", headers=registry.headers()).json()
     assert [p["id"] for p in listed["items"]] == [rice["id"]]
 
     etag = registry.client.get(f"/v1/products/{rice['id']}", headers=registry.headers())

@@ -88,6 +88,11 @@ class CriteriaSet(Frozen):
     def criteria(self) -> list[Criterion]:
         return [c for part in self.parts for s in part.sections for c in s.criteria]
 
+    def thresholds(self) -> dict[int, float]:
+        """The set's star thresholds as `{stars: min_total}`: the decision and every preview
+        take them from here, never from a constant."""
+        return {t.stars: t.min_total for t in self.star_thresholds}
+
     def score_card_for_group(self, group: str) -> ScoreCardSpec | None:
         """The card of a product group code (`thuc_pham` or a sub-group `thuc_pham.nong_san`)."""
         top = group.split(".", 1)[0]

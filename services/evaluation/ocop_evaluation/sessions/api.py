@@ -40,6 +40,7 @@ from ocop_evaluation.sessions.schemas import (
     ScoresPut,
     SessionCreate,
     SessionOut,
+    SheetPreview,
     StatusChange,
 )
 from ocop_kit.app import DbSession
@@ -448,6 +449,21 @@ def put_scores(
     sheet, member = service.put_scores(db, council, application, member_id, principal, body)
     db.commit()
     return sheet_out(sheet, member)
+
+
+@router.post(
+    "/{session_id}/applications/{application_id}/preview",
+    summary="Score a draft sheet by the session's card and thresholds (nothing is stored)",
+)
+def preview_sheet(
+    session_id: str,
+    application_id: str,
+    body: ScoresPut,
+    db: DbSession,
+    principal: CurrentPrincipal,
+) -> SheetPreview:
+    council, application = _load(db, principal, session_id, application_id)
+    return service.preview_sheet(council, application, principal, body)
 
 
 @router.get(

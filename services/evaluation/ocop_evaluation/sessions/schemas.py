@@ -184,6 +184,20 @@ class ScoresPut(Strict):
     comment: str | None = Field(default=None, max_length=5000)
 
 
+class SheetPreview(BaseModel):
+    """A draft sheet scored by the service's rules (nothing stored)."""
+
+    total: float
+    max_total: float
+    scored: int
+    criteria_count: int
+    complete: bool
+    stars_by_total: int = Field(description="The stars the total earns by the set's thresholds.")
+    stars_cap: int = Field(description="The highest level a failed mandatory criterion leaves.")
+    stars: int
+    outcome: str = Field(description="The outcome were this the council's only sheet.")
+
+
 class ScoreSheetOut(BaseModel):
     application_id: str
     member_id: str

@@ -30,6 +30,7 @@ from ocop_evaluation.sessions.schemas import (
     MemberIn,
     ScoresPut,
     SessionCreate,
+    SheetPreview,
 )
 from ocop_kit.auth import Principal
 from ocop_kit.db import utc_now
@@ -540,6 +541,51 @@ def quorum_of(council: CouncilSession) -> Fraction:
     return Fraction(council.quorum_numerator, council.quorum_denominator)
 
 
+def verdict_on(
+    council: CouncilSession,
+    application: Application,
+    member_totals: list[Decimal],
+    failed_mandatory: set[str],
+) -> rules.Verdict:
+    """The rules applied to totals on the application's card: its mandatory criteria and the
+    star thresholds of the session's criteria set. The decision and the preview both call it."""
+    criteria = criteria_of(application, council)
+    mandatory_from = {
+        c.code: c.mandatory_from_stars for c in criteria if c.mandatory_from_stars is not None
+    }
+    return rules.decide(
+        council.level,
+        member_totals,
+        failed_mandatory,
+        mandatory_from,
+        council.max_spread,
+        resolve_criteria_set(council.criteria_set).thresholds(),
+    )
+
+
+def preview_sheet(
+    council: CouncilSession, application: Application, principal: Principal, body: ScoresPut
+) -> SheetPreview:
+    """What a draft sheet adds up to and the stars it would give were it the council's only
+    sheet: checked like a saved sheet, decided by the same rules, stored nowhere."""
+    access.require_view(principal, council)
+    criteria = criteria_of(application, council)
+    total, complete = validate_scores(criteria, body)
+    failed = rules.failed_mandatory_criteria([body.mandatory_failed])
+    verdict = verdict_on(council, application, [total], failed)
+    return SheetPreview(
+        total=float(verdict.total),
+        max_total=float(rules.sheet_total(c.max_points for c in criteria)),
+        scored=len(body.scores),
+        criteria_count=len(criteria),
+        complete=complete,
+        stars_by_total=verdict.stars_by_total,
+        stars_cap=verdict.stars_cap,
+        stars=verdict.stars,
+        outcome=verdict.outcome,
+    )
+
+
 def decide_application(
     session: Session,
     council: CouncilSession,
@@ -597,18 +643,8 @@ def decide_application(
             incomplete_sheets=incomplete,
             chair_scored=chair_scored,
         )
-    criteria = criteria_of(application, council)
-    mandatory_from = {
-        c.code: c.mandatory_from_stars for c in criteria if c.mandatory_from_stars is not None
-    }
     failed = rules.failed_mandatory_criteria([s.mandatory_failed for s in sheets])
-    verdict = rules.decide(
-        council.level,
-        [Decimal(str(s.total)) for s in sheets],
-        failed,
-        mandatory_from,
-        council.max_spread,
-    )
+    verdict = verdict_on(council, application, [Decimal(str(s.total)) for s in sheets], failed)
     application.decisions_count += 1
     seq = application.decisions_count
     sheet_snapshots = [

@@ -11,14 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ocop_portal.backends import BackendProblem, Backends
 from ocop_portal.catalog import GroupNames, province_name
-from ocop_portal.council.scoring import (
-    Criterion,
-    arrange,
-    preview,
-    read_criteria,
-    read_form,
-    thresholds_of,
-)
+from ocop_portal.council.scoring import Criterion, arrange, read_criteria, read_form
 from ocop_portal.staff.auth import Staff, require_staff
 from ocop_portal.web import is_htmx, pick_language, render, translator
 
@@ -151,7 +144,6 @@ def _load_card(
         "criteria_set": criteria_set,
         "criteria": criteria,
         "parts": arrange(criteria, criteria_set),
-        "thresholds": thresholds_of(criteria_set),
         "member_id": member_id,
         "member": next((m for m in council.get("members", []) if m.get("id") == member_id), None),
     }
@@ -176,15 +168,28 @@ def _load_sheet_context(
     return context
 
 
-def _tally_context(
-    criteria: list[Criterion],
-    thresholds: dict[int, float],
+def _preview(
+    request: Request,
+    staff: Staff,
+    session_id: str,
+    application_id: str,
     scores: dict[str, float],
     failed: list[str],
-    server_total: Any = None,
-) -> dict[str, Any]:
-    shown = preview(criteria, scores, failed, thresholds)
-    return {"preview": shown, "server_total": server_total}
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The evaluation service's reading of the sheet as it stands (total, stars, cap), or why
+    it has none."""
+    backends: Backends = request.app.state.backends
+    try:
+        shown = backends.send_json(
+            "POST",
+            "evaluation",
+            f"/v1/sessions/{session_id}/applications/{application_id}/preview",
+            {"scores": scores, "mandatory_failed": failed},
+            staff.token,
+        )
+    except BackendProblem as problem:
+        return None, problem.message(pick_language(request))
+    return (shown if isinstance(shown, dict) else None), None
 
 
 @router.get(
@@ -198,6 +203,7 @@ def scoring_page(request: Request, session_id: str, application_id: str) -> HTML
     failed = [str(code) for code in sheet.get("mandatory_failed") or []]
     groups: GroupNames = request.app.state.group_names
     lang = pick_language(request)
+    shown, _ = _preview(request, staff, session_id, application_id, scores, failed)
     return render(
         request,
         "council_score.html",
@@ -208,9 +214,7 @@ def scoring_page(request: Request, session_id: str, application_id: str) -> HTML
             "failed": failed,
             "comment": sheet.get("comment") or "",
             "group_label": groups.name(context["application"].get("product_group"), lang),
-            **_tally_context(
-                context["criteria"], context["thresholds"], scores, failed, sheet.get("total")
-            ),
+            "preview": shown,
             "saved_at": sheet.get("updated_at"),
             "error": None,
         },
@@ -232,7 +236,6 @@ async def save_scores(request: Request, session_id: str, application_id: str) ->
     scores, failed, comment = read_form(form.multi_items(), criteria)
     member_id = str(form.get("member_id") or context["member_id"] or "")
     error = None
-    server_total = None
     saved_at = None
     try:
         sheet = await run_in_threadpool(
@@ -243,7 +246,6 @@ async def save_scores(request: Request, session_id: str, application_id: str) ->
             {"scores": scores, "mandatory_failed": failed, "comment": comment},
             staff.token,
         )
-        server_total = sheet.get("total") if isinstance(sheet, dict) else None
         saved_at = sheet.get("updated_at") if isinstance(sheet, dict) else None
     except BackendProblem as problem:
         error = tr("Chưa lưu được: ", "Not saved: ") + problem.message(lang)
@@ -260,14 +262,13 @@ async def save_scores(request: Request, session_id: str, application_id: str) ->
             + (f"?member={member_id}" if staff.principal.role != "council_member" else ""),
             status_code=303,
         )
+    shown, refused = await run_in_threadpool(
+        _preview, request, staff, session_id, application_id, scores, failed
+    )
     return render(
         request,
         "council_tally.html",
-        {
-            **_tally_context(criteria, context["thresholds"], scores, failed, server_total),
-            "saved_at": saved_at,
-            "error": error,
-        },
+        {"preview": shown, "saved_at": saved_at, "error": error or refused},
     )
 
 

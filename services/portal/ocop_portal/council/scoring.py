@@ -1,8 +1,8 @@
-"""What a score sheet adds up to, shown to a council member while they score.
+"""The score card as a council member sees it: its criteria placed under the set's parts and
+sections, and the submitted form read back into a sheet. Pure functions, no I/O.
 
-The evaluation service decides; this is the preview beside the sheet: the running total, the
-stars it would earn by the criteria set's thresholds, and the cap a failed mandatory criterion puts
-on them. Pure functions, no I/O.
+What a sheet adds up to (total, stars, the cap of a failed mandatory criterion) is the evaluation
+service's to say: the scoring screen asks its preview endpoint, never a copy of the rules here.
 """
 
 from __future__ import annotations
@@ -10,34 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-# Decision 148/QĐ-TTg: 1★ < 30, 2★ 30–49, 3★ 50–69, 4★ 70–89, 5★ 90–100.
-DEFAULT_THRESHOLDS: dict[int, float] = {1: 0.0, 2: 30.0, 3: 50.0, 4: 70.0, 5: 90.0}
-
-
-def thresholds_of(criteria_set: Mapping[str, Any] | None) -> dict[int, float]:
-    """The set's `star_thresholds` as `{stars: min_total}`, or Decision 148's."""
-    rows = (criteria_set or {}).get("star_thresholds") or []
-    found = {
-        int(row["stars"]): float(row["min_total"])
-        for row in rows
-        if isinstance(row, dict) and "stars" in row and "min_total" in row
-    }
-    return found if len(found) == 5 else dict(DEFAULT_THRESHOLDS)
-
-
-def stars_for_total(total: float, thresholds: Mapping[int, float] = DEFAULT_THRESHOLDS) -> int:
-    """The highest star level whose minimum the total reaches."""
-    for stars in sorted(thresholds, reverse=True):
-        if round(total, 2) >= thresholds[stars]:
-            return stars
-    return min(thresholds)
-
-
-def stars_cap(failed: Iterable[str], mandatory_from: Mapping[str, int]) -> int:
-    """A failed criterion that is mandatory from N★ closes N★ and every level above it."""
-    levels = [mandatory_from[code] for code in failed if code in mandatory_from]
-    return min(levels) - 1 if levels else 5
 
 
 @dataclass(frozen=True)
@@ -68,24 +40,6 @@ class Part:
 
     def criteria(self) -> list[Criterion]:
         return [c for s in self.sections for c in s.criteria]
-
-
-@dataclass(frozen=True)
-class Preview:
-    total: float
-    max_total: float
-    scored: int
-    criteria_count: int
-    stars_by_total: int
-    stars_cap: int
-
-    @property
-    def stars(self) -> int:
-        return max(1, min(self.stars_by_total, self.stars_cap))
-
-    @property
-    def complete(self) -> bool:
-        return self.scored == self.criteria_count
 
 
 def read_criteria(raw: Iterable[Any]) -> list[Criterion]:
@@ -141,28 +95,6 @@ def arrange(criteria: list[Criterion], criteria_set: Mapping[str, Any] | None) -
             Part("", "Tiêu chí khác", sum(c.max_points for c in rest), [Section("", "", rest)])
         )
     return parts
-
-
-def preview(
-    criteria: list[Criterion],
-    scores: Mapping[str, float],
-    mandatory_failed: Iterable[str],
-    thresholds: Mapping[int, float] = DEFAULT_THRESHOLDS,
-) -> Preview:
-    """The running total of a (possibly unfinished) sheet and the stars it would give."""
-    codes = {c.code for c in criteria}
-    total = round(sum(points for code, points in scores.items() if code in codes), 2)
-    mandatory_from = {
-        c.code: c.mandatory_from_stars for c in criteria if c.mandatory_from_stars is not None
-    }
-    return Preview(
-        total=total,
-        max_total=sum(c.max_points for c in criteria),
-        scored=len([code for code in scores if code in codes]),
-        criteria_count=len(criteria),
-        stars_by_total=stars_for_total(total, thresholds),
-        stars_cap=stars_cap(mandatory_failed, mandatory_from),
-    )
 
 
 def read_form(

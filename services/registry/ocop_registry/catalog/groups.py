@@ -18,35 +18,29 @@ DATA_FILE = Path(__file__).parent / "product_groups.json"
 PRODUCT_SET_COUNT = 26
 
 
-class ProductSet(BaseModel):
+class Named(BaseModel):
     code: str
     name_vi: str
     name_en: str
+
+
+class ProductSet(Named):
     # Other spellings of the name met in the sources and in sheets.
     aliases: list[str] = []
 
 
-class SubGroup(BaseModel):
-    code: str
-    name_vi: str
-    name_en: str
+class SubGroup(Named):
     aliases: list[str] = []
     product_sets: list[ProductSet]
 
 
-class RetiredSubGroup(BaseModel):
+class RetiredSubGroup(Named):
     """A sub-group code products may still carry; `product_sets` are the sets it may mean."""
 
-    code: str
-    name_vi: str
-    name_en: str
     product_sets: list[str]
 
 
-class Group(BaseModel):
-    code: str
-    name_vi: str
-    name_en: str
+class Group(Named):
     subgroups: list[SubGroup]
     retired_subgroups: list[RetiredSubGroup] = []
 
@@ -68,7 +62,8 @@ class ProductGroups(BaseModel):
         result: dict[str, tuple[str, str]] = {}
         for group in self.groups:
             result[group.code] = (group.name_vi, group.name_en)
-            for sub in [*group.subgroups, *group.retired_subgroups]:
+            subs: list[Named] = [*group.subgroups, *group.retired_subgroups]
+            for sub in subs:
                 result[sub.code] = (sub.name_vi, sub.name_en)
         return result
 
@@ -116,7 +111,8 @@ def product_groups() -> ProductGroups:
         raise RuntimeError(f"product_groups.json has {len(sets)} product sets, not 26")
     names = data.names()
     for group in data.groups:
-        for sub in [*group.subgroups, *group.retired_subgroups]:
+        subs: list[Named] = [*group.subgroups, *group.retired_subgroups]
+        for sub in subs:
             if top_level_group(sub.code) != group.code:
                 raise RuntimeError(f"sub-group {sub.code} is not under {group.code}")
         for retired in group.retired_subgroups:

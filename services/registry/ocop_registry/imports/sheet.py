@@ -386,7 +386,8 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
         elif group is not None and product_set not in sets_for_group(group):
             bad(
                 "product_set",
-                f"Bộ sản phẩm “{product_set_name(product_set)}” không thuộc nhóm “{values['group']}”",
+                f"Bộ sản phẩm “{product_set_name(product_set)}” "
+                f"không thuộc nhóm “{values['group']}”",
                 f"Product set “{product_set}” is not in group “{values['group']}”",
             )
     elif group is not None and product_set is None:
