@@ -22,7 +22,13 @@ from ocop_contracts.events import (
     ScoreSheetSnapshot,
     parse_event,
 )
-from ocop_contracts.reference import CHANNEL_CODES, PRODUCT_GROUP_CODES, top_level_group
+from ocop_contracts.reference import (
+    CHANNEL_CODES,
+    PRODUCT_GROUP_CODES,
+    PRODUCT_SET_CODES,
+    PRODUCT_SETS,
+    top_level_group,
+)
 from ocop_contracts.routing import (
     SCHEDULE,
     SERVICES,
@@ -37,6 +43,8 @@ __all__ = [
     "CHANNEL_CODES",
     "PRODUCT_EVENTS",
     "PRODUCT_GROUP_CODES",
+    "PRODUCT_SETS",
+    "PRODUCT_SET_CODES",
     "SCHEDULE",
     "SERVICES",
     "SUBSCRIPTIONS",

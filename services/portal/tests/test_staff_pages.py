@@ -133,6 +133,7 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
         "id": "s1",
         "name": "Hội đồng tỉnh",
         "criteria_set": "qd-148-2023",
+        "criteria_set_confirmed": False,
         "members": [{"id": "m-chair", "name": "Chủ tịch", "role": "chair"}],
     }
     application = {
@@ -178,6 +179,7 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
     screen = client.get("/council/sessions/s1/applications/a1/score")
     assert screen.status_code == 200
     assert 'name="c:A1" value="40.0"' in screen.text and "hx-post=" in screen.text
+    assert 'id="card-unconfirmed"' in screen.text  # a provisional card says so to the member
 
     tally = client.post(
         "/council/sessions/s1/applications/a1/score",

@@ -21,6 +21,7 @@ def apply_snapshot(session: Session, snapshot: ProductSnapshot) -> KnownProduct:
         session.add(product)
     product.name = snapshot.name
     product.group = snapshot.group
+    product.product_set = snapshot.product_set
     product.province_code = snapshot.address.province_code
     product.producer_id = snapshot.producer.id
     product.producer_name = snapshot.producer.name

@@ -34,6 +34,7 @@ from ocop_evaluation.sessions.schemas import (
     DocumentOut,
     MemberOut,
     MembersAdd,
+    OptionOut,
     Quorum,
     ScoreRevisionOut,
     ScoreSheetOut,
@@ -68,6 +69,8 @@ def session_out(db: DbSession, council: CouncilSession) -> SessionOut:
         level=council.level,
         province_code=council.province_code,
         criteria_set=council.criteria_set,
+        criteria_set_version=council.criteria_set_version,
+        criteria_set_confirmed=service.session_criteria_set(council).confirmed,
         status=council.status,
         quorum=Quorum(numerator=council.quorum_numerator, denominator=council.quorum_denominator),
         chair_required=council.chair_required,
@@ -317,10 +320,15 @@ def get_application(
             allowed_points=c.allowed_points,
             max_points=c.max_points,
             mandatory_from_stars=c.mandatory_from_stars,
+            options=[OptionOut(points=o.points, text_vi=o.text_vi) for o in c.options],
         )
         for c in service.criteria_of(application, council)
     ]
-    return ApplicationDetail(**application_out(db, application).model_dump(), criteria=criteria)
+    return ApplicationDetail(
+        **application_out(db, application).model_dump(),
+        criteria=criteria,
+        card_confirmed=service.session_criteria_set(council).confirmed,
+    )
 
 
 @router.get(

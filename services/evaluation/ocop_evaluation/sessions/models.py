@@ -34,6 +34,10 @@ class CouncilSession(Base):
     level: Mapped[str] = mapped_column(String(16))  # provincial | central
     province_code: Mapped[str | None] = mapped_column(String(16), index=True)
     criteria_set: Mapped[str] = mapped_column(String(32))
+    # The version in force on the session's date, kept whole for the session's life so that a
+    # later version never changes its cards (null on sessions from before versions: the file).
+    criteria_set_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    criteria_set_body: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     quorum_numerator: Mapped[int] = mapped_column(Integer, default=3)
     quorum_denominator: Mapped[int] = mapped_column(Integer, default=4)

@@ -64,7 +64,9 @@ def _parse_quorum(value: object) -> object:
 class SessionCreate(Strict):
     level: SessionLevel
     province_code: str | None = Field(default=None, max_length=16)
-    criteria_set: str = Field(default="qd-148-2023", min_length=1, max_length=64)
+    # A set's id, decision number or alias; none: the newest decision. The version in force on
+    # `meets_on` (or today) is used for the session's whole life.
+    criteria_set: str | None = Field(default=None, min_length=1, max_length=64)
     name: str | None = Field(default=None, max_length=300)
     members: list[MemberIn] = Field(min_length=1, max_length=50)
     quorum: Quorum | None = None
@@ -108,6 +110,10 @@ class SessionOut(BaseModel):
     level: str
     province_code: str | None
     criteria_set: str
+    criteria_set_version: int | None
+    criteria_set_confirmed: bool = Field(
+        description="False while the set's cards are not checked against the official text."
+    )
     status: str
     quorum: Quorum
     chair_required: bool
@@ -132,12 +138,20 @@ class ApplicationCreate(Strict):
     product_id: str = Field(min_length=1, max_length=64)
 
 
+class OptionOut(BaseModel):
+    points: float
+    text_vi: str
+
+
 class CriterionOut(BaseModel):
     code: str
     name_vi: str
     allowed_points: list[float]
     max_points: float
     mandatory_from_stars: int | None
+    options: list[OptionOut] = Field(
+        default=[], description="The answers printed on the card, in order (none: score points)"
+    )
 
 
 class DecisionOut(BaseModel):
@@ -176,6 +190,9 @@ class ApplicationOut(BaseModel):
 
 class ApplicationDetail(ApplicationOut):
     criteria: list[CriterionOut]
+    card_confirmed: bool = Field(
+        description="False while the card is not checked against the official text."
+    )
 
 
 class ScoresPut(Strict):

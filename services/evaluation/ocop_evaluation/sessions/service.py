@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from ocop_contracts import EvaluationDecided, EvaluationDecisionPayload, ScoreSheetSnapshot
 from ocop_evaluation import rules
-from ocop_evaluation.criteria.loader import card_criteria, find_criteria_set
+from ocop_evaluation.criteria import store
+from ocop_evaluation.criteria.loader import find_criteria_set
 from ocop_evaluation.criteria.schemas import CriteriaSet, Criterion
 from ocop_evaluation.products.models import KnownProduct
 from ocop_evaluation.sessions import access
@@ -72,16 +73,31 @@ def session_snapshot(council: CouncilSession) -> dict[str, Any]:
 # --- sessions ------------------------------------------------------------------------------------
 
 
-def resolve_criteria_set(name: str) -> CriteriaSet:
-    found = find_criteria_set(name)
+def criteria_set_in_force(session: Session, name: str | None, on: date) -> CriteriaSet:
+    """The version of the named set (or of the newest decision) in force on the session's day."""
+    found = store.in_force(session, name, on)
     if found is None:
         raise ValidationFailed(
-            f"Không có bộ tiêu chí «{name}»",
-            f"Unknown criteria set {name!r}",
+            f"Không có bộ tiêu chí «{name}» có hiệu lực ngày {on:%d/%m/%Y}",
+            f"No criteria set {name!r} in force on {on.isoformat()}",
             errors=[
-                FieldError("criteria_set", "Bộ tiêu chí không tồn tại", "Unknown criteria set")
+                FieldError(
+                    "criteria_set",
+                    "Bộ tiêu chí không tồn tại hoặc chưa có hiệu lực",
+                    "Unknown criteria set, or not yet in force",
+                )
             ],
         )
+    return found
+
+
+def session_criteria_set(council: CouncilSession) -> CriteriaSet:
+    """The version the session uses for its whole life (sessions from before versions were kept
+    use the shipped file of their set)."""
+    if council.criteria_set_body is not None:
+        return store.parsed(council.criteria_set_body)
+    found = find_criteria_set(council.criteria_set)
+    assert found is not None, council.criteria_set
     return found
 
 
@@ -113,13 +129,15 @@ def create_session(session: Session, principal: Principal, body: SessionCreate) 
             "Bạn không được lập hội đồng cho tỉnh này",
             "You may not create a council for this province",
         )
-    criteria_set = resolve_criteria_set(body.criteria_set)
+    criteria_set = criteria_set_in_force(session, body.criteria_set, body.meets_on or today_local())
     quorum = body.quorum
     council = CouncilSession(
         name=body.name or default_session_name(body.level),
         level=body.level,
         province_code=body.province_code if body.level == "provincial" else None,
         criteria_set=criteria_set.id,
+        criteria_set_version=criteria_set.version,
+        criteria_set_body=criteria_set.model_dump(mode="json"),
         status=body.status,
         quorum_numerator=quorum.numerator if quorum else rules.DEFAULT_QUORUM.numerator,
         quorum_denominator=quorum.denominator if quorum else rules.DEFAULT_QUORUM.denominator,
@@ -250,8 +268,20 @@ def _open_application(
     actor: str,
     origin_application_id: str | None = None,
 ) -> Application:
-    criteria_set = resolve_criteria_set(council.criteria_set)
-    card = criteria_set.score_card_for_group(product.group)
+    criteria_set = session_criteria_set(council)
+    card = criteria_set.score_card_for(product.group, product.product_set)
+    if card is None and product.product_set is None:
+        raise ValidationFailed(
+            "Sản phẩm chưa chọn bộ sản phẩm; bộ tiêu chí này chấm theo bộ sản phẩm",
+            "The product has no product set yet; this criteria set scores by product set",
+            errors=[
+                FieldError(
+                    "product_id",
+                    "Chọn bộ sản phẩm cho sản phẩm ở sổ đăng ký trước",
+                    "Choose the product's set in the registry first",
+                )
+            ],
+        )
     if card is None:
         raise ValidationFailed(
             f"Bộ tiêu chí {criteria_set.decision_no} không có phiếu chấm cho nhóm {product.group}",
@@ -349,9 +379,9 @@ def get_application(session: Session, council: CouncilSession, application_id: s
 
 
 def criteria_of(application: Application, council: CouncilSession) -> list[Criterion]:
-    criteria_set = resolve_criteria_set(council.criteria_set)
+    criteria_set = session_criteria_set(council)
     card = next(c for c in criteria_set.score_cards if c.code == application.score_card)
-    return card_criteria(criteria_set, card)
+    return criteria_set.card_criteria(card)
 
 
 def assess_at_commune(
@@ -559,7 +589,7 @@ def verdict_on(
         failed_mandatory,
         mandatory_from,
         council.max_spread,
-        resolve_criteria_set(council.criteria_set).thresholds(),
+        session_criteria_set(council).thresholds(),
     )
 
 
@@ -718,14 +748,18 @@ def decide_application(
     return decision, verdict, len(sheets)
 
 
-def central_session_for(session: Session, criteria_set: str) -> CouncilSession:
+def central_session_for(session: Session, proposing: CouncilSession) -> CouncilSession:
     """The central session that takes proposals: the newest central session still in draft or
-    open on the same criteria set, or a new draft one (the Ministry seats its members later)."""
+    open on the same criteria set and version, or a new draft one (the Ministry seats its
+    members later)."""
     existing = session.scalar(
         select(CouncilSession)
         .where(
             CouncilSession.level == "central",
-            CouncilSession.criteria_set == criteria_set,
+            CouncilSession.criteria_set == proposing.criteria_set,
+            CouncilSession.criteria_set_version.is_not_distinct_from(
+                proposing.criteria_set_version
+            ),
             CouncilSession.status.in_(("draft", "open")),
         )
         .order_by(CouncilSession.created_at.desc(), CouncilSession.id.desc())
@@ -737,7 +771,9 @@ def central_session_for(session: Session, criteria_set: str) -> CouncilSession:
         name="Hội đồng đánh giá, phân hạng sản phẩm OCOP cấp trung ương (đề xuất 5 sao)",
         level="central",
         province_code=None,
-        criteria_set=criteria_set,
+        criteria_set=proposing.criteria_set,
+        criteria_set_version=proposing.criteria_set_version,
+        criteria_set_body=proposing.criteria_set_body,
         status="draft",
         created_by=SYSTEM_ACTOR,
     )
@@ -753,7 +789,7 @@ def central_session_for(session: Session, criteria_set: str) -> CouncilSession:
 def propose_to_central(
     session: Session, council: CouncilSession, application: Application
 ) -> Application:
-    central = central_session_for(session, council.criteria_set)
+    central = central_session_for(session, council)
     existing = session.scalar(
         select(Application).where(
             Application.session_id == central.id,

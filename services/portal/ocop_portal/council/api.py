@@ -44,26 +44,27 @@ def _items(payload: Any) -> list[dict[str, Any]]:
     return [item for item in items or [] if isinstance(item, dict)]
 
 
-def _criteria_set(request: Request, set_id: str) -> dict[str, Any] | None:
-    """Criteria sets are published legal documents, versioned by id: cache them for good."""
+def _criteria_set(request: Request, council: dict[str, Any]) -> dict[str, Any] | None:
+    """The version of the criteria set the session uses. Versions never change once loaded:
+    cached for good by id and version."""
+    set_id = str(council.get("criteria_set", ""))
+    version = council.get("criteria_set_version")
+    key = f"{set_id}@{version}"
     cache: dict[str, dict[str, Any]] = request.app.state.criteria_sets
-    if set_id not in cache:
+    if key not in cache:
         backends: Backends = request.app.state.backends
         try:
-            found = backends.get_json("evaluation", f"/v1/criteria-sets/{set_id}")
-        except BackendProblem:
-            found = next(
-                (
-                    s
-                    for s in backends.get_json("evaluation", "/v1/criteria-sets")
-                    if isinstance(s, dict) and set_id in (s.get("id"), s.get("decision_no"))
-                ),
-                None,
+            found = backends.get_json(
+                "evaluation",
+                f"/v1/criteria-sets/{set_id}",
+                {"version": version} if version else None,
             )
+        except BackendProblem:
+            return None
         if not isinstance(found, dict):
             return None
-        cache[set_id] = found
-    return cache[set_id]
+        cache[key] = found
+    return cache[key]
 
 
 def _common(request: Request) -> dict[str, Any]:
@@ -135,7 +136,7 @@ def _load_card(
     application = backends.get_json(
         "evaluation", f"/v1/sessions/{session_id}/applications/{application_id}", token=staff.token
     )
-    criteria_set = _criteria_set(request, str(council.get("criteria_set", "")))
+    criteria_set = _criteria_set(request, council)
     criteria = read_criteria(application.get("criteria") or [])
     member_id = _scoring_member(request, staff, council)
     return {

@@ -11,11 +11,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ocop_contracts import PRODUCT_GROUP_CODES, top_level_group
+from ocop_contracts import PRODUCT_GROUP_CODES, PRODUCT_SETS, top_level_group
 from ocop_registry.text import fold_vietnamese
 
 DATA_FILE = Path(__file__).parent / "product_groups.json"
-PRODUCT_SET_COUNT = 26
 
 
 class Named(BaseModel):
@@ -106,9 +105,14 @@ def product_groups() -> ProductGroups:
     codes = tuple(g.code for g in data.groups)
     if codes != PRODUCT_GROUP_CODES:
         raise RuntimeError(f"product_groups.json groups {codes} differ from the contract")
-    sets = data.product_sets()
-    if len(sets) != PRODUCT_SET_COUNT:
-        raise RuntimeError(f"product_groups.json has {len(sets)} product sets, not 26")
+    placed = {
+        s.code: (group.code, s.name_vi)
+        for group in data.groups
+        for sub in group.subgroups
+        for s in sub.product_sets
+    }
+    if list(placed.items()) != list(PRODUCT_SETS.items()):
+        raise RuntimeError("product_groups.json product sets differ from the contract")
     names = data.names()
     for group in data.groups:
         subs: list[Named] = [*group.subgroups, *group.retired_subgroups]
