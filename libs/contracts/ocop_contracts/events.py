@@ -107,6 +107,8 @@ class ScoreSheetSnapshot(Contract):
     role: str
     total: float
     scores: dict[str, float]
+    # The answers chosen on cards with answer options (criterion code → answer number).
+    answers: dict[str, int] = {}
     mandatory_failed: list[str] = []
 
 
@@ -117,6 +119,8 @@ class EvaluationDecisionPayload(Contract):
     level: Literal["provincial", "central"]
     province_code: str
     criteria_set: str
+    # The version of the set the session used (None in events from before versions).
+    criteria_set_version: int | None = None
     total: float
     stars: int
     outcome: Literal["recognised", "not_recognised", "proposed_to_central", "needs_discussion"]

@@ -210,3 +210,45 @@ def test_a_session_keeps_its_version_and_a_new_one_takes_effect_from_its_date(ap
             score(api, session, application, member_id, full_scores(card, 75))
         stars.append(decide(api, session, application).json()["stars"])
     assert stars == [4, 3, 4]
+
+
+def test_members_score_by_answer_and_the_sheet_keeps_the_answers(api):
+    assert upload(api, filled(api)).status_code == 201
+    session = create_session(api, criteria_set="qd-26-2026")
+    apply_product(api, "p-hoa", group="sinh_vat_canh.hoa", product_set="hoa")
+    application = open_application(api, session, "p-hoa")
+    detail = api.as_().get(f"/v1/sessions/{session['id']}/applications/{application['id']}")
+    card = detail.json()["criteria"]
+    first, second, *_ = scorers(session)
+    # The first answer of every criterion but the first, whose last (highest) answer is chosen.
+    answers = {c["code"]: 1 for c in card} | {card[0]["code"]: len(card[0]["options"])}
+    by_answer = score(api, session, application, first, {}, answers=answers)
+    assert by_answer.status_code == 200, by_answer.text
+    sheet = by_answer.json()
+    assert sheet["answers"] == answers
+    assert sheet["scores"][card[0]["code"]] == card[0]["options"][-1]["points"]
+    expected = card[0]["max_points"] + sum(c["options"][0]["points"] for c in card[1:])
+    assert sheet["total"] == expected and sheet["complete"] is True
+
+    # The points alone still do where exactly one answer gives them; the answer is recorded.
+    by_points = score(api, session, application, second, full_scores(card, 60))
+    assert by_points.status_code == 200
+    assert set(by_points.json()["answers"]) == {c["code"] for c in card}
+
+    wrong = score(api, session, application, first, {}, answers={card[0]["code"]: 99})
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == f"answers.{card[0]['code']}"
+    revisions = api.as_().get(
+        f"/v1/sessions/{session['id']}/applications/{application['id']}/scores/{first}/revisions"
+    )
+    assert [r["answers"] for r in revisions.json()] == [answers]  # the refusal stored nothing
+
+
+def test_a_card_without_answer_options_takes_no_answers(api):
+    session = create_session(api)  # Decision 148's provisional cards: points only
+    apply_product(api)
+    application = open_application(api, session)
+    code = criteria(api, session, application)[0]["code"]
+    refused = score(api, session, application, scorers(session)[0], {}, answers={code: 1})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == f"answers.{code}"

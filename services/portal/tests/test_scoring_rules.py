@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ocop_portal.council.scoring import Criterion, arrange, read_form
+from ocop_portal.council.scoring import Criterion, DraftSheet, arrange, read_criteria, read_form
 
 CRITERIA = [
     Criterion("A1", "Nguồn nguyên liệu", [0, 1, 2, 3, 4, 5], mandatory_from_stars=3),
@@ -15,7 +15,23 @@ CRITERIA = [
 def test_read_form_keeps_known_criteria_and_drops_the_rest() -> None:
     form = [("c:A1", "4.0"), ("c:ZZ", "3"), ("c:A2", ""), ("c:C1", "2,5x"), ("failed", "A1"),
             ("failed", "A1"), ("failed", "nope"), ("comment", "  Tốt  ")]  # fmt: skip
-    assert read_form(form, CRITERIA) == ({"A1": 4.0}, ["A1"], "Tốt")
+    assert read_form(form, CRITERIA) == DraftSheet({"A1": 4.0}, {}, ["A1"], "Tốt")
+
+
+def test_read_form_takes_the_answer_chosen_by_its_number() -> None:
+    form = [("a:A1", "2"), ("a:A2", "x"), ("a:ZZ", "1")]
+    assert read_form(form, CRITERIA).answers == {"A1": 2}
+
+
+def test_read_criteria_keeps_the_cards_answers_in_order() -> None:
+    raw = [{"code": "A1", "name_vi": "Nguyên liệu", "allowed_points": [0, 2],
+            "options": [{"points": 2, "text_vi": "Tại địa phương"},
+                        {"points": 0, "text_vi": "Nơi khác"}]}]  # fmt: skip
+    (criterion,) = read_criteria(raw)
+    assert [(o.number, o.points, o.text) for o in criterion.options] == [
+        (1, 2.0, "Tại địa phương"),
+        (2, 0.0, "Nơi khác"),
+    ]
 
 
 def test_arrange_places_criteria_under_the_sets_parts_in_order() -> None:

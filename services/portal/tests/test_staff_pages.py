@@ -189,6 +189,7 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
     assert tally.status_code == 200
     assert stubs.last_json("evaluation", "/v1/sessions/s1/applications/a1/scores/m-chair") == {
         "scores": {"A1": 40.0, "C1": 35.0},
+        "answers": {},
         "mandatory_failed": [],
         "comment": "Đạt",
     }
@@ -202,7 +203,12 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
     )
     assert "2 sao" in capped.text and "bị giới hạn" in capped.text
     asked = stubs.last_json("evaluation", "/v1/sessions/s1/applications/a1/preview")
-    assert asked == {"scores": {"A1": 40.0, "C1": 35.0}, "mandatory_failed": ["A1"]}
+    assert asked == {
+        "scores": {"A1": 40.0, "C1": 35.0},
+        "answers": {},
+        "mandatory_failed": ["A1"],
+        "comment": None,
+    }
 
 
 def test_a_refused_sheet_shows_the_services_reason_in_the_tally(
@@ -375,3 +381,55 @@ def test_forms_posted_from_another_site_are_refused(client: TestClient, settings
     assert by_referer.status_code == 403
     own = client.post("/sign-in", data={"token": token}, headers={"Origin": "http://testserver"})
     assert own.status_code == 303
+
+
+def test_a_card_with_answers_is_scored_by_choosing_the_answer(
+    client: TestClient, stubs: Any, sign_in: Any
+) -> None:
+    session = {
+        "id": "s1",
+        "criteria_set": "qd-26-2026",
+        "criteria_set_version": 2,
+        "criteria_set_confirmed": True,
+        "members": [{"id": "m1", "name": "Thành viên", "role": "chair"}],
+    }
+    application = {
+        "id": "a1",
+        "product_name": "Hoa lan",
+        "criteria": [
+            {
+                "code": "A1",
+                "name_vi": "Nguyên liệu",
+                "allowed_points": [0, 2],
+                "options": [
+                    {"points": 2, "text_vi": "Nguyên liệu tại địa phương"},
+                    {"points": 0, "text_vi": "Nguyên liệu nơi khác"},
+                ],
+            }
+        ],
+    }
+    stubs.on("evaluation", "GET", "/v1/sessions/s1", session)
+    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1", application)
+    stubs.on("evaluation", "GET", "/v1/criteria-sets/qd-26-2026", {"parts": []})
+    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1/scores", [])
+    stubs.on(
+        "evaluation",
+        "PUT",
+        "/v1/sessions/s1/applications/a1/scores/m1",
+        {"total": 2, "updated_at": "2026-11-23T04:00:00Z"},
+    )
+    stubs.on("evaluation", "POST", "/v1/sessions/s1/applications/a1/preview", {})
+    sign_in("council_member", subject="m1")
+    screen = client.get("/council/sessions/s1/applications/a1/score")
+    assert 'name="a:A1" value="1"' in screen.text and "Nguyên liệu tại địa phương" in screen.text
+    assert 'id="card-unconfirmed"' not in screen.text
+    asked = stubs.requests_to("evaluation", "/v1/criteria-sets/qd-26-2026")[-1]
+    assert asked.url.params["version"] == "2"  # the version the session keeps
+
+    client.post(
+        "/council/sessions/s1/applications/a1/score",
+        data={"a:A1": "1"},
+        headers={"HX-Request": "true"},
+    )
+    sent = stubs.last_json("evaluation", "/v1/sessions/s1/applications/a1/scores/m1")
+    assert sent["answers"] == {"A1": 1} and sent["scores"] == {}

@@ -1,5 +1,5 @@
 """criteria-set versions loaded by offices; sessions keep the version they use; products carry
-their product set
+their product set; sheets keep the answers chosen
 
 Revision ID: legalcards_0002
 Revises: 146622e0e181
@@ -40,9 +40,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("criteria_set_body", ocop_kit.db.JSONType, nullable=True))
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.add_column(sa.Column("product_set", sa.String(length=64), nullable=True))
+    for table in ("score_sheets", "score_revisions"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column("answers", ocop_kit.db.JSONType, nullable=False, server_default="{}")
+            )
 
 
 def downgrade() -> None:
+    for table in ("score_sheets", "score_revisions"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("answers")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_column("product_set")
     with op.batch_alter_table("sessions", schema=None) as batch_op:

@@ -129,6 +129,7 @@ def sheet_out(sheet: ScoreSheet, member: Member) -> ScoreSheetOut:
         member_name=member.name,
         role=member.role,
         scores=sheet.scores,
+        answers=sheet.answers or {},
         mandatory_failed=sheet.mandatory_failed,
         comment=sheet.comment,
         total=sheet.total,

@@ -125,6 +125,8 @@ class ScoreSheet(Base):
     application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
     scores: Mapped[dict[str, float]] = mapped_column(JSONType)
+    # criterion code → the number of the answer chosen on the card (criteria with options).
+    answers: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     mandatory_failed: Mapped[list[str]] = mapped_column(JSONType, default=list)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     total: Mapped[float] = mapped_column(Numeric(7, 2, asdecimal=False))
@@ -145,6 +147,7 @@ class ScoreRevision(Base):
     member_id: Mapped[str] = mapped_column(String(36))
     revision: Mapped[int] = mapped_column(Integer)
     scores: Mapped[dict[str, float]] = mapped_column(JSONType)
+    answers: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     mandatory_failed: Mapped[list[str]] = mapped_column(JSONType, default=list)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     total: Mapped[float] = mapped_column(Numeric(7, 2, asdecimal=False))

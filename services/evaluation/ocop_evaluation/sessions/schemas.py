@@ -196,7 +196,11 @@ class ApplicationDetail(ApplicationOut):
 
 
 class ScoresPut(Strict):
-    scores: dict[str, float]
+    """Points by criterion code (`scores`) and, for criteria with answer options, the answer
+    chosen (`answers`: its number on the card, from 1) — the points follow from it."""
+
+    scores: dict[str, float] = {}
+    answers: dict[str, int] = {}
     mandatory_failed: list[str] = []
     comment: str | None = Field(default=None, max_length=5000)
 
@@ -221,6 +225,7 @@ class ScoreSheetOut(BaseModel):
     member_name: str
     role: str
     scores: dict[str, float]
+    answers: dict[str, int]
     mandatory_failed: list[str]
     comment: str | None
     total: float
@@ -233,6 +238,7 @@ class ScoreSheetOut(BaseModel):
 class ScoreRevisionOut(BaseModel):
     revision: int
     scores: dict[str, float]
+    answers: dict[str, int] = {}
     mandatory_failed: list[str]
     comment: str | None
     total: float

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -432,12 +433,58 @@ def assess_at_commune(
 # --- score sheets --------------------------------------------------------------------------------
 
 
-def validate_scores(criteria: list[Criterion], body: ScoresPut) -> tuple[Decimal, bool]:
-    """Check a sheet against its card; returns the sheet's total and whether it is complete."""
+@dataclass(frozen=True)
+class CheckedSheet:
+    """A sheet checked against its card: the points, the answers they came from, the total."""
+
+    scores: dict[str, float]
+    answers: dict[str, int]
+    total: Decimal
+    complete: bool
+
+
+def check_sheet(criteria: list[Criterion], body: ScoresPut) -> CheckedSheet:
+    """Check a sheet against its card. A criterion with answer options is scored by choosing
+    one (`answers`: its number on the card, from 1) and its points follow; `scores` alone is
+    still taken for it when exactly one answer gives those points (older clients). A criterion
+    without options is scored in points, as before."""
     by_code = {c.code: c for c in criteria}
     errors: list[FieldError] = []
+    scores: dict[str, float] = {}
+    answers: dict[str, int] = {}
+    for code, number in body.answers.items():
+        criterion = by_code.get(code)
+        if criterion is None or not criterion.options:
+            errors.append(
+                FieldError(
+                    f"answers.{code}",
+                    "Tiêu chí này không có phương án trả lời trên phiếu chấm",
+                    "This criterion has no answer options on the score card",
+                )
+            )
+        elif not 1 <= number <= len(criterion.options):
+            errors.append(
+                FieldError(
+                    f"answers.{code}",
+                    f"Không có phương án số {number}; chọn từ 1 đến {len(criterion.options)}",
+                    f"No answer {number}; choose 1 to {len(criterion.options)}",
+                )
+            )
+        else:
+            answers[code] = number
+            scores[code] = criterion.options[number - 1].points
     for code, points in body.scores.items():
         criterion = by_code.get(code)
+        if code in answers:
+            if points != scores[code]:
+                errors.append(
+                    FieldError(
+                        f"scores.{code}",
+                        "Điểm không khớp phương án đã chọn",
+                        "The points differ from the chosen answer",
+                    )
+                )
+            continue
         if criterion is None:
             errors.append(
                 FieldError(
@@ -446,7 +493,8 @@ def validate_scores(criteria: list[Criterion], body: ScoresPut) -> tuple[Decimal
                     "No such criterion on this score card",
                 )
             )
-        elif points not in criterion.allowed_points:
+            continue
+        if points not in criterion.allowed_points:
             allowed = ", ".join(f"{p:g}" for p in criterion.allowed_points)
             errors.append(
                 FieldError(
@@ -455,6 +503,20 @@ def validate_scores(criteria: list[Criterion], body: ScoresPut) -> tuple[Decimal
                     f"{points:g} points is not allowed; allowed: {allowed}",
                 )
             )
+            continue
+        matching = [i for i, o in enumerate(criterion.options, start=1) if o.points == points]
+        if criterion.options and len(matching) != 1:
+            errors.append(
+                FieldError(
+                    f"scores.{code}",
+                    f"Nhiều phương án cùng {points:g} điểm; hãy chọn phương án (answers)",
+                    f"Several answers give {points:g} points; choose one (answers)",
+                )
+            )
+            continue
+        if matching:
+            answers[code] = matching[0]
+        scores[code] = points
     for code in body.mandatory_failed:
         criterion = by_code.get(code)
         if criterion is None or criterion.mandatory_from_stars is None:
@@ -469,8 +531,8 @@ def validate_scores(criteria: list[Criterion], body: ScoresPut) -> tuple[Decimal
         raise ValidationFailed(
             "Phiếu chấm không hợp lệ", "The score sheet is invalid", errors=errors
         )
-    total = rules.sheet_total(body.scores.values())
-    return total, set(body.scores) == set(by_code)
+    total = rules.sheet_total(scores.values())
+    return CheckedSheet(scores, answers, total, set(scores) == set(by_code))
 
 
 def put_scores(
@@ -515,7 +577,7 @@ def put_scores(
             "Hồ sơ chưa được cấp xã chuyển lên",
             "The commune has not forwarded this application yet",
         )
-    total, complete = validate_scores(criteria_of(application, council), body)
+    checked = check_sheet(criteria_of(application, council), body)
     sheet = session.scalar(
         select(ScoreSheet).where(
             ScoreSheet.application_id == application.id, ScoreSheet.member_id == member_id
@@ -531,11 +593,12 @@ def put_scores(
     else:
         before = {"scores": sheet.scores, "total": sheet.total, "revision": sheet.revision}
         sheet.revision += 1
-    sheet.scores = dict(body.scores)
+    sheet.scores = checked.scores
+    sheet.answers = checked.answers
     sheet.mandatory_failed = sorted(set(body.mandatory_failed))
     sheet.comment = body.comment
-    sheet.total = float(total)
-    sheet.complete = complete
+    sheet.total = float(checked.total)
+    sheet.complete = checked.complete
     sheet.updated_by = actor
     sheet.updated_at = utc_now()
     session.add(
@@ -544,6 +607,7 @@ def put_scores(
             member_id=member_id,
             revision=sheet.revision,
             scores=sheet.scores,
+            answers=sheet.answers,
             mandatory_failed=sheet.mandatory_failed,
             comment=sheet.comment,
             total=sheet.total,
@@ -600,15 +664,15 @@ def preview_sheet(
     sheet: checked like a saved sheet, decided by the same rules, stored nowhere."""
     access.require_view(principal, council)
     criteria = criteria_of(application, council)
-    total, complete = validate_scores(criteria, body)
+    checked = check_sheet(criteria, body)
     failed = rules.failed_mandatory_criteria([body.mandatory_failed])
-    verdict = verdict_on(council, application, [total], failed)
+    verdict = verdict_on(council, application, [checked.total], failed)
     return SheetPreview(
         total=float(verdict.total),
         max_total=float(rules.sheet_total(c.max_points for c in criteria)),
-        scored=len(body.scores),
+        scored=len(checked.scores),
         criteria_count=len(criteria),
-        complete=complete,
+        complete=checked.complete,
         stars_by_total=verdict.stars_by_total,
         stars_cap=verdict.stars_cap,
         stars=verdict.stars,
@@ -684,6 +748,7 @@ def decide_application(
             role=members_by_id[s.member_id].role,
             total=s.total,
             scores=s.scores,
+            answers=s.answers,
             mandatory_failed=s.mandatory_failed,
         )
         for s in sheets
@@ -720,6 +785,7 @@ def decide_application(
                 level=council.level,
                 province_code=application.province_code,
                 criteria_set=council.criteria_set,
+                criteria_set_version=council.criteria_set_version,
                 total=float(verdict.total),
                 stars=verdict.stars,
                 outcome=verdict.outcome,

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ocop_portal.backends import BackendProblem, Backends
 from ocop_portal.catalog import GroupNames, province_name
-from ocop_portal.council.scoring import Criterion, arrange, read_criteria, read_form
+from ocop_portal.council.scoring import Criterion, DraftSheet, arrange, read_criteria, read_form
 from ocop_portal.staff.auth import Staff, require_staff
 from ocop_portal.web import is_htmx, pick_language, render, translator
 
@@ -174,8 +174,7 @@ def _preview(
     staff: Staff,
     session_id: str,
     application_id: str,
-    scores: dict[str, float],
-    failed: list[str],
+    draft: DraftSheet,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The evaluation service's reading of the sheet as it stands (total, stars, cap), or why
     it has none."""
@@ -185,7 +184,7 @@ def _preview(
             "POST",
             "evaluation",
             f"/v1/sessions/{session_id}/applications/{application_id}/preview",
-            {"scores": scores, "mandatory_failed": failed},
+            draft.body(),
             staff.token,
         )
     except BackendProblem as problem:
@@ -200,19 +199,23 @@ def scoring_page(request: Request, session_id: str, application_id: str) -> HTML
     staff = require_staff(request, "council_member", "province_officer")
     context = _load_sheet_context(request, staff, session_id, application_id)
     sheet = context["sheet"] or {}
-    scores = {str(k): float(v) for k, v in (sheet.get("scores") or {}).items()}
-    failed = [str(code) for code in sheet.get("mandatory_failed") or []]
+    draft = DraftSheet(
+        scores={str(k): float(v) for k, v in (sheet.get("scores") or {}).items()},
+        answers={str(k): int(v) for k, v in (sheet.get("answers") or {}).items()},
+        failed=[str(code) for code in sheet.get("mandatory_failed") or []],
+    )
     groups: GroupNames = request.app.state.group_names
     lang = pick_language(request)
-    shown, _ = _preview(request, staff, session_id, application_id, scores, failed)
+    shown, _ = _preview(request, staff, session_id, application_id, draft)
     return render(
         request,
         "council_score.html",
         {
             **context,
             **_common(request),
-            "scores": scores,
-            "failed": failed,
+            "scores": draft.scores,
+            "answers": draft.answers,
+            "failed": draft.failed,
             "comment": sheet.get("comment") or "",
             "group_label": groups.name(context["application"].get("product_group"), lang),
             "preview": shown,
@@ -234,7 +237,7 @@ async def save_scores(request: Request, session_id: str, application_id: str) ->
     backends: Backends = request.app.state.backends
     context = await run_in_threadpool(_load_card, request, staff, session_id, application_id)
     criteria: list[Criterion] = context["criteria"]
-    scores, failed, comment = read_form(form.multi_items(), criteria)
+    draft = read_form(form.multi_items(), criteria)
     member_id = str(form.get("member_id") or context["member_id"] or "")
     error = None
     saved_at = None
@@ -244,7 +247,7 @@ async def save_scores(request: Request, session_id: str, application_id: str) ->
             "PUT",
             "evaluation",
             f"/v1/sessions/{session_id}/applications/{application_id}/scores/{member_id}",
-            {"scores": scores, "mandatory_failed": failed, "comment": comment},
+            draft.body(),
             staff.token,
         )
         saved_at = sheet.get("updated_at") if isinstance(sheet, dict) else None
@@ -264,7 +267,7 @@ async def save_scores(request: Request, session_id: str, application_id: str) ->
             status_code=303,
         )
     shown, refused = await run_in_threadpool(
-        _preview, request, staff, session_id, application_id, scores, failed
+        _preview, request, staff, session_id, application_id, draft
     )
     return render(
         request,

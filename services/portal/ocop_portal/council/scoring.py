@@ -13,11 +13,22 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Option:
+    """An answer printed on the card; `number` counts from 1 in the card's order."""
+
+    number: int
+    points: float
+    text: str
+
+
+@dataclass(frozen=True)
 class Criterion:
     code: str
     name: str
     allowed_points: list[float]
     mandatory_from_stars: int | None = None
+    # With options, the member picks an answer and the points follow.
+    options: tuple[Option, ...] = ()
 
     @property
     def max_points(self) -> float:
@@ -58,6 +69,11 @@ def read_criteria(raw: Iterable[Any]) -> list[Criterion]:
                 name=str(item.get("name_vi") or item.get("name") or item["code"]),
                 allowed_points=points,
                 mandatory_from_stars=int(mandatory) if mandatory is not None else None,
+                options=tuple(
+                    Option(number, float(o["points"]), str(o.get("text_vi") or ""))
+                    for number, o in enumerate(item.get("options") or [], start=1)
+                    if isinstance(o, dict) and "points" in o
+                ),
             )
         )
     return result
@@ -97,24 +113,43 @@ def arrange(criteria: list[Criterion], criteria_set: Mapping[str, Any] | None) -
     return parts
 
 
-def read_form(
-    form: Iterable[tuple[str, Any]], criteria: list[Criterion]
-) -> tuple[dict[str, float], list[str], str | None]:
-    """A submitted sheet (`c:<code>` = points, `failed` = codes, `comment`) → the PUT body's
-    parts. Unknown codes and unreadable numbers are dropped here; the service checks ranges."""
-    known = {c.code for c in criteria}
-    scores: dict[str, float] = {}
-    failed: list[str] = []
+@dataclass
+class DraftSheet:
+    """A submitted form read back: points (`c:<code>`), answers chosen (`a:<code>` = the
+    answer's number), mandatory criteria marked failed, the comment."""
+
+    scores: dict[str, float] = field(default_factory=dict)
+    answers: dict[str, int] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
     comment: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The body the evaluation service takes (`PUT …/scores/{member}`, `POST …/preview`)."""
+        return {
+            "scores": self.scores,
+            "answers": self.answers,
+            "mandatory_failed": self.failed,
+            "comment": self.comment,
+        }
+
+
+def read_form(form: Iterable[tuple[str, Any]], criteria: list[Criterion]) -> DraftSheet:
+    """A submitted sheet → its parts. Unknown codes and unreadable numbers are dropped here; the
+    service checks ranges and answers."""
+    known = {c.code for c in criteria}
+    sheet = DraftSheet()
     for key, value in form:
         text = str(value).strip()
-        if key.startswith("c:") and key[2:] in known and text:
+        code = key[2:]
+        if key.startswith("c:") and code in known and text:
             try:
-                scores[key[2:]] = float(text.replace(",", "."))
+                sheet.scores[code] = float(text.replace(",", "."))
             except ValueError:
                 continue
-        elif key == "failed" and text in known and text not in failed:
-            failed.append(text)
+        elif key.startswith("a:") and code in known and text.isdigit():
+            sheet.answers[code] = int(text)
+        elif key == "failed" and text in known and text not in sheet.failed:
+            sheet.failed.append(text)
         elif key == "comment":
-            comment = text or None
-    return scores, failed, comment
+            sheet.comment = text or None
+    return sheet
