@@ -396,6 +396,13 @@ def test_a_card_with_answers_is_scored_by_choosing_the_answer(
     application = {
         "id": "a1",
         "product_name": "Hoa lan",
+        "previous": {
+            "stars": 4,
+            "total": 72.5,
+            "decided_on": "2025-03-01",
+            "same_card": True,
+            "mean_points": {"A1": 2.0},
+        },
         "criteria": [
             {
                 "code": "A1",
@@ -423,6 +430,7 @@ def test_a_card_with_answers_is_scored_by_choosing_the_answer(
     screen = client.get("/council/sessions/s1/applications/a1/score")
     assert 'name="a:A1" value="1"' in screen.text and "Nguyên liệu tại địa phương" in screen.text
     assert 'id="card-unconfirmed"' not in screen.text
+    assert 'id="previous-evaluation"' in screen.text and "lần trước 2" in screen.text
     asked = stubs.requests_to("evaluation", "/v1/criteria-sets/qd-26-2026")[-1]
     assert asked.url.params["version"] == "2"  # the version the session keeps
 

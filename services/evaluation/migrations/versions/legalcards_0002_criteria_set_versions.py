@@ -1,5 +1,5 @@
 """criteria-set versions loaded by offices; sessions keep the version they use; products carry
-their product set; sheets keep the answers chosen
+their product set; sheets keep the answers chosen; applications start from the previous one
 
 Revision ID: legalcards_0002
 Revises: 146622e0e181
@@ -45,9 +45,19 @@ def upgrade() -> None:
             batch_op.add_column(
                 sa.Column("answers", ocop_kit.db.JSONType, nullable=False, server_default="{}")
             )
+    with op.batch_alter_table("applications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("previous_application_id", sa.String(36), nullable=True))
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("carried_from", sa.String(36), nullable=True))
+        batch_op.add_column(sa.Column("file_key", sa.String(80), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_column("file_key")
+        batch_op.drop_column("carried_from")
+    with op.batch_alter_table("applications", schema=None) as batch_op:
+        batch_op.drop_column("previous_application_id")
     for table in ("score_sheets", "score_revisions"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("answers")

@@ -116,6 +116,7 @@ def application_out(db: DbSession, application: Application) -> ApplicationOut:
         commune_status=application.commune_status,
         commune_assessment=application.commune_assessment,
         origin_application_id=application.origin_application_id,
+        previous_application_id=application.previous_application_id,
         sheets_submitted=service.sheets_submitted(db, application.id),
         decision=decision_out(decision),
         created_at=application.created_at,
@@ -329,6 +330,7 @@ def get_application(
         **application_out(db, application).model_dump(),
         criteria=criteria,
         card_confirmed=service.session_criteria_set(council).confirmed,
+        previous=service.previous_evaluation(db, council, application),
     )
 
 

@@ -94,6 +94,9 @@ class Application(Base):
     commune_status: Mapped[str] = mapped_column(String(16), default="not_required")
     commune_assessment: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
     origin_application_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # The product's last application before this one (a re-evaluation or an upgrade starts from
+    # its dossier, and the council compares with its answers).
+    previous_application_id: Mapped[str | None] = mapped_column(String(36), default=None)
     decisions_count: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
@@ -113,6 +116,9 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(128))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Carried over from the product's previous application: the same stored file, not a copy.
+    carried_from: Mapped[str | None] = mapped_column(String(36), default=None)
+    file_key: Mapped[str | None] = mapped_column(String(80), default=None)
 
 
 class ScoreSheet(Base):

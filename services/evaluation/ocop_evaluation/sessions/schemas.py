@@ -183,13 +183,38 @@ class ApplicationOut(BaseModel):
     commune_status: str
     commune_assessment: dict[str, object] | None
     origin_application_id: str | None
+    previous_application_id: str | None = Field(
+        default=None, description="The product's previous application, its dossier carried over."
+    )
     sheets_submitted: int
     decision: DecisionOut | None
     created_at: datetime
 
 
+class PreviousEvaluation(BaseModel):
+    """The product's previous application, for the council to see what changed."""
+
+    application_id: str
+    session_id: str
+    criteria_set: str
+    criteria_set_version: int | None
+    score_card: str
+    same_card: bool = Field(description="Scored on the same card (set, version, card) as now.")
+    stars: int | None
+    total: float | None
+    outcome: str | None
+    decided_on: date | None
+    mean_points: dict[str, float] = Field(
+        description="Per criterion, the mean of the points its members gave at the last decision."
+    )
+    answers: dict[str, list[int]] = Field(
+        description="Per criterion, the answers its members chose (cards with answer options)."
+    )
+
+
 class ApplicationDetail(ApplicationOut):
     criteria: list[CriterionOut]
+    previous: PreviousEvaluation | None = None
     card_confirmed: bool = Field(
         description="False while the card is not checked against the official text."
     )
@@ -284,3 +309,8 @@ class DocumentOut(BaseModel):
     sha256: str
     uploaded_by: str
     uploaded_at: datetime
+    carried_from: str | None = Field(
+        default=None,
+        description="The document of the previous application this one carries over; "
+        "null for a document added to this application.",
+    )

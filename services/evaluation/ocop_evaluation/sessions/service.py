@@ -19,6 +19,7 @@ from ocop_evaluation.criteria.loader import find_criteria_set
 from ocop_evaluation.criteria.schemas import CriteriaSet, Criterion
 from ocop_evaluation.products.models import KnownProduct
 from ocop_evaluation.sessions import access
+from ocop_evaluation.sessions.documents import carry_documents
 from ocop_evaluation.sessions.models import (
     Application,
     CouncilSession,
@@ -296,6 +297,12 @@ def _open_application(
             ],
         )
     has_certificate = product.certificate_status in ("valid", "expiring")
+    previous = session.scalar(
+        select(Application)
+        .where(Application.product_id == product.id)
+        .order_by(Application.created_at.desc(), Application.id.desc())
+        .limit(1)
+    )
     application = Application(
         session_id=council.id,
         product_id=product.id,
@@ -310,10 +317,12 @@ def _open_application(
         if council.commune_step_required and origin_application_id is None
         else "not_required",
         origin_application_id=origin_application_id,
+        previous_application_id=previous.id if previous else None,
         created_by=actor,
     )
     session.add(application)
     session.flush()
+    carried = carry_documents(session, previous, application) if previous else 0
     record_change(
         session,
         "application",
@@ -326,9 +335,52 @@ def _open_application(
             "product_id": product.id,
             "score_card": card.code,
             "origin_application_id": origin_application_id,
+            "previous_application_id": application.previous_application_id,
+            "documents_carried": carried,
         },
     )
     return application
+
+
+def previous_evaluation(
+    session: Session, council: CouncilSession, application: Application
+) -> dict[str, Any] | None:
+    """What the council compares with: the product's previous application, its card, its last
+    decision and, per criterion, the points and answers its members gave."""
+    if application.previous_application_id is None:
+        return None
+    previous = session.get(Application, application.previous_application_id)
+    if previous is None:
+        return None
+    earlier = session.get(CouncilSession, previous.session_id)
+    assert earlier is not None
+    decision = latest_decision(session, previous.id)
+    points: dict[str, list[float]] = {}
+    answers: dict[str, list[int]] = {}
+    for sheet in decision.sheets if decision else []:
+        for code, value in sheet.get("scores", {}).items():
+            points.setdefault(code, []).append(float(value))
+        for code, number in (sheet.get("answers") or {}).items():
+            answers.setdefault(code, []).append(int(number))
+    same_card = (earlier.criteria_set, earlier.criteria_set_version, previous.score_card) == (
+        council.criteria_set,
+        council.criteria_set_version,
+        application.score_card,
+    )
+    return {
+        "application_id": previous.id,
+        "session_id": previous.session_id,
+        "criteria_set": earlier.criteria_set,
+        "criteria_set_version": earlier.criteria_set_version,
+        "score_card": previous.score_card,
+        "same_card": same_card,
+        "stars": decision.stars if decision else None,
+        "total": decision.total if decision else None,
+        "outcome": decision.outcome if decision else None,
+        "decided_on": decision.decided_on if decision else None,
+        "mean_points": {code: float(rules.mean_total(values)) for code, values in points.items()},
+        "answers": answers,
+    }
 
 
 def add_application(
