@@ -126,6 +126,14 @@ def test_excel_download_passes_the_registry_workbook_through(
     assert "attachment" in answer.headers["content-disposition"]
 
 
+def stub_scoring_screen(stubs: Any, session: dict[str, Any], application: dict[str, Any]) -> None:
+    """What the evaluation service answers to open the scoring screen of application a1."""
+    stubs.on("evaluation", "GET", "/v1/sessions/s1", session)
+    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1", application)
+    stubs.on("evaluation", "GET", f"/v1/criteria-sets/{session['criteria_set']}", {"parts": []})
+    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1/scores", [])
+
+
 def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
     client: TestClient, stubs: Any, sign_in: Any
 ) -> None:
@@ -150,10 +158,7 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
             {"code": "C1", "name_vi": "Chất lượng", "allowed_points": [0, 35, 60]},
         ],
     }
-    stubs.on("evaluation", "GET", "/v1/sessions/s1", session)
-    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1", application)
-    stubs.on("evaluation", "GET", "/v1/criteria-sets/qd-148-2023", {"parts": []})
-    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1/scores", [])
+    stub_scoring_screen(stubs, session, application)
     stubs.handler(
         "evaluation",
         "PUT",
@@ -415,10 +420,7 @@ def test_a_card_with_answers_is_scored_by_choosing_the_answer(
             }
         ],
     }
-    stubs.on("evaluation", "GET", "/v1/sessions/s1", session)
-    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1", application)
-    stubs.on("evaluation", "GET", "/v1/criteria-sets/qd-26-2026", {"parts": []})
-    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1/scores", [])
+    stub_scoring_screen(stubs, session, application)
     stubs.on(
         "evaluation",
         "PUT",
