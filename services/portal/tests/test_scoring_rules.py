@@ -56,3 +56,14 @@ def test_arrange_places_criteria_under_the_sets_parts_in_order() -> None:
     assert [p.code for p in parts] == ["A", ""]
     assert [c.code for c in parts[0].criteria()] == ["A2", "A1"]
     assert [c.code for c in parts[1].criteria()] == ["C1"]  # not placed by the set: kept, last
+
+
+def test_product_set_names_are_read_from_the_registrys_tree() -> None:
+    from ocop_portal.catalog import _group_names_from
+
+    spirits = {"code": "ruou_trang", "name_vi": "Rượu trắng", "name_en": "White spirits"}
+    alcoholic = {"code": "do_uong.co_con", "name_vi": "Đồ uống có cồn", "product_sets": [spirits]}
+    tree = {"groups": [{"code": "do_uong", "name_vi": "Đồ uống", "subgroups": [alcoholic]}]}
+    names = _group_names_from(tree)
+    assert names["ruou_trang"] == ("Rượu trắng", "White spirits")
+    assert names["do_uong.co_con"][0] == "Đồ uống có cồn"

@@ -17,6 +17,7 @@ STATS = {
     "certified_total": 10,
     "by_stars": {"3": 7, "4": 3, "5": 0},
     "by_group": {"thuc_pham": 9, "do_uong": 3},
+    "by_product_set": {"ruou_trang": 3, "none": 9},
     "by_producer_kind": {"cooperative": 8, "household": 4},
     "by_commune": {"Xã Hải Quang": 5},
     "by_legacy_district": {"Huyện Hải Hậu, Tỉnh Nam Định": 6},
@@ -86,6 +87,7 @@ def test_officer_dashboard_shows_own_province_tables_charts_and_target_progress(
     assert "Bảng số liệu OCOP: Ninh Bình" in html
     assert 'id="table-by_stars"' in html and "<svg" in html
     assert "Hợp tác xã" in html and "Huyện Hải Hậu, Tỉnh Nam Định" in html
+    assert 'id="table-by_product_set"' in html and "Chưa chọn bộ sản phẩm" in html
     assert "Chưa đặt chỉ tiêu cho năm này" in html
     listed = stubs.requests_to("registry", "/v1/products")[-1].url.params
     assert (listed["status"], listed["province_code"]) == ("expiring", "37")
