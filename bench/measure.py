@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import socket
 import statistics
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def free_port() -> int:
@@ -27,3 +31,30 @@ def percentiles(samples: list[float]) -> dict[str, float]:
         "max": round(ordered[-1], 2),
         "mean": round(statistics.fmean(ordered), 2),
     }
+
+
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """A Redis server of the benchmark's own on a free port (tests flush random databases of the
+    shared one); yields its URL."""
+    import redis
+
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=30)

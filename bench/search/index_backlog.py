@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/search/index_backlog.py [--products 2000] [--broker redis|embedded]
 
-For each of N generated products it queues, exactly as the outbox relay does, the two events an
+For each of N generated products it queues, as the outbox relay does, the two events an
 import of a certified product sends: `product.changed` (version 1, no certificate yet: not
 public) and `certificate.issued` (version 2, public). The queue is filled before the worker
 starts; then the real worker (`python -m ocop_search worker`, Tantivy) is started and timed from
@@ -15,6 +15,7 @@ fresh PostgreSQL database; `embedded` on the SQLite files and broker.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -27,12 +28,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from generate import generate_products
-from measure import free_port
+from measure import private_redis
 from sqlalchemy import func, select
 
-from ocop_contracts import CertificateIssued, ProductChanged, event_task, queue_for
+from ocop_contracts import CertificateIssued, ProductChanged, events_task, queue_for
 from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase, run_migrations
+from ocop_kit.redelivery import EVENTS_PER_TASK
 from ocop_kit.service_cli import migrations_dir
 from ocop_kit.tables import ProcessedEvent
 from ocop_search.engines.tantivy_engine import TantivyEngine
@@ -48,24 +50,27 @@ def cpu_seconds(pid: int) -> float:
 
 
 def fill_queue(settings: Settings, products: int) -> int:
-    """Queue two events per product as the relay sends them; returns how many were sent."""
+    """Queue two events per product as the relay sends them (in tasks of `EVENTS_PER_TASK`);
+    returns how many were sent."""
     celery = make_celery("relay", settings)
-    sent = 0
+    bodies = []
     for snapshot in generate_products(products):
         draft = snapshot.model_copy(update={"certificate": None})
-        events = (
-            ProductChanged(aggregate_id=snapshot.id, version=1, payload=draft),
-            CertificateIssued(aggregate_id=snapshot.id, version=2, payload=snapshot),
+        bodies += [
+            ProductChanged(aggregate_id=snapshot.id, version=1, payload=draft).model_dump(
+                mode="json"
+            ),
+            CertificateIssued(aggregate_id=snapshot.id, version=2, payload=snapshot).model_dump(
+                mode="json"
+            ),
+        ]
+    for start in range(0, len(bodies), EVENTS_PER_TASK):
+        celery.send_task(
+            events_task("search"),
+            args=[bodies[start : start + EVENTS_PER_TASK]],
+            queue=queue_for("search"),
         )
-        for event in events:
-            celery.send_task(
-                event_task("search"),
-                args=[event.model_dump(mode="json")],
-                queue=queue_for("search"),
-                task_id=f"{event.id}:search",
-            )
-            sent += 1
-    return sent
+    return len(bodies)
 
 
 def main() -> None:
@@ -78,28 +83,15 @@ def main() -> None:
     env = {**os.environ, "OCOP_DATA_DIR": str(data_dir), "OCOP_LOG_LEVEL": "WARNING"}
     env.pop("MEILI_URL", None)
     database = None
-    redis_server: subprocess.Popen[bytes] | None = None
+    stack = contextlib.ExitStack()
     if args.broker == "redis":
         import psycopg
-        import redis
 
         database = f"ocop_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{database}"')
         env["OCOP_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1/{database}"
-        port = free_port()
-        redis_server = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        env["OCOP_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
-        client = redis.Redis.from_url(env["OCOP_BROKER_URL"])
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
+        env["OCOP_BROKER_URL"] = stack.enter_context(private_redis())
     settings = Settings(
         data_dir=data_dir,
         database_url=env.get("OCOP_DATABASE_URL"),
@@ -148,9 +140,7 @@ def main() -> None:
             worker.wait(timeout=60)
         log.close()
         db.dispose()
-        if redis_server is not None:
-            redis_server.terminate()
-            redis_server.wait(timeout=30)
+        stack.close()
         if database:
             import psycopg
 

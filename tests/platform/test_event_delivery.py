@@ -194,8 +194,10 @@ def test_event_lost_by_redis_after_sending_is_sent_again_and_applied_once(
             message="the delivery confirmed",
         )
         assert "events sent again" in relay.text()
+        # (A slow machine may send it once more while the worker handles it: a duplicate then.)
+        duplicates = worker.text().count("event duplicate")
         time.sleep(5)  # two more redelivery periods: a confirmed delivery is not sent again
-        assert worker.text().count("event duplicate") == 0
+        assert worker.text().count("event duplicate") == duplicates
         assert [r.outcome for r in consumed(dbs["search"], event.id)] == ["applied"]
     finally:
         relay.stop()

@@ -20,6 +20,8 @@ from ocop_contracts.events import (
     ProductChanged,
     ProductSnapshot,
     ScoreSheetSnapshot,
+    SearchIndexed,
+    SearchIndexedPayload,
     parse_event,
 )
 from ocop_contracts.reference import (
@@ -27,6 +29,8 @@ from ocop_contracts.reference import (
     PRODUCT_GROUP_CODES,
     PRODUCT_SET_CODES,
     PRODUCT_SETS,
+    is_province_code,
+    province_codes,
     top_level_group,
 )
 from ocop_contracts.routing import (
@@ -35,6 +39,7 @@ from ocop_contracts.routing import (
     SUBSCRIPTIONS,
     ScheduledJob,
     event_task,
+    events_task,
     queue_for,
     subscribers,
 )
@@ -67,8 +72,13 @@ __all__ = [
     "ProductSnapshot",
     "ScheduledJob",
     "ScoreSheetSnapshot",
+    "SearchIndexed",
+    "SearchIndexedPayload",
     "event_task",
+    "events_task",
+    "is_province_code",
     "parse_event",
+    "province_codes",
     "queue_for",
     "subscribers",
     "top_level_group",

@@ -136,6 +136,13 @@ class ListingPayload(Contract):
     external_id: str | None = None
 
 
+class SearchIndexedPayload(Contract):
+    """Products the search index took in (shown to shoppers) and took out, in one index commit."""
+
+    searchable: list[str] = []
+    removed: list[str] = []
+
+
 # --- envelopes -----------------------------------------------------------------------------------
 
 
@@ -200,6 +207,16 @@ class ListingChanged(EventBase):
     payload: ListingPayload
 
 
+class SearchIndexed(EventBase):
+    """An index commit: which products shoppers can now find (the registry shows an import's
+    progress with it). Each commit is its own aggregate."""
+
+    type: Literal["search.indexed"] = "search.indexed"
+    aggregate_type: str = "search_commit"
+    version: int = 1
+    payload: SearchIndexedPayload
+
+
 class Ping(EventBase):
     """A no-op event for health checks and delivery measurements."""
 
@@ -216,6 +233,7 @@ Event = Annotated[
     | CertificateRevoked
     | EvaluationDecided
     | ListingChanged
+    | SearchIndexed
     | Ping,
     Field(discriminator="type"),
 ]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from vietnam_provinces import Province
+
 # Marketplace channels a product can be listed on (the sync service owns their configuration).
 CHANNEL_CODES = ("postmart", "voso", "shopee", "lazada", "tiki", "sendo", "provincial")
 
@@ -69,3 +73,15 @@ PRODUCT_SET_CODES = tuple(PRODUCT_SETS)
 def top_level_group(group: str) -> str:
     """`thuc_pham.nong_san` → `thuc_pham`."""
     return group.split(".", 1)[0]
+
+
+@cache
+def province_codes() -> frozenset[str]:
+    """The official two-digit codes of the current provinces (34 since 1 July 2025), from the
+    maintained `vietnam-provinces` package, as the registry's addresses carry them (`"37"`)."""
+    return frozenset(f"{int(province.code):02d}" for province in Province.iter_all())
+
+
+def is_province_code(code: str) -> bool:
+    """Whether `code` is a current province's official code."""
+    return code in province_codes()

@@ -1,7 +1,7 @@
 """Who consumes what: the one table of subscriptions, the task names and the scheduled jobs.
 
-Each consuming service has one queue named after it and one event task on that queue; the outbox
-relay sends every event to the queue of each subscriber listed here.
+Each consuming service has one queue named after it and two event tasks on that queue (a batch,
+and one event); the outbox relay sends every event to the queue of each subscriber listed here.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     **{event_type: ("search", "marketplace_sync", "evaluation") for event_type in PRODUCT_EVENTS},
     "evaluation.decided": ("registry",),
     "listing.changed": ("registry",),
+    "search.indexed": ("registry",),
     "system.ping": SERVICES,
 }
 
@@ -31,8 +32,14 @@ def queue_for(service: str) -> str:
 
 
 def event_task(service: str) -> str:
-    """The name of the task through which a service receives events."""
+    """The name of the task through which a service receives one event (replays, retries)."""
     return f"ocop.{service}.event"
+
+
+def events_task(service: str) -> str:
+    """The name of the task through which a service receives a batch of events, in outbox
+    order: the relay's way to send them."""
+    return f"ocop.{service}.events"
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes
 
 from celery import Celery
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -19,13 +21,16 @@ from prometheus_client.registry import Collector
 from pydantic import BaseModel
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ocop_kit.auth import Principal, require_roles
 from ocop_kit.db import ServiceDatabase, run_migrations, utc_now
 from ocop_kit.errors import (
+    FieldError,
     NotFound,
     PayloadTooLarge,
     ProblemError,
+    ValidationFailed,
     install_error_handlers,
     problem_response,
 )
@@ -89,6 +94,7 @@ def create_service_app(
         metrics.registry.register(collector)
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware, db=db)
+    app.add_middleware(ControlCharactersInUrlRefused)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -171,6 +177,29 @@ def create_service_app(
         app.include_router(router)
     app.include_router(dead_letter_router())
     return app
+
+
+class ControlCharactersInUrlRefused:
+    """A path or query holding a control character (`%00`, `%07`) is a 422 before any route
+    sees it: no id or filter has one, and PostgreSQL refuses NUL in text outright (a 500)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("query_string", b"").replace(b"+", b" ")
+            query = unquote_to_bytes(raw).decode("utf-8", "replace")
+            if any(unicodedata.category(char) == "Cc" for char in scope["path"] + query):
+                error = ValidationFailed(
+                    "Đường dẫn hoặc tham số chứa ký tự điều khiển",
+                    "The path or query holds a control character",
+                    errors=[FieldError("query", "Ký tự điều khiển", "Control character")],
+                )
+                response = problem_response(error, Request(scope))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 Operator = Annotated[Principal, require_roles("sync_operator")]

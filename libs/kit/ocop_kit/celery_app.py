@@ -34,21 +34,42 @@ class ReliableTask(Task):
     def on_failure(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
-        db: ServiceDatabase | None = getattr(self.app, "ocop_db", None)
         log.error("task failed for good", extra={"task": self.name, "task_id": task_id})
-        if db is None:
-            return
-        with db.session() as session:
-            session.add(
-                DeadLetter(
-                    task_name=self.name,
-                    task_id=task_id,
-                    args=list(args or []),
-                    kwargs=dict(kwargs or {}),
-                    error="".join(traceback.format_exception_only(type(exc), exc)).strip(),
-                    retries=self.request.retries or 0,
-                )
+        db: ServiceDatabase | None = getattr(self.app, "ocop_db", None)
+        if db is not None:
+            record_dead_letter(
+                db,
+                self.name,
+                task_id,
+                list(args or []),
+                dict(kwargs or {}),
+                exc,
+                retries=self.request.retries or 0,
             )
+
+
+def record_dead_letter(
+    db: ServiceDatabase,
+    task_name: str,
+    task_id: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    exc: BaseException,
+    retries: int = 0,
+) -> None:
+    """Keep a task that failed for good, for people to inspect and replay (it is sent again as
+    `task_name` with these arguments)."""
+    with db.session() as session:
+        session.add(
+            DeadLetter(
+                task_name=task_name,
+                task_id=task_id,
+                args=args,
+                kwargs=kwargs,
+                error="".join(traceback.format_exception_only(type(exc), exc)).strip(),
+                retries=retries,
+            )
+        )
 
 
 def make_celery(service: str, settings: KitSettings, db: ServiceDatabase | None = None) -> Celery:

@@ -30,6 +30,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -115,6 +117,29 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     # One executemany takes one set of columns; runs of rows that give the same ones.
     for _, run in groupby(rows, key=lambda row: row.keys()):
         session.execute(insert(table), list(run))
+
+
+def upsert_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    key: Sequence[str],
+    update: Sequence[str] = (),
+) -> None:
+    """Insert rows in one statement; a row whose `key` columns match an existing row updates
+    its `update` columns instead (or is skipped when there are none). A key appears once."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_(table).values(list(rows))
+    if update:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key), set_={c: statement.excluded[c] for c in update}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(key))
+    session.execute(statement)
 
 
 def _copy_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

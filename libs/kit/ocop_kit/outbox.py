@@ -57,8 +57,9 @@ def _outbox_row(event: EventBase) -> dict[str, Any]:
     }
 
 
-def relay_once(db: ServiceDatabase, celery: Celery, batch: int = 200) -> int:
-    """Send one batch of pending events, oldest first; returns how many were sent."""
+def relay_once(db: ServiceDatabase, celery: Celery, batch: int = 500) -> int:
+    """Send up to `batch` pending events, oldest first, to their consumers in tasks of many
+    events (`send_deliveries`); returns how many were sent."""
     with db.session() as session:
         query = select(OutboxEvent).where(OutboxEvent.sent_at.is_(None)).order_by(OutboxEvent.seq)
         if session.bind is not None and session.bind.dialect.name == "postgresql":

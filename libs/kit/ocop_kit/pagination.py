@@ -31,15 +31,29 @@ def encode_cursor(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> Any:
+def decode_cursor(cursor: str, kind: type) -> Any:
+    """The sort key `cursor` holds, which must be of `kind` (the key column's Python type):
+    anything else (`null`, `true`, a list, a forged or damaged cursor) is a 422, not a query."""
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError) as exc:
-        raise ValidationFailed(
-            "Con trỏ phân trang không hợp lệ",
-            "Invalid pagination cursor",
-            errors=[FieldError("cursor", "Con trỏ không hợp lệ", "Invalid cursor")],
-        ) from exc
+        raise _bad_cursor() from exc
+    # bool is an int to Python, never to a key column; keys are short printable ids.
+    if (
+        not isinstance(value, kind)
+        or isinstance(value, bool)
+        or (isinstance(value, str) and not (value.isprintable() and len(value) <= 200))
+    ):
+        raise _bad_cursor()
+    return value
+
+
+def _bad_cursor() -> ValidationFailed:
+    return ValidationFailed(
+        "Con trỏ phân trang không hợp lệ",
+        "Invalid pagination cursor",
+        errors=[FieldError("cursor", "Con trỏ không hợp lệ", "Invalid cursor")],
+    )
 
 
 def check_limit(limit: int | None) -> int:
@@ -64,7 +78,7 @@ def paginate(
     """Rows of `query` after `cursor`, ordered by the unique `key`, and the next cursor."""
     size = check_limit(limit)
     if cursor:
-        query = query.where(key > decode_cursor(cursor))
+        query = query.where(key > decode_cursor(cursor, key.type.python_type))
     rows = list(session.scalars(query.order_by(key).limit(size + 1)))
     if len(rows) <= size:
         return rows, None

@@ -3,7 +3,7 @@
 Kombu's Redis transport takes a message off a queue (BRPOP) and records it as unacknowledged in
 a second command; if Redis or the worker dies between the two, the message is gone
 (celery/kombu#305). So the relay notes every event it sends to a consumer in a sorted set, the
-ledger, before sending it; the consumer's task takes it off when it is done with it (applied,
+ledger, before sending it; the consumer takes it off when it is done with it (applied,
 duplicate, stale or dead-lettered); and the relay sends again what is still there after the
 visibility timeout while the consumer's queue is empty. With the queue empty, such an event was
 lost, or is being handled at this moment, and the consumer drops that copy as a duplicate.
@@ -16,24 +16,29 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
+from typing import Any
 
 from celery import Celery
 from redis import Redis
 from sqlalchemy import select
 
-from ocop_contracts import event_task, queue_for
+from ocop_contracts import events_task, queue_for
 from ocop_kit.db import ServiceDatabase
 from ocop_kit.tables import OutboxEvent
 
 log = logging.getLogger(__name__)
 LEDGER = "ocop:unconfirmed"
 BATCH = 500
+# A task carries up to this many events: large enough that a bulk change costs a consumer few
+# transactions, small enough that a message stays well under a megabyte of snapshots.
+EVENTS_PER_TASK = 250
 
 
 def delivery_id(event_id: str, service: str) -> str:
-    """The task id of an event's delivery to one service: the ledger's member for it."""
+    """An event's delivery to one service: its member in the ledger, and the task id when the
+    event travels alone (a retry after its batch failed, a replay)."""
     return f"{event_id}:{service}"
 
 
@@ -49,36 +54,42 @@ def _client(url: str) -> Redis:
 
 
 def send_deliveries(celery: Celery, deliveries: Sequence[tuple[OutboxEvent, str]]) -> None:
-    """Send each (outbox row, consuming service) to that service's queue, noted in the ledger
-    first (a crash in between only means that an unsent delivery is sent again later, never that
-    a sent one goes unnoted)."""
+    """Send each (outbox row, consuming service) to that service's queue, in order, up to
+    `EVENTS_PER_TASK` events a task; each delivery noted in the ledger first (a crash in between
+    only means that an unsent delivery is sent again later, never that a sent one goes
+    unnoted)."""
     client = ledger(celery)
     if client is not None and deliveries:
         sent_at = time.time()
         client.zadd(
             LEDGER, {delivery_id(row.event_id, service): sent_at for row, service in deliveries}
         )
+    bodies: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row, service in deliveries:
+        bodies[service].append(row.body)
     with celery.producer_or_acquire() as producer:
-        for row, service in deliveries:
-            celery.send_task(
-                event_task(service),
-                args=[row.body],
-                queue=queue_for(service),
-                task_id=delivery_id(row.event_id, service),
-                producer=producer,
-            )
+        for service, batch in bodies.items():
+            for start in range(0, len(batch), EVENTS_PER_TASK):
+                celery.send_task(
+                    events_task(service),
+                    args=[batch[start : start + EVENTS_PER_TASK]],
+                    queue=queue_for(service),
+                    producer=producer,
+                )
 
 
-def confirm(celery: Celery, task_id: str) -> None:
-    """The consumer is done with this delivery."""
+def confirm(celery: Celery, delivery_ids: Collection[str]) -> None:
+    """The consumer is done with these deliveries."""
     client = ledger(celery)
-    if client is None:
+    if client is None or not delivery_ids:
         return
     try:
-        client.zrem(LEDGER, task_id)
+        client.zrem(LEDGER, *delivery_ids)
     except Exception:
-        # Unconfirmed, the event is sent again later and dropped as a duplicate.
-        log.warning("could not confirm a delivery", extra={"task_id": task_id}, exc_info=True)
+        # Unconfirmed, the events are sent again later and dropped as duplicates.
+        log.warning(
+            "could not confirm deliveries", extra={"deliveries": len(delivery_ids)}, exc_info=True
+        )
 
 
 def send_unconfirmed_again(

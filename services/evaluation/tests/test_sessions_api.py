@@ -496,6 +496,45 @@ def test_the_commune_forwards_a_complete_dossier_before_the_council_scores(api):
     assert actions[:4] == ["created", "document_added", "commune_assessed", "commune_assessed"]
 
 
+def test_hostile_input_on_an_application_is_refused_and_nothing_is_stored(api):
+    session = create_session(api)
+    apply_product(api)
+    application = open_application(api, session)
+    base = f"/v1/sessions/{session['id']}/applications/{application['id']}"
+    officer = api.as_("province_officer", province_code="25")
+    spoofed = ("hoso\u202efdp.exe", b"%PDF-1.4 test", "application/pdf")  # shows as "hosoexe.pdf"
+    uploaded = officer.post(f"{base}/documents", files={"file": spoofed})
+    assert uploaded.status_code == 422 and uploaded.json()["errors"][0]["field"] == "file"
+    assert officer.get(f"{base}/documents").json() == []
+
+    card = criteria(api, session, application)
+    chair = scorers(session)[0]
+    scores = full_scores(card, 70)
+    as_true = score(api, session, application, chair, {**scores, card[0]["code"]: True})
+    assert as_true.status_code == 422, as_true.text
+    bad_comment = score(api, session, application, chair, scores, comment="Tốt\x00\x1b")
+    assert bad_comment.status_code == 422 and bad_comment.json()["errors"][0]["field"] == "comment"
+    assert officer.get(f"{base}/scores").json() == []
+
+    for day in ("9999-12-31", "0001-01-01"):
+        decided = officer.post(f"{base}/decision", json={"decided_on": day})
+        assert decided.status_code == 422 and decided.json()["errors"][0]["field"] == "decided_on"
+    assessment = {
+        "commune_name": "Xã Hải Hậu",
+        "dossier_complete": True,
+        "local_origin": True,
+        "local_labour": True,
+        "idea_origin": True,
+        "local_identity": True,
+        "assessed_by": "  ",
+        "assessed_on": "0001-01-01",
+    }
+    assessed = officer.put(f"{base}/commune-assessment", json=assessment)
+    assert assessed.status_code == 422
+    assert {e["field"] for e in assessed.json()["errors"]} == {"assessed_by", "assessed_on"}
+    assert officer.get(base).json()["commune_assessment"] is None
+
+
 # --- re-evaluation -------------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from evaluation_factories import FIVE_MEMBERS, Api, full_scores, snapshot
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from ocop_contracts import ProductChanged, event_task, queue_for
+from ocop_contracts import ProductChanged, event_task, events_task, queue_for
 from ocop_evaluation.app import create_app
 from ocop_evaluation.products.models import KnownProduct
 from ocop_evaluation.settings import Settings
@@ -69,17 +69,18 @@ def worker(settings: Settings) -> Iterator[Process]:
 
 
 def registry_queue_events(redis_url: str) -> list[dict]:
-    """The event bodies waiting on the registry's queue (kombu keeps each message as JSON)."""
+    """The event bodies waiting on the registry's queue, in batches (kombu keeps each message as
+    JSON)."""
     client = redis.Redis.from_url(redis_url)
     events = []
     for raw in client.lrange(queue_for("registry"), 0, -1):
         message = json.loads(raw)
-        assert message["headers"]["task"] == event_task("registry")
+        assert message["headers"]["task"] == events_task("registry")
         body = message["body"]
         if message.get("properties", {}).get("body_encoding") == "base64":
             body = base64.b64decode(body)
         args, _kwargs, _embed = json.loads(body)
-        events.append(args[0])
+        events.extend(args[0])
     client.close()
     return events
 

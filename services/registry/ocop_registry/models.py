@@ -3,19 +3,21 @@
 from ocop_registry.accounts.models import Account, SignInFailure
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.database import Base
-from ocop_registry.imports.models import ImportJob
+from ocop_registry.imports.models import ImportedProduct, ImportJob
 from ocop_registry.notifications.models import Notification
 from ocop_registry.producers.models import Producer
-from ocop_registry.products.models import MarketListing, Product
+from ocop_registry.products.models import MarketListing, Product, SearchVisibility
 
 __all__ = [
     "Account",
     "Base",
     "Certificate",
     "ImportJob",
+    "ImportedProduct",
     "MarketListing",
     "Notification",
     "Producer",
     "Product",
+    "SearchVisibility",
     "SignInFailure",
 ]

@@ -11,6 +11,7 @@ from ocop_contracts import PRODUCT_GROUP_CODES, EvaluationDecided, ListingChange
 from ocop_kit.consumer import consume
 from ocop_registry.certificates.rules import expiry_for, today_local
 from ocop_registry.consumers import handlers
+from ocop_registry.stats.service import stats_workbook
 
 from .conftest import HA_NOI, NINH_BINH
 
@@ -388,6 +389,41 @@ def test_stats_and_excel_report(registry):
     summary = {row[0]: row[1] for row in workbook["Tổng hợp"].iter_rows(values_only=True)}
     assert summary["Tổng số sản phẩm"] == 2 and summary["Tỉnh/thành phố"] == "Ninh Bình"
     assert list(workbook["Theo hạng sao"].iter_rows(values_only=True))[1] == ("3 sao", 2)
+
+
+def test_stats_workbook_cells_cannot_carry_formulas():
+    counts = {'=HYPERLINK("http://evil.example","Click")': 3}
+    stats = {
+        "province_name": "@SUM(A1:A9)",
+        "as_of": "2026-06-01",
+        "products_total": 3,
+        "certified_total": 3,
+        "on_ecommerce": {"count": 1, "share": 0.3333},
+        "expiring_within_180_days": 0,
+        **{key: {} for key in ("by_stars", "by_status", "by_group", "by_producer_kind")},
+        **{key: counts for key in ("by_commune", "by_legacy_district", "by_province")},
+    }
+    workbook = load_workbook(io.BytesIO(stats_workbook(stats)))
+    assert workbook["Tổng hợp"]["B2"].value == "'@SUM(A1:A9)"
+    for title in ("Theo xã phường", "Theo huyện cũ", "Theo tỉnh"):
+        label, count = workbook[title]["A2"], workbook[title]["B2"]
+        assert label.data_type == "s" and label.value.startswith("'=HYPERLINK(")
+        assert count.value == 3
+
+
+def test_nul_in_a_query_path_or_body_is_a_422_not_a_database_error(registry):
+    producer = registry.producer()
+    for url in ("/v1/products?province_code=%00", "/v1/producers/%00", "/v1/products?group=a%00"):
+        response = registry.client.get(url, headers=registry.headers())
+        assert response.status_code == 422, (url, response.text)
+    body = {"producer_id": "\x00", "name": "Gạo", "group": "thuc_pham"}
+    response = registry.client.post("/v1/products", json=body, headers=registry.headers())
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "producer_id"
+    body = {"producer_id": producer["id"], "name": "Gạo", "group": "thuc_pham", "unit": "\x00"}
+    response = registry.client.post("/v1/products", json=body, headers=registry.headers())
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "unit"
+    response = registry.client.post("/v1/auth/token", json={"username": "\x00", "password": "x"})
+    assert response.status_code == 422
 
 
 def test_product_groups_are_served_with_names_and_the_1048_mapping(registry):

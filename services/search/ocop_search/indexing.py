@@ -11,13 +11,12 @@ from contextlib import contextmanager
 
 import httpx
 from sqlalchemy import delete, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ocop_contracts import ProductSnapshot
+from ocop_contracts import EventBase, ProductSnapshot, SearchIndexed, SearchIndexedPayload
 from ocop_kit.auth import issue_token
-from ocop_kit.db import ServiceDatabase, utc_now
+from ocop_kit.db import ServiceDatabase, new_id, upsert_rows, utc_now
+from ocop_kit.outbox import publish
 from ocop_kit.tables import AggregateVersion
 from ocop_search.documents import SearchDocument, document_from_snapshot
 from ocop_search.engines import SearchEngine
@@ -27,6 +26,8 @@ from ocop_search.settings import Settings
 log = logging.getLogger(__name__)
 
 EXPORT_PATH = "/v1/export/products"
+# A rebuild tells the registry what is searchable in events of this many products.
+INDEXED_PER_EVENT = 1000
 INDEX_LOCK_KEY = zlib.crc32(b"ocop-search-index-writes")
 # SQLite setups run one worker process: a lock within the process is enough there.
 _process_index_lock = threading.Lock()
@@ -51,21 +52,34 @@ def index_writes(db: ServiceDatabase, *, exclusive: bool) -> Iterator[Session]:
             yield session
 
 
-def queue_snapshot(session: Session, snapshot: ProductSnapshot, version: int) -> None:
-    """Queue a product for the indexer, replacing an older snapshot of it still waiting."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(QueuedProduct).values(
-        product_id=snapshot.id,
-        version=version,
-        snapshot=snapshot.model_dump(mode="json"),
-        queued_at=utc_now(),
+def queue_products(session: Session, events: Sequence[EventBase]) -> None:
+    """The product events' handler: queue their products for the indexer in one statement,
+    each replacing an older snapshot of it still waiting. A product appears once (the consumer
+    applies only the newest event of each product in a batch)."""
+    now = utc_now()
+    upsert_rows(
+        session,
+        QueuedProduct.__table__,
+        [
+            {
+                "product_id": snapshot.id,
+                "version": event.version,
+                "snapshot": snapshot.model_dump(mode="json"),
+                "queued_at": now,
+            }
+            for event in events
+            for snapshot in [_snapshot(event)]
+        ],
+        key=["product_id"],
+        update=["version", "snapshot"],
     )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[QueuedProduct.product_id],
-            set_={"version": statement.excluded.version, "snapshot": statement.excluded.snapshot},
-        )
-    )
+
+
+def _snapshot(event: EventBase) -> ProductSnapshot:
+    payload = getattr(event, "payload", None)
+    if not isinstance(payload, ProductSnapshot):
+        raise TypeError(f"{event.type} carries no product snapshot")
+    return payload
 
 
 def index_queued(engine: SearchEngine, db: ServiceDatabase, limit: int) -> int:
@@ -89,12 +103,17 @@ def index_queued(engine: SearchEngine, db: ServiceDatabase, limit: int) -> int:
             .execution_options(synchronize_session=False)
         ).all()
         if taken:
-            apply_snapshots(engine, [ProductSnapshot.model_validate(s) for s in taken])
+            indexed = apply_snapshots(engine, [ProductSnapshot.model_validate(s) for s in taken])
+            # Told once the rows' deletion commits; sent again with them if this commit fails.
+            publish(session, SearchIndexed(aggregate_id=new_id(), payload=indexed))
     return len(taken)
 
 
-def apply_snapshots(engine: SearchEngine, snapshots: Sequence[ProductSnapshot]) -> None:
-    """Index the public products among these and remove the others: one upsert, one delete."""
+def apply_snapshots(
+    engine: SearchEngine, snapshots: Sequence[ProductSnapshot]
+) -> SearchIndexedPayload:
+    """Index the public products among these and remove the others: one upsert, one delete.
+    Returns which products are now searchable and which were removed."""
     documents: list[SearchDocument] = []
     removed: list[str] = []
     for snapshot in snapshots:
@@ -107,6 +126,7 @@ def apply_snapshots(engine: SearchEngine, snapshots: Sequence[ProductSnapshot]) 
         engine.upsert(documents)
     if removed:
         engine.delete(removed)
+    return SearchIndexedPayload(searchable=[d.id for d in documents], removed=removed)
 
 
 def export_pages(
@@ -193,6 +213,7 @@ def reindex_from_registry(
     client = client or httpx.Client(base_url=settings.registry_url, timeout=60.0)
     client.headers["Authorization"] = f"Bearer {token}"
     versions: dict[str, int] = {}
+    searchable: list[str] = []
     seen = 0
 
     def public_documents() -> Iterator[SearchDocument]:
@@ -203,6 +224,7 @@ def reindex_from_registry(
                 versions[snapshot.id] = version
             document = document_from_snapshot(snapshot)
             if document is not None:
+                searchable.append(document.id)
                 yield document
 
     try:
@@ -210,6 +232,11 @@ def reindex_from_registry(
             count = engine.rebuild(public_documents())
             record_versions(session, versions)
             dropped = drop_queued_covered_by(session, versions)
+            for start in range(0, len(searchable), INDEXED_PER_EVENT):
+                payload = SearchIndexedPayload(
+                    searchable=searchable[start : start + INDEXED_PER_EVENT]
+                )
+                publish(session, SearchIndexed(aggregate_id=new_id(), payload=payload))
     finally:
         if own_client:
             client.close()

@@ -15,21 +15,14 @@ from typing import Any
 from celery.signals import task_postrun, worker_ready, worker_shutdown
 from sqlalchemy.orm import Session
 
-from ocop_contracts import PRODUCT_EVENTS, EventBase, Ping
-from ocop_contracts.events import (
-    CertificateExpired,
-    CertificateExpiring,
-    CertificateIssued,
-    CertificateRevoked,
-    ProductChanged,
-)
+from ocop_contracts import PRODUCT_EVENTS, Ping
 from ocop_kit.celery_app import make_celery
 from ocop_kit.consumer import EventHandlers, register_event_consumer
 from ocop_kit.db import ServiceDatabase
 from ocop_search import SERVICE
 from ocop_search.engines import SearchEngine, open_engine
 from ocop_search.indexer import BatchIndexer
-from ocop_search.indexing import queue_snapshot, reindex_from_registry
+from ocop_search.indexing import queue_products, reindex_from_registry
 from ocop_search.search.api import REINDEX_TASK
 from ocop_search.settings import get_settings
 
@@ -38,14 +31,6 @@ settings = get_settings()
 db = ServiceDatabase(SERVICE, settings)
 celery = make_celery(SERVICE, settings, db)
 handlers = EventHandlers()
-
-ProductEvent = (
-    ProductChanged
-    | CertificateIssued
-    | CertificateExpiring
-    | CertificateExpired
-    | CertificateRevoked
-)
 
 
 @lru_cache(maxsize=1)
@@ -89,12 +74,9 @@ def on_ping(session: Session, event: Ping) -> None:
     """Nothing to do: the inbox record is the proof of delivery."""
 
 
-@handlers.on(*PRODUCT_EVENTS)
-def on_product_event(session: Session, event: EventBase) -> None:
-    """Queue the product for the indexer, which indexes it if it may be shown (valid or
-    expiring certificate) and removes it otherwise."""
-    assert isinstance(event, ProductEvent)
-    queue_snapshot(session, event.payload, event.version)
+# Products are queued for the indexer, which indexes each if it may be shown (valid or expiring
+# certificate) and removes it otherwise.
+handlers.on_batch(*PRODUCT_EVENTS)(queue_products)
 
 
 @celery.task(name=REINDEX_TASK)

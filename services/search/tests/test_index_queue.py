@@ -15,6 +15,7 @@ from search_factories import snapshot
 from sqlalchemy import select
 
 from ocop_contracts import (
+    PRODUCT_EVENTS,
     CertificateExpired,
     CertificateIssued,
     CertificateRevoked,
@@ -28,7 +29,7 @@ from ocop_kit.testing import wait_for
 from ocop_search.documents import SearchDocument
 from ocop_search.engines.base import SearchEngine, SearchEngineError, SearchQuery
 from ocop_search.indexer import BatchIndexer
-from ocop_search.indexing import index_queued, index_writes, queue_snapshot, reindex_from_registry
+from ocop_search.indexing import index_queued, index_writes, queue_products, reindex_from_registry
 from ocop_search.models import QueuedProduct
 from ocop_search.settings import Settings
 
@@ -51,13 +52,7 @@ def db(settings: Settings) -> Iterator[ServiceDatabase]:
 def handlers() -> EventHandlers:
     """What the worker's product event handler does: queue the snapshot."""
     registered = EventHandlers()
-    registered.on(
-        "product.changed",
-        "certificate.issued",
-        "certificate.expiring",
-        "certificate.expired",
-        "certificate.revoked",
-    )(lambda session, event: queue_snapshot(session, event.payload, event.version))
+    registered.on_batch(*PRODUCT_EVENTS)(queue_products)
     return registered
 
 

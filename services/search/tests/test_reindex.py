@@ -17,7 +17,7 @@ from ocop_kit.tables import AggregateVersion
 from ocop_search.documents import document_from_snapshot
 from ocop_search.engines.base import SearchQuery
 from ocop_search.engines.tantivy_engine import TantivyEngine
-from ocop_search.indexing import index_queued, queue_snapshot, reindex_from_registry
+from ocop_search.indexing import index_queued, queue_products, reindex_from_registry
 from ocop_search.settings import Settings
 
 
@@ -76,9 +76,7 @@ def test_reindex_pages_through_the_export_and_swaps_in_only_public_products(
 
     # Events queued during the rebuild: older than the export → dropped; newer → applied.
     handlers = EventHandlers()
-    handlers.on("product.changed", "certificate.issued")(
-        lambda session, event: queue_snapshot(session, event.payload, event.version)
-    )
+    handlers.on_batch("product.changed", "certificate.issued")(queue_products)
     older = ProductChanged(
         aggregate_id="p2", version=6, payload=snapshot("Nước mắm cũ", id="p2", status="revoked")
     )

@@ -34,7 +34,7 @@ from ocop_kit.settings import KitSettings
 from ocop_kit.testing import wait_for
 from ocop_search.engines.base import SearchQuery
 from ocop_search.engines.tantivy_engine import TantivyEngine
-from ocop_search.indexing import queue_snapshot
+from ocop_search.indexing import queue_products
 from ocop_search.models import QueuedProduct
 from ocop_search.settings import Settings
 
@@ -200,9 +200,7 @@ def test_a_worker_restarted_after_a_crash_indexes_what_was_left_queued(
     # events are recorded as consumed and their products queued, in one transaction each.
     db = ServiceDatabase("search", Settings(database_url=postgres_url, data_dir=tmp_path))
     handlers = EventHandlers()
-    handlers.on("certificate.issued", "certificate.revoked")(
-        lambda session, event: queue_snapshot(session, event.payload, event.version)
-    )
+    handlers.on_batch("certificate.issued", "certificate.revoked")(queue_products)
     for n in range(150):
         event = CertificateIssued(
             aggregate_id=f"q{n}",

@@ -21,6 +21,8 @@ from openpyxl.utils import get_column_letter
 
 from ocop_contracts import PRODUCT_SETS
 from ocop_evaluation.criteria.schemas import CriteriaSet
+from ocop_kit.sheets import inert_cell, inert_row, restore_cell
+from ocop_kit.text import TextRefused, clean_text
 
 INFO_SHEET = "Thông tin"
 CARDS_SHEET = "Phiếu chấm"
@@ -60,7 +62,6 @@ INFO_LABELS: dict[str, str] = {
     "threshold_2": "Điểm tối thiểu 2 sao",
     "source": "Nguồn (căn cứ pháp lý; mỗi nguồn một dòng)",
 }
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
 _SET_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,31}$")
 _YES = {"co", "yes", "x", "true", "1", "da"}
 _NO = {"khong", "no", "false", "0", "chua", ""}
@@ -72,13 +73,6 @@ class CellError:
     cell: str
     message: str
     message_en: str
-
-
-def _safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is written with a leading quote."""
-    if isinstance(value, str) and value.startswith(_RISKY):
-        return "'" + value
-    return value
 
 
 def _fold(text: str) -> str:
@@ -110,9 +104,9 @@ def template_workbook(criteria_set: CriteriaSet) -> bytes:
     info.append(["Mục", "Giá trị"])
     for name, label in INFO_LABELS.items():
         if name != "source":
-            info.append([label, _safe(values[name])])
+            info.append(inert_row([label, values[name]]))
     for source in criteria_set.sources:
-        info.append([INFO_LABELS["source"], _safe(source)])
+        info.append(inert_row([INFO_LABELS["source"], source]))
     info.column_dimensions["A"].width = 48
     info.column_dimensions["B"].width = 90
 
@@ -147,7 +141,7 @@ def template_workbook(criteria_set: CriteriaSet) -> bytes:
                             "option_points": points,
                             "option_text": text,
                         }
-                        cards.append([_safe(row[name]) for name in CARD_COLUMNS])
+                        cards.append([inert_cell(row[name]) for name in CARD_COLUMNS])
     for name, letter in COLUMN.items():
         cards.column_dimensions[letter].width = 40 if name.endswith(("name", "text")) else 14
     cards.freeze_panes = "A2"
@@ -186,10 +180,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFC", str(value)).strip()
-    if text.startswith("'") and text[1:2] in _RISKY:
-        text = text[1:]
-    return text
+    return restore_cell(unicodedata.normalize("NFC", str(value)).strip())
 
 
 def _number(text: str) -> float | None:
@@ -220,6 +211,15 @@ class _Reader:
     def bad(self, sheet: str, cell: str, vi: str, en: str) -> None:
         self.errors.append(CellError(sheet, cell, vi, en))
 
+    def clean(self, sheet: str, cell: str, text: str) -> str:
+        """The cell's text by the kit's text rules (no control, bidi or invisible-only text);
+        refused, it is reported and read as empty."""
+        try:
+            return clean_text(text)
+        except TextRefused as exc:
+            self.bad(sheet, cell, exc.message_vi, exc.message_en)
+            return ""
+
     # -- information sheet --
 
     def info(self, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
@@ -232,14 +232,15 @@ class _Reader:
             value = row[1] if len(row) > 1 else None
             cell = f"B{number}"
             if name == "source":
-                if _text(value):
-                    sources.append(_text(value))
+                source = self.clean(INFO_SHEET, cell, _text(value))
+                if source:
+                    sources.append(source)
             elif name is not None:
                 found[name] = (value, cell)
         result: dict[str, Any] = {"sources": sources}
         for name in ("id", "decision_no", "title_vi", "title_en"):
             value, cell = found.get(name, (None, "B1"))
-            result[name] = _text(value)
+            result[name] = self.clean(INFO_SHEET, cell, _text(value))
             if not result[name]:
                 self.bad(INFO_SHEET, cell, f"Thiếu «{INFO_LABELS[name]}»", f"Missing {name}")
         if result["id"] and not _SET_ID.match(result["id"]):
@@ -328,7 +329,12 @@ class _Reader:
         cards: dict[str, _Card] = {}
         seen_criteria: dict[tuple[str, str], str] = {}
         for number, raw in enumerate(rows[1:], start=2):
-            row = {name: _text(raw[i] if i < len(raw) else None) for i, name in enumerate(COLUMN)}
+            row = {
+                name: self.clean(
+                    CARDS_SHEET, f"{COLUMN[name]}{number}", _text(raw[i] if i < len(raw) else None)
+                )
+                for i, name in enumerate(COLUMN)
+            }
             if not any(row.values()):
                 continue
 

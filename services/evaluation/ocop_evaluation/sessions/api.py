@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -46,12 +45,14 @@ from ocop_evaluation.sessions.schemas import (
 )
 from ocop_kit.app import DbSession
 from ocop_kit.auth import CurrentPrincipal, Principal
+from ocop_kit.dates import ProgrammeDate
 from ocop_kit.errors import NotFound
 from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.history import history_of
 from ocop_kit.pagination import Page, paginate
 from ocop_kit.settings import KitSettings
 from ocop_kit.tables import ChangeRecord
+from ocop_kit.text import Line
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -382,7 +383,7 @@ async def upload_document(
     db: DbSession,
     principal: CurrentPrincipal,
     file: Annotated[UploadFile, File()],
-    kind: Annotated[str, Form(max_length=64)] = "dossier",
+    kind: Annotated[Line, Form(max_length=64)] = "dossier",
 ) -> DocumentOut:
     council, application = _load(db, principal, session_id, application_id)
     access.require_manage(principal, council)
@@ -532,8 +533,8 @@ def score_revisions(
 
 
 class DecisionRequest(BaseModel):
-    decision_no: str | None = Field(default=None, max_length=64)
-    decided_on: date | None = None
+    decision_no: Line | None = Field(default=None, max_length=64)
+    decided_on: ProgrammeDate | None = None
 
 
 @router.post(

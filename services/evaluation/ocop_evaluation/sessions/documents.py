@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ocop_evaluation.sessions.models import Application, Document
 from ocop_kit.errors import FieldError, PayloadTooLarge, ValidationFailed
 from ocop_kit.history import record_change
+from ocop_kit.text import TextRefused, clean_line
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 ALLOWED_TYPES = {
@@ -61,8 +62,16 @@ def carry_documents(session: Session, previous: Application, application: Applic
 
 
 def safe_filename(name: str) -> str:
-    """Keep the visible name but never a path: `../../x.pdf` → `x.pdf`."""
-    base = re.split(r"[\\/]", name)[-1].strip() or "tai-lieu"
+    """Keep the visible name but never a path: `../../x.pdf` → `x.pdf`; a name holding control
+    or bidi characters (`hoso` U+202E `fdp.exe` shows as `hosoexe.pdf`) is refused."""
+    try:
+        base = re.split(r"[\\/]", clean_line(name))[-1].strip() or "tai-lieu"
+    except TextRefused as exc:
+        raise ValidationFailed(
+            "Tên tệp không hợp lệ",
+            "Invalid file name",
+            errors=[FieldError("file", exc.message_vi, exc.message_en)],
+        ) from exc
     return base[:300]
 
 

@@ -5,9 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
+from ocop_contracts import is_province_code
 from ocop_evaluation.rules import DEFAULT_MAX_SPREAD
+from ocop_kit.dates import ProgrammeDate
+from ocop_kit.text import Line, Name, Text
 
 SessionLevel = Literal["provincial", "central"]
 SessionStatus = Literal["draft", "open", "closed", "decided"]
@@ -19,24 +30,20 @@ class Strict(BaseModel):
 
 
 class MemberIn(Strict):
-    name: str = Field(min_length=1, max_length=300)
+    name: Name = Field(min_length=1, max_length=300)
     role: MemberRole = "member"
-    title: str | None = Field(default=None, max_length=300)
+    title: Line | None = Field(default=None, max_length=300)
 
-    @field_validator("name")
-    @classmethod
-    def _strip(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("Tên không được để trống / Name must not be blank")
-        return value
+
+# A quorum is a share of at most 50 members; 100ths are as fine as anyone writes it.
+MAX_QUORUM_TERM = 100
 
 
 class Quorum(Strict):
     """The share of scoring members who must have scored, e.g. 3/4; the chair among them."""
 
-    numerator: int = Field(ge=1)
-    denominator: int = Field(ge=1)
+    numerator: int = Field(ge=1, le=MAX_QUORUM_TERM, strict=True)
+    denominator: int = Field(ge=1, le=MAX_QUORUM_TERM, strict=True)
 
     @model_validator(mode="after")
     def _at_most_one(self) -> Quorum:
@@ -63,15 +70,15 @@ def _parse_quorum(value: object) -> object:
 
 class SessionCreate(Strict):
     level: SessionLevel
-    province_code: str | None = Field(default=None, max_length=16)
+    province_code: Line | None = Field(default=None, max_length=16, examples=["37"])
     # A set's id, decision number or alias; none: the newest decision. The version in force on
     # `meets_on` (or today) is used for the session's whole life.
-    criteria_set: str | None = Field(default=None, min_length=1, max_length=64)
-    name: str | None = Field(default=None, max_length=300)
+    criteria_set: Line | None = Field(default=None, min_length=1, max_length=64)
+    name: Name | None = Field(default=None, max_length=300)
     members: list[MemberIn] = Field(min_length=1, max_length=50)
     quorum: Quorum | None = None
     chair_required: bool = True
-    max_spread: float = Field(default=DEFAULT_MAX_SPREAD, ge=0, le=100)
+    max_spread: StrictFloat = Field(default=DEFAULT_MAX_SPREAD, ge=0, le=100)
     commune_step_required: bool = False
     meets_on: date | None = None
     # API.md lets a client score right after creating a session, so a session opens at once
@@ -82,6 +89,16 @@ class SessionCreate(Strict):
     @classmethod
     def _quorum_forms(cls, value: object) -> object:
         return _parse_quorum(value)
+
+    @field_validator("province_code")
+    @classmethod
+    def _current_province(cls, value: str | None) -> str | None:
+        if value is not None and not is_province_code(value):
+            raise ValueError(
+                f"Không có tỉnh/thành phố mã “{value}” (mã hiện hành, 2 chữ số) / "
+                f"No province has the code “{value}” (current two-digit codes)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _council_shape(self) -> SessionCreate:
@@ -135,7 +152,7 @@ class StatusChange(Strict):
 
 
 class ApplicationCreate(Strict):
-    product_id: str = Field(min_length=1, max_length=64)
+    product_id: Line = Field(min_length=1, max_length=64)
 
 
 class OptionOut(BaseModel):
@@ -224,10 +241,10 @@ class ScoresPut(Strict):
     """Points by criterion code (`scores`) and, for criteria with answer options, the answer
     chosen (`answers`: its number on the card, from 1) — the points follow from it."""
 
-    scores: dict[str, float] = {}
-    answers: dict[str, int] = {}
-    mandatory_failed: list[str] = []
-    comment: str | None = Field(default=None, max_length=5000)
+    scores: dict[Line, StrictFloat] = {}
+    answers: dict[Line, StrictInt] = {}
+    mandatory_failed: list[Line] = []
+    comment: Text | None = Field(default=None, max_length=5000)
 
 
 class SheetPreview(BaseModel):
@@ -287,16 +304,16 @@ class DecisionResult(BaseModel):
 class CommuneAssessmentIn(Strict):
     """The commune's check (Decision 1489/QĐ-TTg): the dossier and four local criteria."""
 
-    commune_name: str = Field(min_length=1, max_length=300)
-    ward_code: str | None = Field(default=None, max_length=16)
+    commune_name: Name = Field(min_length=1, max_length=300)
+    ward_code: Line | None = Field(default=None, max_length=16)
     dossier_complete: bool
     local_origin: bool = Field(description="sản phẩm hoặc nguyên liệu có nguồn gốc địa phương")
     local_labour: bool = Field(description="sử dụng lao động địa phương")
     idea_origin: bool = Field(description="ý tưởng sản phẩm xuất phát từ địa phương")
     local_identity: bool = Field(description="mang bản sắc, đặc trưng của địa phương")
-    assessed_by: str = Field(min_length=1, max_length=300)
-    assessed_on: date
-    note: str | None = Field(default=None, max_length=5000)
+    assessed_by: Name = Field(min_length=1, max_length=300)
+    assessed_on: ProgrammeDate
+    note: Text | None = Field(default=None, max_length=5000)
 
 
 class DocumentOut(BaseModel):

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ocop_kit.text import Line
+
 ListingStatus = Literal["pending", "blocked", "syncing", "listed", "failed", "delisted"]
 
 
@@ -65,7 +67,7 @@ class ListingDetail(ListingOut):
 
 
 class UploadedIn(BaseModel):
-    listing_ids: list[str] | None = Field(
+    listing_ids: list[Line] | None = Field(
         default=None,
         description="Rows of the upload sheet the operator uploaded; absent: every row of it.",
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from openpyxl import Workbook
 
+from ocop_kit.sheets import csv_document, inert_row
 from ocop_marketplace_sync.listings.models import Listing
 
 HEADERS = [
@@ -63,16 +63,11 @@ def as_xlsx(listings: list[Listing]) -> bytes:
     sheet.title = "San pham"
     sheet.append(HEADERS)
     for row in sheet_rows(listings):
-        sheet.append(row)
+        sheet.append(inert_row(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
 def as_csv(listings: list[Listing]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADERS)
-    writer.writerows(sheet_rows(listings))
-    # A BOM so spreadsheet programs read the Vietnamese as UTF-8.
-    return ("\ufeff" + out.getvalue()).encode()
+    return csv_document([HEADERS, *sheet_rows(listings)])

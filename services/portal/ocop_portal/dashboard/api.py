@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ocop_kit.app import DbSession
+from ocop_kit.text import TextRefused, clean_multiline
 from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
 from ocop_portal.catalog import GroupNames, province_name, province_names
 from ocop_portal.charts import bar_chart
@@ -160,6 +161,10 @@ def save_target(
             )
         )
         target_value = 0
+    try:
+        note = clean_multiline(note)
+    except TextRefused as refused:
+        errors.append(tr("Ghi chú: ", "Note: ") + tr(refused.message_vi, refused.message_en))
     if errors:
         return render(
             request,
@@ -175,7 +180,7 @@ def save_target(
         province_code,
         year_value,
         target_value,
-        note.strip() or None,
+        note or None,
         staff.principal.subject,
     )
     session.commit()

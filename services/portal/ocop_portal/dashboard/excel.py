@@ -7,6 +7,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from ocop_kit.sheets import inert_row
 from ocop_portal.dashboard.service import Breakdown
 
 
@@ -18,10 +19,10 @@ def stats_workbook(
     sheet = book.active
     assert sheet is not None
     sheet.title = "Tong hop"
-    sheet.append([title])
+    sheet.append(inert_row([title]))
     sheet["A1"].font = Font(bold=True, size=14)
     for label, value in kpis:
-        sheet.append([label, value])
+        sheet.append(inert_row([label, value]))
     sheet.column_dimensions["A"].width = 50
     for breakdown in breakdowns:
         tab = book.create_sheet(breakdown.key.removeprefix("by_")[:31])
@@ -29,7 +30,8 @@ def stats_workbook(
         for cell in tab[1]:
             cell.font = Font(bold=True)
         for label, value in breakdown.rows:
-            tab.append([label, int(value) if value == int(value) else value])
+            # Communes and districts come from what offices typed.
+            tab.append(inert_row([label, int(value) if value == int(value) else value]))
         tab.column_dimensions["A"].width = 45
     buffer = io.BytesIO()
     book.save(buffer)

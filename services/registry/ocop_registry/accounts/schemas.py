@@ -7,12 +7,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ocop_kit.auth import Role
+from ocop_kit.text import Line, Name
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._@-]{2,63}$"
 
 
 class SignIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: Line = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
 
@@ -34,9 +35,9 @@ class AccountCreate(BaseModel):
     )
     password: str = Field(min_length=12, max_length=256)
     role: Role
-    display_name: str | None = Field(default=None, max_length=200)
+    display_name: Name | None = Field(default=None, max_length=200)
     province_code: str | None = Field(default=None, pattern=r"^\d{2}$")
-    producer_id: str | None = Field(default=None, max_length=36)
+    producer_id: Line | None = Field(default=None, max_length=36)
 
     @model_validator(mode="after")
     def _scope_matches_role(self) -> AccountCreate:
@@ -56,7 +57,7 @@ class AccountUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     password: str | None = Field(default=None, min_length=12, max_length=256)
-    display_name: str | None = Field(default=None, max_length=200)
+    display_name: Name | None = Field(default=None, max_length=200)
     active: bool | None = None
 
 

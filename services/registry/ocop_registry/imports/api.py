@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Annotated, Any
 
 from celery import Celery
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ocop_contracts import queue_for
 from ocop_kit.app import DbSession
 from ocop_kit.auth import Principal, require_roles
 from ocop_kit.errors import FieldError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from ocop_kit.sheets import csv_document
+from ocop_kit.text import TextRefused, clean_line
 from ocop_registry import SERVICE
 from ocop_registry.imports.models import ImportJob
 from ocop_registry.imports.service import IMPORT_TASK, import_job_out
@@ -40,6 +40,11 @@ class ImportJobOut(BaseModel):
     rows_total: int
     rows_processed: int
     rows_imported: int
+    products: int = Field(description="Products the import wrote or confirmed")
+    searchable: int = Field(description="Of those, how many shoppers can find in search so far")
+    listed: int = Field(
+        description="Of those, how many are listed on at least one marketplace so far"
+    )
     errors: list[ImportErrorOut]
     failure: str | None
     created_at: datetime
@@ -66,11 +71,11 @@ def post_import(
     content = file.file.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
         raise PayloadTooLarge("Tệp lớn hơn 20 MB", "The file is larger than 20 MB")
-    filename = file.filename or "sheet.csv"
     try:
+        filename = clean_line(file.filename or "") or "sheet.csv"
         # Check the headers now, so a wrong file is refused at once.
         read_sheet(filename, content)
-    except SheetUnreadable as exc:
+    except (SheetUnreadable, TextRefused) as exc:
         raise ValidationFailed(
             exc.message_vi,
             exc.message_en,
@@ -87,12 +92,12 @@ def post_import(
     session.commit()
     celery: Celery = request.app.state.celery
     celery.send_task(IMPORT_TASK, args=[job.id], queue=queue_for(SERVICE))
-    return ImportJobOut.model_validate(import_job_out(job))
+    return ImportJobOut.model_validate(import_job_out(session, job))
 
 
 @router.get("/{job_id}", summary="An import's progress and error report")
 def get_import(job_id: str, session: DbSession, principal: Officer) -> ImportJobOut:
-    return ImportJobOut.model_validate(import_job_out(_job(session, job_id, principal)))
+    return ImportJobOut.model_validate(import_job_out(session, _job(session, job_id, principal)))
 
 
 @router.get(
@@ -107,13 +112,11 @@ def get_import_errors(job_id: str, session: DbSession, principal: Officer) -> Re
         messages.setdefault(error["row"], []).append(f"{label}: {error['message']}")
     used = {column for entry in job.rejected for column in entry["values"]}
     columns = [column for column in VI_HEADERS if column in used]
-    out = io.StringIO()
-    writer = csv.writer(out)
     # Unknown columns ("Dòng gốc", "Lỗi") are ignored when the sheet is imported again.
-    writer.writerow(["Dòng gốc", *(VI_HEADERS[c] for c in columns), "Lỗi"])
+    rows = [["Dòng gốc", *(VI_HEADERS[c] for c in columns), "Lỗi"]]
     for entry in job.rejected:
         values = entry["values"]
-        writer.writerow(
+        rows.append(
             [
                 entry["row"],
                 *(values.get(c, "") for c in columns),
@@ -121,7 +124,7 @@ def get_import_errors(job_id: str, session: DbSession, principal: Officer) -> Re
             ]
         )
     return Response(
-        out.getvalue().encode("utf-8-sig"),
+        csv_document(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
     )

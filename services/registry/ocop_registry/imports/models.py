@@ -34,3 +34,13 @@ class ImportJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ImportedProduct(Base):
+    """A product an import wrote or confirmed: its progress follows these into search and the
+    marketplaces."""
+
+    __tablename__ = "import_products"
+
+    import_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(36), primary_key=True)

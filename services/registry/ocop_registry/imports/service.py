@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import distinct, func, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ocop_contracts import CertificateIssued, EventBase, ProductChanged
-from ocop_kit.db import ServiceDatabase, insert_rows, new_id, utc_now
+from ocop_kit.db import ServiceDatabase, insert_rows, new_id, upsert_rows, utc_now
 from ocop_kit.history import Change, record_changes
 from ocop_kit.outbox import publish_many
 from ocop_registry.catalog.groups import sets_for_group
@@ -26,7 +26,7 @@ from ocop_registry.certificates.rules import today_local
 from ocop_registry.certificates.service import prepare_certificate
 from ocop_registry.database import Base
 from ocop_registry.events import current_certificates, mark_new, product_event
-from ocop_registry.imports.models import ImportJob
+from ocop_registry.imports.models import ImportedProduct, ImportJob
 from ocop_registry.imports.sheet import (
     ImportRow,
     RowError,
@@ -38,7 +38,7 @@ from ocop_registry.imports.sheet import (
 )
 from ocop_registry.producers.models import Producer
 from ocop_registry.producers.service import address_key, new_producer, producer_record
-from ocop_registry.products.models import Product
+from ocop_registry.products.models import MarketListing, Product, SearchVisibility
 from ocop_registry.products.service import product_record
 from ocop_registry.text import fold_vietnamese, nfc
 
@@ -188,7 +188,7 @@ def _write_chunk(
 
     try:
         with db.session() as session:
-            write_rows(session, rows, actor, producers)
+            record_imported(session, job_id, write_rows(session, rows, actor, producers))
             record_progress(session, len(rows))
         return len(rows), []
     except SQLAlchemyError:
@@ -200,7 +200,7 @@ def _write_chunk(
         for row in rows:
             try:
                 with session.begin_nested():
-                    write_rows(session, [row], actor, producers)
+                    record_imported(session, job_id, write_rows(session, [row], actor, producers))
                 written += 1
             except SQLAlchemyError as exc:
                 producers.clear()
@@ -214,6 +214,16 @@ def _write_chunk(
                 )
         record_progress(session, written)
     return written, failed
+
+
+def record_imported(session: Session, job_id: str, product_ids: list[str]) -> None:
+    """Note the products this import wrote or confirmed (a product may come twice)."""
+    upsert_rows(
+        session,
+        ImportedProduct.__table__,
+        [{"import_id": job_id, "product_id": i} for i in dict.fromkeys(product_ids)],
+        key=["import_id", "product_id"],
+    )
 
 
 def _producer_key(row: ImportRow) -> tuple[str, str]:
@@ -261,14 +271,16 @@ def write_rows(
     rows: list[ImportRow],
     actor: str,
     producers: dict[tuple[str, str], str],
-) -> None:
-    """Upsert the rows' producers, products and certificates and announce what changed.
+) -> list[str]:
+    """Upsert the rows' producers, products and certificates and announce what changed;
+    returns the rows' product ids.
 
     Everything the rows refer to is read up front in a few queries and everything new is
     written at the end with one statement a table, so a chunk costs a handful of round trips
     rather than several per row.
     """
     writes = _ChunkWrites()
+    product_ids: list[str] = []
     today = today_local()
     with session.no_autoflush:
         by_key = _load_producers(session, rows, producers)
@@ -292,12 +304,14 @@ def write_rows(
             )
             by_key[_producer_key(row)] = producer
         product, changed = _upsert_product(session, writes, row, producer, products, actor)
+        product_ids.append(product.id)
         _apply_certificate(
             session, writes, row, producer, product, changed, certificates, actor, today
         )
     writes.write(session)
     for key, producer in by_key.items():
         producers[key] = producer.id
+    return product_ids
 
 
 def _load_producers(
@@ -442,8 +456,24 @@ def _apply_certificate(
         writes.events.append(product_event(session, ProductChanged, product, producer, current))
 
 
-def import_job_out(job: ImportJob) -> dict[str, Any]:
+def import_job_out(session: Session, job: ImportJob) -> dict[str, Any]:
+    """An import's status, with how far its products have gone: how many shoppers can find
+    and how many are listed on at least one marketplace, so far."""
+    products = select(ImportedProduct.product_id).where(ImportedProduct.import_id == job.id)
+    searchable = session.scalar(
+        select(func.count())
+        .select_from(SearchVisibility)
+        .where(SearchVisibility.product_id.in_(products), SearchVisibility.searchable)
+    )
+    listed = session.scalar(
+        select(func.count(distinct(MarketListing.product_id))).where(
+            MarketListing.product_id.in_(products), MarketListing.status == "listed"
+        )
+    )
     return {
+        "products": session.scalar(select(func.count()).select_from(products.subquery())),
+        "searchable": searchable,
+        "listed": listed,
         "id": job.id,
         "filename": job.filename,
         "status": job.status,

@@ -13,6 +13,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ocop_contracts import CHANNEL_CODES
+from ocop_kit.dates import DateOutOfRange, check_programme_date
+from ocop_kit.sheets import ILLEGAL_IN_SHEETS, restore_cell
+from ocop_kit.text import TextRefused, check_web_url, clean_line, clean_multiline, clean_name
 from ocop_registry.admin_units import AddressNotUnderstood, ResolvedAddress, resolve_address_text
 from ocop_registry.catalog.groups import (
     infer_product_set,
@@ -142,6 +145,10 @@ _MAX_LENGTHS = {
     "phone": 30,
     "email": 200,
 }
+# How a column's text is checked (the API's rules): names, text where a line break is allowed
+# (lists take it as a separator), and single-line text for the rest.
+_NAME_COLUMNS = ("producer_name", "product_name")
+_MULTILINE_COLUMNS = ("description", "certifications", "channels", "images")
 # District councils recognised 3-star products until the reorganisation of 1 July 2025.
 DISTRICT_LEVEL_ENDS = date(2025, 7, 1)
 _LIST_SPLIT = re.compile(r"[;,\n]")
@@ -239,10 +246,24 @@ def _decode(content: bytes) -> str:
 
 
 def _read_csv(content: bytes) -> Sheet:
+    if b"\x00" in content and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Text never holds NUL bytes (but UTF-16 does): a program, an image, an archive.
+        raise SheetUnreadable(
+            "Tệp không phải bảng tính CSV hay Excel (.xlsx)",
+            "The file is not a CSV or Excel (.xlsx) sheet",
+        )
     text = _decode(content)
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
-    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        limit = csv.field_size_limit()
+        raise SheetUnreadable(
+            f"Không đọc được tệp CSV: có ô dài quá {limit} ký tự hoặc sai định dạng",
+            f"The CSV file could not be read: a cell longer than {limit} characters "
+            "or a broken format",
+        ) from exc
     if not records:
         raise SheetUnreadable("Tệp trống", "The file is empty")
     columns = _map_headers(records[0])
@@ -275,10 +296,22 @@ def _read_xlsx(content: bytes) -> Sheet:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as text (spreadsheet numbers without a trailing .0, dates as dd/mm/yyyy)."""
+    """A cell as text for the error report (spreadsheet numbers without a trailing .0, dates as
+    dd/mm/yyyy, without the control characters no sheet or database holds)."""
     if isinstance(value, datetime | date):
         return value.strftime("%d/%m/%Y")
-    return _text(value)
+    return ILLEGAL_IN_SHEETS.sub("", _text(value))
+
+
+def clean_cell(column: str, text: str) -> str:
+    """A cell's text by the rules the API applies to the same field (TextRefused if none take
+    it); a leading quote our own reports added (`'=…`) is taken away."""
+    text = restore_cell(text)
+    if column in _NAME_COLUMNS:
+        return clean_name(text)
+    if column in _MULTILINE_COLUMNS:
+        return clean_multiline(text)
+    return clean_line(text)
 
 
 def _text(value: Any) -> str:
@@ -339,7 +372,16 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
     def bad(column: str, vi: str, en: str) -> None:
         errors.append(RowError(number, column, vi, en))
 
-    values = {k: _text(v) for k, v in raw.items()}
+    values: dict[str, str] = {}
+    for column, cell in raw.items():
+        text = _text(cell)
+        try:
+            values[column] = clean_cell(column, text) if text else ""
+        except TextRefused as refused:
+            bad(column, refused.message_vi, refused.message_en)
+    if errors:
+        # The other checks would only repeat that the cell is unusable.
+        return errors
     for column in REQUIRED_COLUMNS:
         if not values.get(column):
             bad(column, "Thiếu giá trị bắt buộc", "Required value missing")
@@ -410,9 +452,10 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
             )
     if values.get("recognised_on"):
         try:
-            recognised_on = parse_date(raw.get("recognised_on"))
-            if recognised_on > date.today():
-                bad("recognised_on", "Ngày quyết định ở tương lai", "Decision date in the future")
+            recognised_on = check_programme_date(parse_date(raw.get("recognised_on")))
+        except DateOutOfRange as out_of_range:
+            bad("recognised_on", out_of_range.message_vi, out_of_range.message_en)
+            recognised_on = None
         except ValueError:
             bad(
                 "recognised_on",
@@ -455,8 +498,10 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
         else:
             bad("weight_grams", "Khối lượng phải là số gam", "Weight must be a number of grams")
     images = [u for u in re.split(r"[;\s]+", values.get("images", "")) if u]
-    if any(not u.startswith(("http://", "https://")) for u in images):
-        bad("images", "Ảnh phải là địa chỉ http(s)", "Images must be http(s) URLs")
+    try:
+        images = [check_web_url(url) for url in images]
+    except TextRefused as refused:
+        bad("images", f"Ảnh: {refused.message_vi}", f"Images: {refused.message_en}")
     barcode = values.get("barcode") or None
     if barcode and not is_valid_gtin(barcode):
         bad(

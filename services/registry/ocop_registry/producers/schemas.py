@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from ocop_kit.text import Line, Name
+
 ProducerKind = Literal["enterprise", "cooperative", "cooperative_group", "household"]
 PRODUCER_KINDS: tuple[ProducerKind, ...] = (
     "enterprise",
@@ -19,13 +21,13 @@ PRODUCER_KINDS: tuple[ProducerKind, ...] = (
 class AddressIn(BaseModel):
     """Either a current ward code, or a written (possibly pre-2025) address."""
 
-    ward_code: str | None = Field(default=None, max_length=8, examples=["14287"])
-    legacy: str | None = Field(
+    ward_code: Line | None = Field(default=None, max_length=8, examples=["14287"])
+    legacy: Line | None = Field(
         default=None,
         max_length=500,
         examples=["Xã Hải Đông, Huyện Hải Hậu, Tỉnh Nam Định"],
     )
-    street: str | None = Field(default=None, max_length=300)
+    street: Line | None = Field(default=None, max_length=300)
 
     @model_validator(mode="after")
     def _one_form(self) -> AddressIn:
@@ -55,22 +57,22 @@ Email = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$
 
 
 class ProducerCreate(BaseModel):
-    name: str = Field(min_length=2, max_length=300)
+    name: Name = Field(min_length=2, max_length=300)
     kind: ProducerKind
-    tax_code: str | None = TaxCode
-    phone: str | None = Phone
-    email: str | None = Email
+    tax_code: Line | None = TaxCode
+    phone: Line | None = Phone
+    email: Line | None = Email
     address: AddressIn
 
 
 class ProducerUpdate(BaseModel):
     """Only the fields sent are changed."""
 
-    name: str | None = Field(default=None, min_length=2, max_length=300)
+    name: Name | None = Field(default=None, min_length=2, max_length=300)
     kind: ProducerKind | None = None
-    tax_code: str | None = TaxCode
-    phone: str | None = Phone
-    email: str | None = Email
+    tax_code: Line | None = TaxCode
+    phone: Line | None = Phone
+    email: Line | None = Email
     address: AddressIn | None = None
 
 

@@ -11,6 +11,7 @@ from ocop_kit.app import DbSession
 from ocop_kit.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
 from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.pagination import Page, paginate
+from ocop_kit.text import Line
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import today_local
 from ocop_registry.certificates.service import issue_certificate, revoke_certificate
@@ -118,7 +119,7 @@ def delete_product(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-    reason: Annotated[str, Query(min_length=3, max_length=500)] = "withdrawn",
+    reason: Annotated[Line, Query(min_length=3, max_length=500)] = "withdrawn",
 ) -> Response:
     product = get_product(session, product_id)
     ensure_may_read_records(session, product, principal)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ocop_kit.db import JSONType, UTCDateTime, new_id, utc_now
@@ -57,4 +57,15 @@ class MarketListing(Base):
     product_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class SearchVisibility(Base):
+    """Whether shoppers can find a product, as the search service last told us
+    (`search.indexed`): an import's progress counts its products found here."""
+
+    __tablename__ = "search_visibility"
+
+    product_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    searchable: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 
 from ocop_contracts import CHANNEL_CODES, CertificateSnapshot, ProductSnapshot
+from ocop_kit.dates import ProgrammeDate
+from ocop_kit.text import Line, Name, Text, WebUrl
 from ocop_registry.catalog.groups import is_group_code, match_group, match_product_set
 from ocop_registry.gtin import is_valid_gtin
 from ocop_registry.producers.schemas import AddressOut
@@ -79,8 +81,8 @@ def check_channels(values: list[str] | None) -> list[str] | None:
 
 
 class CertificationIn(BaseModel):
-    scheme: str = Field(min_length=2, max_length=100, examples=["VietGAP"])
-    number: str | None = Field(default=None, max_length=100)
+    scheme: Line = Field(min_length=2, max_length=100, examples=["VietGAP"])
+    number: Line | None = Field(default=None, max_length=100)
     valid_until: date | None = None
 
     @field_validator("scheme")
@@ -90,28 +92,31 @@ class CertificationIn(BaseModel):
 
 
 class ProductFields(BaseModel):
-    description: str | None = Field(default=None, max_length=10_000)
-    price_vnd: int | None = Field(default=None, ge=0, le=10_000_000_000)
-    unit: str | None = Field(default=None, max_length=50, examples=["hộp 500 g"])
-    weight_grams: int | None = Field(default=None, gt=0, le=10_000_000)
+    description: Text | None = Field(default=None, max_length=10_000)
+    # Strict: JSON `true` is not a price of 1 đồng.
+    price_vnd: int | None = Field(default=None, ge=0, le=10_000_000_000, strict=True)
+    unit: Line | None = Field(default=None, max_length=50, examples=["hộp 500 g"])
+    weight_grams: int | None = Field(default=None, gt=0, le=10_000_000, strict=True)
     certifications: list[CertificationIn] | None = None
-    barcode: str | None = Field(default=None, examples=["8935049500018"])
-    channels: list[str] | None = None
-    images: list[str] | None = Field(default=None, max_length=20)
-    geographical_indication: str | None = Field(default=None, max_length=200)
-    collective_trademark: str | None = Field(default=None, max_length=200)
-    traceability_url: str | None = Field(default=None, max_length=500)
+    barcode: Line | None = Field(default=None, examples=["8935049500018"])
+    channels: list[Line] | None = None
+    images: list[Annotated[WebUrl, Field(max_length=2000)]] | None = Field(
+        default=None, max_length=20
+    )
+    geographical_indication: Line | None = Field(default=None, max_length=200)
+    collective_trademark: Line | None = Field(default=None, max_length=200)
+    traceability_url: WebUrl | None = Field(default=None, max_length=500)
 
     _barcode = field_validator("barcode")(check_barcode)
     _channels = field_validator("channels")(check_channels)
 
 
 class ProductCreate(ProductFields):
-    producer_id: str
-    name: str = Field(min_length=2, max_length=300)
-    group: str = Field(examples=["thuc_pham.che_bien"])
+    producer_id: Line
+    name: Name = Field(min_length=2, max_length=300)
+    group: Line = Field(examples=["thuc_pham.che_bien"])
     # Inferred from the group when it implies one set; otherwise None ("choose a set").
-    product_set: str | None = Field(default=None, examples=["che_bien_gao_ngu_coc"])
+    product_set: Line | None = Field(default=None, examples=["che_bien_gao_ngu_coc"])
 
     _group = field_validator("group")(check_group)
     _product_set = field_validator("product_set")(check_product_set)
@@ -120,10 +125,10 @@ class ProductCreate(ProductFields):
 class ProductUpdate(ProductFields):
     """Only the fields sent are changed."""
 
-    name: str | None = Field(default=None, min_length=2, max_length=300)
-    group: str | None = None
+    name: Name | None = Field(default=None, min_length=2, max_length=300)
+    group: Line | None = None
     # Sent as null, it returns the product to "choose a set".
-    product_set: str | None = None
+    product_set: Line | None = None
 
     _product_set = field_validator("product_set")(check_product_set)
 
@@ -164,14 +169,14 @@ class ProductOut(ProductSnapshot):
 class CertificateIssue(BaseModel):
     """A certificate entered by an officer (a decision made outside this system)."""
 
-    stars: int = Field(ge=3, le=5)
+    stars: int = Field(ge=3, le=5, strict=True)
     level: str = Field(pattern="^(district|commune|provincial|central)$")
-    decision_no: str | None = Field(default=None, max_length=100)
-    recognised_on: date
+    decision_no: Line | None = Field(default=None, max_length=100)
+    recognised_on: ProgrammeDate
 
 
 class CertificateRevoke(BaseModel):
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Line = Field(min_length=3, max_length=500)
 
 
 class HistoryEntry(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from ocop_contracts import top_level_group
+from ocop_kit.sheets import inert_row
 from ocop_registry.admin_units import province_name
 from ocop_registry.catalog.groups import group_name, product_set_name
 from ocop_registry.certificates.models import Certificate
@@ -173,14 +174,17 @@ def stats_workbook(stats: dict[str, Any]) -> bytes:
     summary = workbook.active
     assert summary is not None
     summary.title = "Tổng hợp"
-    summary.append(["Chỉ tiêu", "Giá trị"])
-    summary.append(["Tỉnh/thành phố", stats["province_name"] or "Toàn quốc"])
-    summary.append(["Ngày số liệu", stats["as_of"]])
-    summary.append(["Tổng số sản phẩm", stats["products_total"]])
-    summary.append(["Sản phẩm có chứng nhận còn hiệu lực", stats["certified_total"]])
-    summary.append(["Sản phẩm bán trên sàn TMĐT", stats["on_ecommerce"]["count"]])
-    summary.append(["Tỷ lệ bán trên sàn TMĐT", stats["on_ecommerce"]["share"]])
-    summary.append(["Chứng nhận hết hạn trong 180 ngày", stats["expiring_within_180_days"]])
+    for row in (
+        ["Chỉ tiêu", "Giá trị"],
+        ["Tỉnh/thành phố", stats["province_name"] or "Toàn quốc"],
+        ["Ngày số liệu", stats["as_of"]],
+        ["Tổng số sản phẩm", stats["products_total"]],
+        ["Sản phẩm có chứng nhận còn hiệu lực", stats["certified_total"]],
+        ["Sản phẩm bán trên sàn TMĐT", stats["on_ecommerce"]["count"]],
+        ["Tỷ lệ bán trên sàn TMĐT", stats["on_ecommerce"]["share"]],
+        ["Chứng nhận hết hạn trong 180 ngày", stats["expiring_within_180_days"]],
+    ):
+        summary.append(inert_row(row))
     sheets = (
         ("Theo hạng sao", "Hạng sao", stats["by_stars"], lambda k: f"{k} sao"),
         ("Theo tình trạng", "Tình trạng chứng nhận", stats["by_status"], _status_name),
@@ -195,7 +199,8 @@ def stats_workbook(stats: dict[str, Any]) -> bytes:
         sheet = workbook.create_sheet(title)
         sheet.append([header, "Số sản phẩm"])
         for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            sheet.append([label(key), count])
+            # Communes and districts come from what offices typed.
+            sheet.append(inert_row([label(key), count]))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

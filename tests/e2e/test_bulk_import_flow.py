@@ -1,0 +1,99 @@
+"""A province's list, in bulk, through real workers: an office uploads a sheet of certified
+products, and the import's status follows them until every one is searchable and listed.
+Runs on Redis + PostgreSQL and on the embedded default."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import httpx
+import pytest
+
+from ocop_kit.testing import start_system, wait_for
+
+PRODUCTS = 60
+COLUMNS = [
+    "producer_name",
+    "producer_kind",
+    "address",
+    "product_name",
+    "group",
+    "stars",
+    "decision_no",
+    "recognised_on",
+    "channels",
+    "price_vnd",
+    "weight_grams",
+    "description",
+    "images",
+]
+
+
+@pytest.fixture(params=["redis-postgres", "embedded"])
+def system(request, tmp_path):
+    env: dict[str, str] = {}
+    if request.param == "redis-postgres":
+        env = {
+            "OCOP_DATABASE_URL": request.getfixturevalue("postgres_url"),
+            "OCOP_BROKER_URL": request.getfixturevalue("redis_url"),
+        }
+    with start_system(tmp_path / "system", env) as running:
+        yield running
+
+
+def sheet() -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for n in range(PRODUCTS):
+        writer.writerow(
+            [
+                f"Hợp tác xã Nông sản Giao Thủy {n // 3}",
+                "Hợp tác xã",
+                "Xã Giao Thiện, Huyện Giao Thủy, Tỉnh Nam Định",
+                f"Mật ong hoa nhãn lô {n}",
+                "Thực phẩm",
+                3 + n % 2,
+                f"{100 + n}/QĐ-UBND",
+                "15/03/2025",
+                "postmart",
+                120_000 + n,
+                500,
+                "Mật ong nguyên chất từ vườn nhãn ven biển",
+                f"https://img.example.vn/mat-ong-{n}.jpg",
+            ]
+        )
+    return out.getvalue().encode()
+
+
+def test_an_import_reports_its_products_searchable_and_listed_as_they_propagate(system):
+    with system.client("registry", "admin") as registry:
+        response = registry.post("/v1/imports", files={"file": ("danh-sach.csv", sheet())})
+        assert response.status_code == 202, response.text
+        job_id = response.json()["id"]
+
+        def status() -> dict[str, Any]:
+            body: dict[str, Any] = registry.get(f"/v1/imports/{job_id}").json()
+            return body
+
+        wait_for(lambda: status()["status"] == "done", timeout=60, message="the import to finish")
+        done = status()
+        assert done["rows_imported"] == PRODUCTS and done["errors"] == []
+        assert done["products"] == PRODUCTS
+        assert 0 <= done["searchable"] <= PRODUCTS and 0 <= done["listed"] <= PRODUCTS
+        wait_for(
+            lambda: status()["searchable"] == PRODUCTS,
+            timeout=60,
+            message="every product of the import to be searchable",
+        )
+        wait_for(
+            lambda: status()["listed"] == PRODUCTS,
+            timeout=90,
+            message="every product of the import to be listed",
+        )
+    found = httpx.get(f"{system.urls['search']}/v1/search", params={"q": "mật ong", "limit": 1})
+    assert found.json()["total"] == PRODUCTS
+    listings = httpx.get(f"{system.urls['simulator']}/_sim/listings").json()
+    assert len({item["sku"] for item in listings if item["channel"] == "postmart"}) == PRODUCTS
