@@ -129,6 +129,10 @@ def _mark_without_criterion(workbook: Any, cards: Any) -> None:
     cards["L2"] = 3
 
 
+def _bidi_control(workbook: Any, cards: Any) -> None:
+    cards["J2"] = "Nguồn \u202enguyên liệu"
+
+
 def _a_set_without_card(workbook: Any, cards: Any) -> None:
     for row in range(cards.max_row, 1, -1):
         if cards.cell(row, 1).value == "hoa":
@@ -142,6 +146,7 @@ def _a_set_without_card(workbook: Any, cards: Any) -> None:
         (_section_off, "H2", "không bằng 17.5"),
         (_option_above_max, "M2", "vượt điểm tối đa"),
         (_mark_without_criterion, "L2", "Dấu (*) chỉ đặt ở dòng có mã tiêu chí"),
+        (_bidi_control, "J2", "ký tự đảo chiều văn bản"),
         (_a_set_without_card, "A1", "hoa"),
     ],
 )
