@@ -400,7 +400,10 @@ def test_stats_workbook_cells_cannot_carry_formulas():
         "certified_total": 3,
         "on_ecommerce": {"count": 1, "share": 0.3333},
         "expiring_within_180_days": 0,
-        **{key: {} for key in ("by_stars", "by_status", "by_group", "by_producer_kind")},
+        **{
+            key: {}
+            for key in ("by_stars", "by_status", "by_group", "by_product_set", "by_producer_kind")
+        },
         **{key: counts for key in ("by_commune", "by_legacy_district", "by_province")},
     }
     workbook = load_workbook(io.BytesIO(stats_workbook(stats)))
