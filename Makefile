@@ -7,7 +7,7 @@ PACKAGES := libs/contracts libs/kit libs/cli \
 STAMP := $(VENV)/.installed
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
-.PHONY: setup run test lint typecheck pytest services browser-deps clean
+.PHONY: setup run test lint typecheck pytest services browser-deps deploy-tools clean
 
 setup: $(STAMP)
 
@@ -31,12 +31,19 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy libs services
 
+# A compose tool for tests/platform/test_deploy_files.py (`docker compose config` needs no daemon;
+# where the docker CLI has no compose plugin, Debian's docker-compose reads the same file).
+deploy-tools:
+	@docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null \
+		|| (apt-get update -q && apt-get install -y -q --no-install-recommends docker-compose) \
+		|| echo "deploy-tools: could not install docker-compose (its test skips, or fails under CI=true)"
+
 # Headless Chromium for tests/browser (Debian's package; Playwright drives it, never downloads one).
 browser-deps:
 	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium) \
 		|| echo "browser-deps: could not install chromium (browser tests will skip, or fail under CI=true)"
 
-pytest: setup services browser-deps
+pytest: setup services browser-deps deploy-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: setup services lint typecheck audit pytest

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import tempfile
 import time
 import uuid
@@ -107,6 +108,7 @@ def main() -> None:
             start_system(data_dir, env) as system,
             system.client("registry", "admin") as registry,
         ):
+            cpu_before = process_cpu(system.process.pid)
             started = time.perf_counter()
             response = registry.post("/v1/imports", files={"file": ("list.csv", sheet)})
             response.raise_for_status()
@@ -132,6 +134,7 @@ def main() -> None:
                 if done <= marks.keys():
                     break
                 time.sleep(0.25)
+            cpu = process_cpu(system.process.pid)
     finally:
         if database:
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
@@ -140,6 +143,30 @@ def main() -> None:
         f"{name} {seconds:.1f} s" for name, seconds in sorted(marks.items(), key=lambda m: m[1])
     )
     print(f"broker={args.broker} rows={args.rows} channels={args.channels}: {steps}")
+    used = {name: seconds - cpu_before.get(name, 0.0) for name, seconds in cpu.items()}
+    print(
+        "CPU seconds by process over the run: "
+        + ", ".join(f"{n} {s:.1f}" for n, s in sorted(used.items(), key=lambda i: -i[1])[:8])
+    )
+
+
+def process_cpu(parent: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of each child of `ocop up`, by its role."""
+    found: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(fields[1]) != parent:
+            continue
+        name = " ".join(part.decode() for part in cmdline[2:4] if part)  # `-m ocop_x worker`
+        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        found[name] = found.get(name, 0.0) + seconds
+    return found
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def browser() -> Iterator[Any]:
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     """The whole system on the embedded default (SQLite, embedded broker, Tantivy), with the
     first administrator's account."""
-    env = {"OCOP_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    env = {"OCOP_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD, "OCOP_DEV_SIGN_IN": "1"}
     with start_system(tmp_path_factory.mktemp("ocop-browser"), env) as running:
         yield running
 

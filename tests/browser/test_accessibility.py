@@ -11,6 +11,12 @@ from typing import Any
 import pytest
 
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+# One good row and one with impossible stars, so the progress page shows its error table too.
+IMPORT_SHEET = (
+    "producer_name,producer_kind,address,product_name,group,stars\n"
+    "HTX Mắm Giao Thủy,Hợp tác xã,Xã Giao Thiện,Mắm rươi Giao Thủy,Thực phẩm,\n"
+    "HTX Mắm Giao Thủy,Hợp tác xã,Xã Giao Thiện,Mắm cáy Giao Thủy,Thực phẩm,9\n"
+)
 
 
 def violations(page: Any) -> list[str]:
@@ -79,6 +85,11 @@ def test_staff_pages_pass_axe_wcag_aa(
         201,
     ).json()
     sheet = f"/council/sessions/{council['id']}/applications/{application['id']}"
+    upload = system.client("registry", "admin").post(
+        "/v1/imports",
+        files={"file": ("kiem-tra.csv", IMPORT_SHEET.encode())},
+    )
+    assert upload.status_code == 202, upload.text
     found: dict[str, list[str]] = {}
     signed_in(audit_page, portal, "admin", name="quan-tri")
     for path in (
@@ -88,6 +99,8 @@ def test_staff_pages_pass_axe_wcag_aa(
         f"/council/sessions/{council['id']}",
         f"{sheet}/score",
         f"{sheet}/decision",
+        "/imports",
+        f"/imports/{upload.json()['id']}",
     ):
         audit_page.goto(portal + path)
         found[path] = violations(audit_page)

@@ -96,3 +96,31 @@ def test_keyboard_alone_reaches_search_box_and_results(
     page.keyboard.press("Enter")
     page.wait_for_url("**/search?**")
     assert page.locator("li.card", has_text="Nước mắm cá cơm Hải Đông").count() == 1
+
+
+def test_close_matches_come_after_the_exact_ones_under_their_own_heading(
+    page: Any, system: Any, catalog: Any, shot: Any, check_labels: Any
+) -> None:
+    nghe_an = catalog.producer(
+        "Hợp tác xã Chè Thanh Chương", "Xã Thanh Mai, Huyện Thanh Chương, Tỉnh Nghệ An"
+    )
+    thai_nguyen = catalog.producer(
+        "Hợp tác xã Chè Tân Cương", "Xã Tân Cương, Thành phố Thái Nguyên, Tỉnh Thái Nguyên"
+    )
+    exact = catalog.product(nghe_an["id"], "Chè xanh Thanh Chương", price_vnd=80000)
+    close = catalog.product(thai_nguyen["id"], "Chè búp Tân Cương", price_vnd=20000)
+    for product in (exact, close):
+        catalog.certify(product["id"], stars=3)
+    catalog.wait_searchable(close["id"], "che bup tan cuong")
+    catalog.wait_searchable(exact["id"], "che xanh thanh chuong")
+
+    # "chuong" is one letter from "cuong": Tân Cương is a close match, after the exact one.
+    page.goto(system.urls["portal"] + "/search?q=chuong&sort=price_asc")
+    check_labels(page)
+    html = page.content()
+    heading = html.index("Kết quả gần đúng")
+    assert html.index("Chè xanh Thanh Chương") < heading < html.index("Chè búp Tân Cương")
+    assert page.locator("#close-matches").is_visible()
+    # Sorted by price, the cheaper close match still comes after the exact one.
+    assert page.locator("select[name=sort]").input_value() == "price_asc"
+    shot(page, "search-close-matches")

@@ -2,10 +2,10 @@
 stopped for seconds, the outbox relay killed. After each, every event is delivered, nothing is
 duplicated in search or on the marketplace, and no record is lost.
 
-Each test imports a sheet of certified products (one registry transaction per row, each with its
-events), injects the fault while the events travel to search and marketplace sync, and then waits
-for the whole system to converge. Private PostgreSQL and Redis servers (see conftest.py) take the
-faults; Redis persists every write, as production's must.
+Each test imports a sheet of certified products (its events travel in batches of up to 250 to
+each consumer), injects the fault while the batches travel to search and marketplace sync, and
+then waits for the whole system to converge. Private PostgreSQL and Redis servers (see
+conftest.py) take the faults; Redis persists every write, as production's must.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ from redis import Redis
 from ocop_contracts import queue_for
 from ocop_kit.testing import System, start_system, wait_for
 
-ROWS = 40
+# Enough for two batches a consumer (a worker killed mid-batch has more to come).
+ROWS = 150
 pytestmark = pytest.mark.slow
 
 
-def sheet(rows: int) -> bytes:
+def sheet(rows: int, first: int = 0) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -48,7 +49,7 @@ def sheet(rows: int) -> bytes:
             "price_vnd",
         ]
     )
-    for i in range(rows):
+    for i in range(first, first + rows):
         writer.writerow(
             [
                 f"HTX Faultest {i // 4}",
@@ -97,9 +98,13 @@ def kill_worker_mid_task(system: System, redis_url: str, service: str) -> None:
     client = Redis.from_url(redis_url)
     # What is held already may be a killed worker's, waiting to be delivered again.
     earlier = set(client.hkeys("unacked"))
-    pid = child_pid(system, f"ocop_{service}", "worker")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        try:
+            pid = child_pid(system, f"ocop_{service}", "worker")
+        except LookupError:  # killed a moment ago: `ocop up` is starting it again
+            time.sleep(0.1)
+            continue
         os.kill(pid, signal.SIGSTOP)
         held = client.hgetall("unacked")
         # Each entry is [message, exchange, routing key]; the routing key is the queue.
@@ -115,10 +120,10 @@ def kill_worker_mid_task(system: System, redis_url: str, service: str) -> None:
     pytest.fail(f"the {service} worker held no task for 30 s: nothing to kill mid-task")
 
 
-def start_import(system: System) -> None:
+def start_import(system: System, first: int = 0) -> None:
     with system.client("registry", "admin") as registry:
         response = registry.post(
-            "/v1/imports", files={"file": ("faults.csv", sheet(ROWS), "text/csv")}
+            "/v1/imports", files={"file": ("faults.csv", sheet(ROWS, first), "text/csv")}
         )
         assert response.status_code == 202, response.text
 
@@ -137,10 +142,16 @@ def imported_ids(system: System) -> set[str]:
 
 
 def search_ids(system: System) -> list[str]:
-    hits = httpx.get(
-        f"{system.urls['search']}/v1/search", params={"q": "faultest", "limit": 100}, timeout=10
-    ).json()["hits"]
-    return [hit["id"] for hit in hits]
+    ids: list[str] = []
+    while True:
+        hits = httpx.get(
+            f"{system.urls['search']}/v1/search",
+            params={"q": "faultest", "limit": 100, "offset": len(ids)},
+            timeout=10,
+        ).json()["hits"]
+        ids += [hit["id"] for hit in hits]
+        if len(hits) < 100:
+            return ids
 
 
 def simulator_skus(system: System) -> list[str]:
@@ -148,11 +159,11 @@ def simulator_skus(system: System) -> list[str]:
     return [row["sku"] for row in rows if row["channel"] == "provincial"]
 
 
-def assert_converges(system: System, timeout: float = 150.0) -> None:
+def assert_converges(system: System, rows: int = ROWS, timeout: float = 150.0) -> None:
     wait_for(
-        lambda: len(imported_ids(system)) == ROWS,
+        lambda: len(imported_ids(system)) == rows,
         timeout=timeout,
-        message=f"all {ROWS} rows imported",
+        message=f"all {rows} rows imported",
     )
     expected = imported_ids(system)
     wait_for(
@@ -168,7 +179,7 @@ def assert_converges(system: System, timeout: float = 150.0) -> None:
     time.sleep(2)  # let any late duplicate arrive before counting
     assert sorted(search_ids(system)) == sorted(expected)
     skus = simulator_skus(system)
-    assert len(skus) == len(set(skus)) == ROWS, "a product was listed twice"
+    assert len(skus) == len(set(skus)) == rows, "a product was listed twice"
     for service in ("registry", "marketplace_sync"):
         metrics = httpx.get(f"{system.urls[service]}/metrics", timeout=10).text
         assert f'ocop_outbox_pending_events{{service="{service}"}} 0.0' in metrics
@@ -188,11 +199,14 @@ def system(tmp_path, private_postgres, private_redis):
 
 def test_workers_killed_mid_task_lose_and_duplicate_nothing(system, private_redis):
     start_import(system)
-    # The registry's import task lasts the whole import: killed third, it is delivered again
-    # and the rest of the rows' events reach the restarted search worker, killed once more.
-    for service in ("search", "marketplace_sync", "registry", "search"):
+    # Search killed holding a batch; marketplace sync during its pushes; the registry holding
+    # the import or a batch of listing changes. Then a second list while they recover, and
+    # search killed holding one of its batches.
+    for service in ("search", "marketplace_sync", "registry"):
         kill_worker_mid_task(system, private_redis.url, service)  # `ocop up` restarts it
-    assert_converges(system)
+    start_import(system, first=ROWS)
+    kill_worker_mid_task(system, private_redis.url, "search")
+    assert_converges(system, rows=2 * ROWS)
 
 
 def test_redis_killed_and_restarted_while_events_flow(system, private_redis):

@@ -1,4 +1,4 @@
-"""Rule 1 of DESIGN.md: a service never imports another service; libs import no service."""
+"""Rule 1 of docs/DESIGN.md: a service never imports another service; libs import no service."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`ocop up | token | simulate-marketplace` (see API.md, "Starting it")."""
+"""`ocop up | token | simulate-marketplace` (see docs/API.md, "Starting it")."""
 
 from __future__ import annotations
 

@@ -59,6 +59,9 @@ def child_environment(data_dir: Path, port: int) -> dict[str, str]:
     env["OCOP_DATA_DIR"] = str(data_dir)
     for name, url in service_urls(port).items():
         env[f"OCOP_{name.upper()}_URL"] = url
+    if KitSettings(data_dir=data_dir).listens_on_loopback:
+        # Only this machine reaches the portal: offer its dev sign-in unless told otherwise.
+        env.setdefault("OCOP_DEV_SIGN_IN", "1")
     return env
 
 

@@ -191,6 +191,17 @@ class CertificateRevoked(EventBase):
     payload: ProductSnapshot
 
 
+class ProductMerged(EventBase):
+    """A product was merged into another (the same product registered twice): consumers drop
+    it as a withdrawn product (its snapshot says `deleted: true`); `merged_into` is the product
+    that now holds its certificates, listings and history."""
+
+    type: Literal["product.merged"] = "product.merged"
+    aggregate_type: str = "product"
+    payload: ProductSnapshot
+    merged_into: str
+
+
 class EvaluationDecided(EventBase):
     """A council decided on an application; a recognised outcome becomes a certificate."""
 
@@ -231,6 +242,7 @@ Event = Annotated[
     | CertificateExpiring
     | CertificateExpired
     | CertificateRevoked
+    | ProductMerged
     | EvaluationDecided
     | ListingChanged
     | SearchIndexed
@@ -244,6 +256,7 @@ PRODUCT_EVENTS = (
     "certificate.expiring",
     "certificate.expired",
     "certificate.revoked",
+    "product.merged",
 )
 
 _event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

@@ -13,6 +13,8 @@ from ocop_contracts.events import PRODUCT_EVENTS
 SERVICES = ("portal", "registry", "evaluation", "marketplace_sync", "search")
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    # Product events carry the full snapshot; `product.merged` (a duplicate merged into another
+    # product, its snapshot deleted) reaches the same consumers, which drop the merged product.
     **{event_type: ("search", "marketplace_sync", "evaluation") for event_type in PRODUCT_EVENTS},
     "evaluation.decided": ("registry",),
     "listing.changed": ("registry",),

@@ -3,6 +3,7 @@ ids, idempotency, request size limits, CORS, migrations on start and the dead-le
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 import unicodedata
@@ -24,12 +25,13 @@ from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ocop_kit.auth import Principal, require_roles
+from ocop_kit.body_limit import BodySizeLimitMiddleware
 from ocop_kit.db import ServiceDatabase, run_migrations, utc_now
 from ocop_kit.errors import (
     FieldError,
     NotFound,
-    PayloadTooLarge,
-    ProblemError,
+    ServiceUnavailable,
+    Unauthorized,
     ValidationFailed,
     install_error_handlers,
     problem_response,
@@ -38,6 +40,7 @@ from ocop_kit.idempotency import IdempotencyMiddleware
 from ocop_kit.logging import correlation_id, new_correlation_id
 from ocop_kit.metrics import ServiceMetrics
 from ocop_kit.pagination import Page, paginate
+from ocop_kit.revocation import TokenVersions
 from ocop_kit.settings import KitSettings
 from ocop_kit.tables import DeadLetter
 
@@ -89,6 +92,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.db = db
     app.state.celery = celery
+    app.state.token_versions = TokenVersions(settings)
     metrics = ServiceMetrics(service, db, celery)
     for collector in collectors:
         metrics.registry.register(collector)
@@ -112,15 +116,6 @@ def create_service_app(
         token = correlation_id.set(cid)
         started = time.perf_counter()
         try:
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > settings.max_request_bytes:
-                return problem_response(
-                    PayloadTooLarge(
-                        f"Tối đa {settings.max_request_bytes // 1_000_000} MB một yêu cầu",
-                        f"At most {settings.max_request_bytes // 1_000_000} MB per request",
-                    ),
-                    request,
-                )
             response = await call_next(request)
             route = request.scope.get("route")
             metrics.observe(
@@ -142,6 +137,9 @@ def create_service_app(
             correlation_id.reset(token)
         response.headers["X-Request-ID"] = cid
         return response
+
+    # Added last, so it runs first: nothing reads a body before it is counted.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
 
     @app.get("/healthz", tags=["health"], summary="Ready: the service and its database answer")
     def healthz(session: DbSession) -> dict[str, str]:
@@ -169,8 +167,14 @@ def create_service_app(
                 ) from exc
         return {"status": "ready", "service": service}
 
-    @app.get("/metrics", tags=["health"], summary="Prometheus metrics", response_class=Response)
-    def prometheus_metrics() -> Response:
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        summary="Prometheus metrics (with OCOP_METRICS_TOKEN as bearer token where it is set)",
+        response_class=Response,
+    )
+    def prometheus_metrics(request: Request) -> Response:
+        _check_metrics_token(settings, request)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
@@ -205,11 +209,21 @@ class ControlCharactersInUrlRefused:
 Operator = Annotated[Principal, require_roles("sync_operator")]
 
 
-class ServiceUnavailable(ProblemError):
-    status = 503
-    code = "service_unavailable"
-    title = "Dịch vụ tạm thời không sẵn sàng"
-    title_en = "Service temporarily unavailable"
+def _check_metrics_token(settings: KitSettings, request: Request) -> None:
+    """Metrics tell an outsider the routes, volumes and queues: in production they are served
+    only to a caller holding the metrics token."""
+    if settings.metrics_token is None:
+        if settings.environment == "production":
+            raise NotFound(
+                "Chỉ số chỉ phục vụ khi đặt OCOP_METRICS_TOKEN",
+                "Metrics are served only with OCOP_METRICS_TOKEN set",
+            )
+        return
+    expected = f"Bearer {settings.metrics_token.get_secret_value()}"
+    if not hmac.compare_digest(
+        request.headers.get("authorization", "").encode(), expected.encode()
+    ):
+        raise Unauthorized("Cần mã truy cập chỉ số", "The metrics token is required")
 
 
 class DeadLetterOut(BaseModel):

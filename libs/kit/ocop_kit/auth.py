@@ -1,4 +1,4 @@
-"""Bearer tokens with the roles and scopes of API.md.
+"""Bearer tokens with the roles and scopes of docs/API.md.
 
 Reads of public data need no token; every write needs one. A province officer acts only in their
 province, a producer only on their own records.
@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from ocop_kit.errors import Forbidden, Unauthorized
+from ocop_kit.revocation import TokenVersions
 from ocop_kit.settings import KitSettings
 
 Role = Literal["admin", "province_officer", "council_member", "producer", "sync_operator"]
@@ -51,6 +52,18 @@ class Principal(BaseModel):
             return producer_id == self.producer_id
         return self.may_act_in_province(province_code)
 
+    def province_in_charge(self, province_code: str | None) -> str | None:
+        """The province a province-wide list is limited to: an officer's own (asking for
+        another is refused), an admin's choice (None: the whole country)."""
+        if self.role != "province_officer":
+            return province_code
+        if province_code and province_code != self.province_code:
+            raise Forbidden(
+                "Bạn chỉ xem được số liệu của tỉnh mình",
+                "You may see only your own province's records",
+            )
+        return self.province_code
+
 
 def issue_token(
     settings: KitSettings,
@@ -60,8 +73,10 @@ def issue_token(
     province_code: str | None = None,
     producer_id: str | None = None,
     ttl_seconds: int | None = None,
+    token_version: int | None = None,
 ) -> str:
-    """Sign a bearer token for a principal."""
+    """Sign a bearer token for a principal; an account's token carries its `token_version`,
+    so raising the version revokes it."""
     if role == "province_officer" and not province_code:
         raise ValueError("a province_officer token needs a province code")
     if role == "producer" and not producer_id:
@@ -77,10 +92,13 @@ def issue_token(
         claims["province"] = province_code
     if producer_id:
         claims["producer"] = producer_id
+    if token_version is not None:
+        claims["ver"] = token_version
     return jwt.encode(claims, settings.signing_key(), algorithm=ALGORITHM)
 
 
-def decode_token(settings: KitSettings, token: str) -> Principal:
+def decode_token(settings: KitSettings, versions: TokenVersions, token: str) -> Principal:
+    """The principal of a valid token; 401 for a bad, expired or revoked one."""
     try:
         claims = jwt.decode(
             token,
@@ -94,6 +112,14 @@ def decode_token(settings: KitSettings, token: str) -> Principal:
         raise Unauthorized("Mã truy cập không hợp lệ", "Invalid bearer token") from exc
     if claims.get("role") not in ROLES:
         raise Unauthorized("Vai trò không hợp lệ", "Unknown role in token")
+    version = claims.get("ver")
+    if version is not None and (
+        not isinstance(version, int) or not versions.is_current(str(claims["sub"]), version)
+    ):
+        raise Unauthorized(
+            "Mã truy cập đã bị thu hồi; vui lòng đăng nhập lại",
+            "The token was revoked; please sign in again",
+        )
     return Principal(
         subject=claims["sub"],
         role=claims["role"],
@@ -110,8 +136,7 @@ def optional_principal(request: Request) -> Principal | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Cần gửi mã truy cập dạng Bearer", "Expected a Bearer token")
-    settings: KitSettings = request.app.state.settings
-    return decode_token(settings, token.strip())
+    return decode_token(request.app.state.settings, request.app.state.token_versions, token.strip())
 
 
 def current_principal(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
 
@@ -77,7 +77,8 @@ class EventHandlers:
 
 
 @contextmanager
-def _correlated(event: Event) -> Any:
+def _correlated(event: Event) -> Iterator[None]:
+    """The event's correlation id on the log lines and events its handling causes."""
     token = correlation_id.set(event.correlation_id)
     try:
         yield

@@ -6,6 +6,7 @@ the English. Validation errors list each bad field in `errors`.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -13,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 from ocop_kit.logging import correlation_id
 
@@ -125,6 +127,13 @@ class PayloadTooLarge(ProblemError):
     code = "payload_too_large"
     title = "Dữ liệu gửi lên quá lớn"
     title_en = "Payload too large"
+
+
+class ServiceUnavailable(ProblemError):
+    status = 503
+    code = "service_unavailable"
+    title = "Dịch vụ tạm thời không sẵn sàng"
+    title_en = "Service temporarily unavailable"
 
 
 class TooManyRequests(ProblemError):
@@ -246,3 +255,16 @@ def install_error_handlers(app: FastAPI) -> None:
             "instance": request.url.path,
         }
         return _problem_response(problem)
+
+
+async def send_problem(send: Send, error: ProblemError, path: str) -> None:
+    """Answer with the problem document of `error` from ASGI middleware (no Request there)."""
+    payload = json.dumps(error.to_problem(path), ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [(b"content-type", PROBLEM_JSON.encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

@@ -7,7 +7,6 @@ error; a key whose first request is still running is a conflict.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from anyio import to_thread
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ocop_kit.db import ServiceDatabase
-from ocop_kit.errors import Conflict, ProblemError, ValidationFailed
+from ocop_kit.errors import Conflict, ProblemError, ValidationFailed, send_problem
 from ocop_kit.tables import IdempotencyRecord
 
 HEADER = b"idempotency-key"
@@ -47,7 +46,7 @@ class IdempotencyMiddleware:
         try:
             stored = await to_thread.run_sync(self._claim, scoped_key, request_hash)
         except ProblemError as exc:
-            await _send_problem(send, exc, scope["path"])
+            await send_problem(send, exc, scope["path"])
             return
         if stored is not None:
             status, content_type, payload = stored
@@ -132,15 +131,3 @@ def _in_flight() -> Conflict:
         "Yêu cầu với Idempotency-Key này đang được xử lý",
         "A request with this Idempotency-Key is still in progress",
     )
-
-
-async def _send_problem(send: Send, exc: ProblemError, path: str) -> None:
-    payload = json.dumps(exc.to_problem(path), ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": exc.status,
-            "headers": [(b"content-type", b"application/problem+json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,13 +30,19 @@ def main(service: str, package: str, argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m {package}")
     sub = parser.add_subparsers(dest="command", required=True)
     api = sub.add_parser("api", help="serve the HTTP API")
-    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--host", help="listen address (default: OCOP_LISTEN_HOST, else 127.0.0.1)")
     api.add_argument("--port", type=int, required=True)
     sub.add_parser("worker", help="consume this service's queue")
     sub.add_parser("migrate", help="bring the database to the newest revision")
     make = sub.add_parser("makemigration", help="autogenerate a migration from the models")
     make.add_argument("message")
     args = parser.parse_args(argv)
+    if args.command == "api":
+        # Settings read them: the portal refuses dev sign-in beyond loopback and builds its
+        # links from its own address where no public one is configured.
+        if args.host:
+            os.environ["OCOP_LISTEN_HOST"] = args.host
+        os.environ["OCOP_LISTEN_PORT"] = str(args.port)
 
     get_settings: Callable[[], KitSettings] = importlib.import_module(
         f"{package}.settings"
@@ -48,11 +55,15 @@ def main(service: str, package: str, argv: list[str] | None = None) -> None:
         uvicorn.run(
             f"{package}.app:create_app",
             factory=True,
-            host=args.host,
-            port=args.port,
+            host=settings.listen_host,
+            port=settings.listen_port,
             log_config=None,
             access_log=False,
             timeout_keep_alive=settings.keep_alive_seconds,
+            # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1, letting any local
+            # client pick the address the sign-in throttle counts.
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
         )
     elif args.command == "worker":
         run_migrations(ServiceDatabase(service, settings), migrations_dir(package))

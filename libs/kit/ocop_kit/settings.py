@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,6 +14,13 @@ class KitSettings(BaseSettings):
     """Read from `OCOP_*` environment variables; the defaults are the embedded setup."""
 
     model_config = SettingsConfigDict(env_prefix="OCOP_", extra="ignore")
+    # What every production deployment file must set for the processes of this settings class,
+    # and which of those are secrets (never a default, never in plain configuration); checked
+    # against deploy/ by tests/platform/test_deploy_files.py.
+    DEPLOY_REQUIRED: ClassVar[frozenset[str]] = frozenset(
+        {"environment", "database_url", "broker_url", "secret_key", "metrics_token"}
+    )
+    SECRETS: ClassVar[frozenset[str]] = frozenset({"database_url", "secret_key", "metrics_token"})
 
     data_dir: Path = Field(default=Path(".ocop"), description="Where all embedded state lives.")
     database_url: str | None = Field(
@@ -23,12 +31,37 @@ class KitSettings(BaseSettings):
         default=None, description="Redis URL for Celery. Unset: an embedded broker under data_dir."
     )
     environment: Literal["development", "production"] = "development"
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Addresses of the reverse proxies (comma-separated IPs or networks, as "
+        "uvicorn's --forwarded-allow-ips) whose X-Forwarded-For and X-Forwarded-Proto are "
+        "believed. Empty: none, the client is the connection's peer.",
+    )
+    listen_host: str = Field(
+        default="127.0.0.1",
+        description="Address the HTTP API listens on (`python -m ocop_<service> api --host` "
+        "sets it for the process).",
+    )
+    listen_port: int = Field(
+        default=8000, description="Port the HTTP API listens on (`api --port` sets it)."
+    )
     secret_key: str | None = Field(
         default=None,
         description="Key that signs bearer tokens; required in production, "
         "generated under data_dir otherwise.",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus sends for /metrics. Set: /metrics needs it. "
+        "Unset: /metrics is open in development and not served in production.",
+    )
     token_ttl_seconds: int = 12 * 3600
+    token_revocation_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a service keeps an account's token version before reading it "
+        "again: a deactivated account's or changed password's old tokens stop within this.",
+    )
     relay_poll_seconds: float = 0.05
     visibility_timeout_seconds: int = Field(
         default=600,
@@ -46,6 +79,14 @@ class KitSettings(BaseSettings):
         "proxy's own idle limit (httpx 5 s, nginx 60 s), so a server never closes a connection "
         "at the moment a client reuses it (the client would see a reset request).",
     )
+
+    @property
+    def listens_on_loopback(self) -> bool:
+        """Whether only this machine can reach the API."""
+        try:
+            return ipaddress.ip_address(self.listen_host).is_loopback
+        except ValueError:
+            return self.listen_host == "localhost"
 
     def database_url_for(self, service: str) -> str:
         """The SQLAlchemy URL of a service's own database."""

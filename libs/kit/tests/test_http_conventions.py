@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from sqlalchemy import String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -103,13 +103,12 @@ def settings(tmp_path):
     return KitSettings(data_dir=tmp_path, secret_key="kit-test-signing-key-long-enough-for-hs256")
 
 
-@pytest.fixture
-def client(settings):
-    db = ServiceDatabase("kit_test", settings)
+def kit_app(settings: KitSettings, service: str = "kit_test") -> FastAPI:
+    db = ServiceDatabase(service, settings)
     KitBase.metadata.create_all(db.engine)
     Base.metadata.create_all(db.engine)
-    app = create_service_app(
-        service="kit_test",
+    return create_service_app(
+        service=service,
         title="t",
         description="t",
         settings=settings,
@@ -118,7 +117,11 @@ def client(settings):
         migrations_dir=None,
         routers=[router],
     )
-    with TestClient(app) as test_client:
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(kit_app(settings)) as test_client:
         yield test_client
 
 
@@ -248,19 +251,7 @@ def test_every_response_carries_a_correlation_id(client):
 
 def test_oversized_requests_are_refused_before_reaching_the_endpoint(settings, tmp_path):
     small = settings.model_copy(update={"max_request_bytes": 1000})
-    db = ServiceDatabase("kit_small", small)
-    KitBase.metadata.create_all(db.engine)
-    Base.metadata.create_all(db.engine)
-    app = create_service_app(
-        service="kit_small",
-        title="t",
-        description="t",
-        settings=small,
-        db=db,
-        celery=None,
-        migrations_dir=None,
-        routers=[router],
-    )
+    app = kit_app(small, "kit_small")
     with TestClient(app) as client:
         response = client.post("/v1/things", content=b"x" * 2000, headers=auth(settings))
         assert response.status_code == 413
@@ -278,6 +269,22 @@ def test_metrics_count_requests_by_route_and_report_outbox_lag(client):
     ) in text
     assert 'ocop_outbox_pending_events{service="kit_test"} 0.0' in text
     assert client.get("/readyz").json() == {"status": "ready", "service": "kit_test"}
+
+
+def test_metrics_need_the_metrics_token_where_set_and_are_not_served_in_production_without(
+    settings,
+):
+    guarded = settings.model_copy(update={"metrics_token": SecretStr("prometheus-scrape-token")})
+    with TestClient(kit_app(guarded)) as client:
+        assert client.get("/metrics").status_code == 401
+        wrong = {"Authorization": "Bearer not-the-token"}
+        assert client.get("/metrics", headers=wrong).status_code == 401
+        right = {"Authorization": "Bearer prometheus-scrape-token"}
+        assert "ocop_outbox_pending_events" in client.get("/metrics", headers=right).text
+    production = settings.model_copy(update={"environment": "production"})
+    with TestClient(kit_app(production)) as client:
+        assert client.get("/metrics").status_code == 404
+        assert client.get("/healthz").status_code == 200
 
 
 def test_production_refuses_a_missing_or_short_signing_key(tmp_path):

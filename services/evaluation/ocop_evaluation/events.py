@@ -14,8 +14,9 @@ from ocop_contracts import (
     CertificateRevoked,
     Ping,
     ProductChanged,
+    ProductMerged,
 )
-from ocop_evaluation.products.service import apply_snapshot
+from ocop_evaluation.products.service import apply_snapshots
 from ocop_kit.consumer import EventHandlers
 
 handlers = EventHandlers()
@@ -26,14 +27,17 @@ def on_ping(session: Session, event: Ping) -> None:
     """Nothing to do: the inbox record is the proof of delivery."""
 
 
-@handlers.on(*PRODUCT_EVENTS)
-def on_product_event(
+@handlers.on_batch(*PRODUCT_EVENTS)
+def on_product_events(
     session: Session,
-    event: ProductChanged
-    | CertificateIssued
-    | CertificateExpiring
-    | CertificateExpired
-    | CertificateRevoked,
+    events: list[
+        ProductChanged
+        | CertificateIssued
+        | CertificateExpiring
+        | CertificateExpired
+        | CertificateRevoked
+        | ProductMerged
+    ],
 ) -> None:
     """Keep the read model of products (and their certificates) in step with the registry."""
-    apply_snapshot(session, event.payload)
+    apply_snapshots(session, [event.payload for event in events])

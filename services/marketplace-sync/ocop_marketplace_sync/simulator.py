@@ -8,7 +8,8 @@ second per channel and shop (429 + Retry-After above it), fails `--error-rate` o
 `--reject-rate` of the products for content reasons (always the same products: the choice is a
 hash of the SKU). Like the real platforms it does not stop a second listing with the same SKU
 on Shopee or the generic sites. `GET /_sim/listings` lists what it holds; `GET /_sim/stats`
-counts requests, 429s and faults.
+counts requests, 429s and faults. `POST /_sim/reset` forgets everything, for a caller sending
+`X-Sim-Admin-Key` equal to `--admin-key` (or `OCOP_SIM_ADMIN_KEY`); without a key it is refused.
 
 `python -m ocop_marketplace_sync.simulator --port Q [--error-rate F] [--rate-limit N]
 [--reject-rate R]`
@@ -20,17 +21,19 @@ import argparse
 import asyncio
 import base64
 import hashlib
+import hmac
 import itertools
 import json
+import os
 import random
 import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
 from ocop_marketplace_sync.adapters.signing import (
@@ -55,6 +58,8 @@ class SimConfig:
     hang_seconds: float = 2.0
     review_seconds: float = 0.3
     seed: int | None = None
+    # `POST /_sim/reset` wipes every listing: only a caller sending this key may (none: nobody).
+    admin_key: str | None = None
 
 
 @dataclass
@@ -911,7 +916,11 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
         return {**state.stats, "paths": state.paths, "config": config.__dict__}
 
     @app.post("/_sim/reset")
-    def reset() -> dict[str, str]:
+    def reset(x_sim_admin_key: Annotated[str, Header()] = "") -> dict[str, str]:
+        if not config.admin_key or not hmac.compare_digest(
+            x_sim_admin_key.encode(), config.admin_key.encode()
+        ):
+            raise HTTPException(403, "reset needs X-Sim-Admin-Key (--admin-key)")
         state.items.clear()
         state.requests.clear()
         state.windows.clear()
@@ -980,6 +989,12 @@ def main(argv: list[str] | None = None) -> None:
         help="how long a Tiki product request stays under review",
     )
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--admin-key",
+        default=os.environ.get("OCOP_SIM_ADMIN_KEY"),
+        help="key POST /_sim/reset requires in X-Sim-Admin-Key (default OCOP_SIM_ADMIN_KEY; "
+        "unset: reset is refused)",
+    )
     args = parser.parse_args(argv)
     import uvicorn
 
@@ -990,6 +1005,7 @@ def main(argv: list[str] | None = None) -> None:
         args.hang_seconds,
         args.review_seconds,
         args.seed,
+        args.admin_key,
     )
     uvicorn.run(
         RateGate(create_simulator(config)),

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sync_factories import Deliver, make_product, with_status
 
-from ocop_contracts import CertificateExpired, CertificateIssued, ProductChanged
+from ocop_contracts import CertificateExpired, CertificateIssued, ProductChanged, ProductMerged
 from ocop_kit.auth import issue_token
 from ocop_kit.tables import OutboxEvent
 from ocop_marketplace_sync.app import create_app
@@ -114,6 +114,21 @@ def test_expired_certificate_delists_product_on_every_channel(api):
             if e.body["payload"].get("channel") == "shopee"
         ]
     assert versions == [1, 2]
+
+
+def test_product_merged_into_another_is_delisted_on_every_channel(api):
+    from ocop_kit.consumer import consume
+
+    product = make_product(channels=["shopee", "voso"])
+    api.deliver(CertificateIssued, product)
+    merged = ProductMerged(
+        aggregate_id=product.id,
+        version=10_000,
+        payload=product.model_copy(update={"deleted": True}),
+        merged_into="the-kept-product",
+    )
+    assert consume(api.deliver.db, merged, api.deliver.handlers) == "applied"
+    assert {r["status"] for r in api.listings(product_id=product.id)} == {"delisted"}
 
 
 def test_stale_product_event_changes_nothing(api):

@@ -6,8 +6,10 @@ import time
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from ocop_marketplace_sync.adapters.signing import generic_sign, lazada_sign, shopee_sign
+from ocop_marketplace_sync.simulator import SimConfig, create_simulator
 
 
 def test_lazada_signature_matches_the_published_documentation_vector():
@@ -97,3 +99,13 @@ def test_simulator_accepts_a_correctly_signed_lazada_call_and_refuses_a_tampered
     tampered = {**params, "filter": "live"}
     refused = httpx.get(f"{sim}/lazada/rest/products/get", params=tampered)
     assert refused.json()["code"] == "IncompleteSignature"
+
+
+def test_the_simulators_reset_needs_its_admin_key() -> None:
+    without_key = TestClient(create_simulator(SimConfig()))
+    assert without_key.post("/_sim/reset").status_code == 403
+    assert without_key.post("/_sim/reset", headers={"X-Sim-Admin-Key": ""}).status_code == 403
+    keyed = TestClient(create_simulator(SimConfig(admin_key="sim-admin-key")))
+    assert keyed.post("/_sim/reset", headers={"X-Sim-Admin-Key": "guess"}).status_code == 403
+    answer = keyed.post("/_sim/reset", headers={"X-Sim-Admin-Key": "sim-admin-key"})
+    assert answer.json() == {"status": "reset"}

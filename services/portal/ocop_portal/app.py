@@ -20,6 +20,7 @@ from ocop_portal.backends import SERVICE_LABELS, BackendProblem, Backends, Backe
 from ocop_portal.catalog import GroupNames
 from ocop_portal.council.api import router as council_router
 from ocop_portal.dashboard.api import router as dashboard_router
+from ocop_portal.imports.api import router as imports_router
 from ocop_portal.producer.api import router as producer_router
 from ocop_portal.products.api import router as products_router
 from ocop_portal.search.api import router as search_router
@@ -158,6 +159,7 @@ def create_app(
             dashboard_router,
             council_router,
             sync_router,
+            imports_router,
             producer_router,
         ],
     )

@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import httpx
+from fastapi.responses import Response
 
+from ocop_kit.client_address import HEADER as CLIENT_HEADER
+from ocop_kit.client_address import vouch_for_client
 from ocop_portal.settings import Settings
 
 ServiceName = Literal["registry", "evaluation", "marketplace_sync", "search"]
@@ -69,6 +72,7 @@ class Backends:
     """One pooled HTTP client for every service the portal reads and writes."""
 
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
+        self.settings = settings
         self.urls: dict[str, str] = {
             "registry": settings.registry_url,
             "evaluation": settings.evaluation_url,
@@ -78,7 +82,8 @@ class Backends:
         timeout = httpx.Timeout(
             settings.backend_timeout_seconds, connect=settings.backend_connect_timeout_seconds
         )
-        self.client = httpx.Client(timeout=timeout, transport=transport)
+        # A merged product's id answers 308 to the product kept: its page shows that one.
+        self.client = httpx.Client(timeout=timeout, transport=transport, follow_redirects=True)
 
     def close(self) -> None:
         self.client.close()
@@ -91,24 +96,34 @@ class Backends:
         *,
         params: Params | None = None,
         json: Any = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
         token: str | None = None,
         request_id: str | None = None,
-        forwarded_for: str | None = None,
+        client: str | None = None,
+        timeout: float | None = None,
     ) -> httpx.Response:
         """Send one request; raise `BackendUnavailable` or `BackendProblem` on failure.
 
-        `forwarded_for` passes on the reader's address (the registry throttles sign-ins by it)."""
+        `files` sends a multipart form (an uploaded sheet); `timeout` overrides the short default
+        read timeout for a call that carries a large body. `client` vouches for the reader's
+        address (the registry throttles sign-ins by it)."""
         headers: dict[str, str] = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if request_id:
             headers["X-Request-ID"] = request_id
-        if forwarded_for:
-            headers["X-Forwarded-For"] = forwarded_for
+        if client:
+            headers[CLIENT_HEADER] = vouch_for_client(self.settings, client)
         url = self.urls[service].rstrip("/") + path
         try:
             response = self.client.request(
-                method, url, params=_clean(params), json=json, headers=headers
+                method,
+                url,
+                params=_clean(params),
+                json=json,
+                files=files,
+                headers=headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
             raise BackendUnavailable(service, f"{type(exc).__name__}: {exc}") from exc
@@ -148,3 +163,15 @@ class Backends:
             return response.json()
         except ValueError:
             return None
+
+
+def passed_through(upstream: httpx.Response) -> Response:
+    """A file a service made (a sheet, an error report), handed to the reader as it came."""
+    headers = {}
+    if "content-disposition" in upstream.headers:
+        headers["Content-Disposition"] = upstream.headers["content-disposition"]
+    return Response(
+        upstream.content,
+        media_type=upstream.headers.get("content-type", "application/octet-stream"),
+        headers=headers,
+    )

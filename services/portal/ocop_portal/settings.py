@@ -1,8 +1,10 @@
 """Settings of the Portal service (environment variables `OCOP_*`)."""
 
+from __future__ import annotations
+
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ocop_kit.settings import KitSettings
 
@@ -10,6 +12,14 @@ from ocop_kit.settings import KitSettings
 class Settings(KitSettings):
     """Where the other services answer (`ocop up` sets these for every process) and how long to
     wait for them: a page must still render, with a notice, when one of them is down."""
+
+    DEPLOY_REQUIRED = KitSettings.DEPLOY_REQUIRED | {
+        "public_base_url",
+        "registry_url",
+        "evaluation_url",
+        "marketplace_sync_url",
+        "search_url",
+    }
 
     registry_url: str = Field(default="http://127.0.0.1:8001", description="Registry service.")
     evaluation_url: str = Field(default="http://127.0.0.1:8002", description="Evaluation service.")
@@ -23,17 +33,41 @@ class Settings(KitSettings):
     backend_connect_timeout_seconds: float = Field(default=1.0, gt=0)
     public_base_url: str | None = Field(
         default=None,
-        description="The portal's public address, used in QR codes; unset: the request's host.",
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="The portal's public address (OCOP_PUBLIC_BASE_URL), which product pages "
+        "and QR codes link to; required in production. Unset: the portal's own listen address "
+        "(never the request's Host header, which the client chooses).",
     )
-    dev_login: bool = Field(
-        default=True,
-        description="Offer a sign-in that issues a token for a chosen role (never in production).",
+    dev_sign_in: bool = Field(
+        default=False,
+        description="Offer a sign-in that issues a token for any role, admin included "
+        "(OCOP_DEV_SIGN_IN=1; `ocop up` opts in). Refused in production and when the portal "
+        "listens beyond loopback; every page shows a warning while it is on.",
     )
     search_page_size: int = Field(default=20, ge=1, le=100)
 
+    @model_validator(mode="after")
+    def _refuse_what_production_or_an_open_port_must_not_have(self) -> Settings:
+        if self.dev_sign_in and (self.environment == "production" or not self.listens_on_loopback):
+            raise ValueError(
+                "OCOP_DEV_SIGN_IN hands out admin tokens to anyone who can reach the portal: "
+                "it is refused in production and when the portal listens beyond loopback "
+                f"(OCOP_LISTEN_HOST={self.listen_host})"
+            )
+        if self.environment == "production" and not self.public_base_url:
+            raise ValueError(
+                "OCOP_PUBLIC_BASE_URL is required in production: QR codes on product stamps "
+                "link to it"
+            )
+        return self
+
     @property
-    def dev_login_enabled(self) -> bool:
-        return self.dev_login and self.environment != "production"
+    def page_base_url(self) -> str:
+        """Where the portal's pages are found: the public address, or its own listen address."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        host = f"[{self.listen_host}]" if ":" in self.listen_host else self.listen_host
+        return f"http://{host}:{self.listen_port}"
 
 
 @lru_cache

@@ -1,9 +1,9 @@
 """Fixtures of the portal's own rendering tests.
 
 THESE TESTS USE STUB BACKENDS: the other services are replaced by small in-test HTTP handlers
-(httpx.MockTransport) that answer with API.md-shaped bodies. They check only the portal's own logic
-— rendering, language, sign-in, forms, error pages, its own target table. The proof that the
-portal works with the real services is the browser suite in tests/browser/.
+(httpx.MockTransport) that answer with bodies shaped as docs/API.md says. They check only the
+portal's own logic — rendering, language, sign-in, forms, error pages, its own target table. The
+proof that the portal works with the real services is the browser suite in tests/browser/.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def settings(tmp_path: Path) -> Settings:
         marketplace_sync_url="http://marketplace_sync.stub",
         search_url="http://search.stub",
         secret_key="portal-test-signing-key-of-enough-length-0123456789",
+        dev_sign_in=True,
     )
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
+
+from ocop_portal.app import create_app
+from ocop_portal.settings import Settings
 
 PRODUCT = {
     "id": "p1",
@@ -55,9 +60,29 @@ def test_product_page_shows_certificate_addresses_where_to_buy_and_qr(
     # Public: asked without a token, even by a signed-in reader.
     asked = stubs.requests_to("marketplace_sync", "/v1/products/p1/where-to-buy")
     assert "authorization" not in asked[0].headers
-    assert "<svg" in html and "http://testserver/products/p1" in html
+    assert "<svg" in html and "http://127.0.0.1:8000/products/p1" in html
     qr = client.get("/products/p1/qr.svg")
     assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_product_links_come_from_the_configured_address_never_the_host_header(
+    settings: Any, stubs: Any
+) -> None:
+    stubs.on("registry", "GET", "/v1/products/p1", PRODUCT)
+    stubs.on("marketplace_sync", "GET", "/v1/products/p1/where-to-buy", [])
+    public = settings.model_copy(update={"public_base_url": "https://ocop.example.vn/"})
+    with TestClient(create_app(public, httpx.MockTransport(stubs))) as client:
+        html = client.get("/products/p1", headers={"Host": "evil.example"}).text
+        assert "https://ocop.example.vn/products/p1" in html
+        assert "evil.example" not in html
+        plain = client.get("/products/p1/qr.svg", headers={"Host": "evil.example"})
+        assert "https://ocop.example.vn/products/p1" in plain.text  # the SVG's title
+        assert "evil.example" not in plain.text
+    fields = settings.model_dump(exclude={"public_base_url", "environment", "dev_sign_in"})
+    with pytest.raises(ValueError, match="OCOP_PUBLIC_BASE_URL"):
+        Settings(**fields, environment="production")
+    with pytest.raises(ValueError):
+        Settings(**fields, public_base_url="javascript:alert(1)")
 
 
 def test_product_page_survives_marketplace_sync_being_down(client: TestClient, stubs: Any) -> None:
@@ -98,3 +123,21 @@ def test_api_paths_keep_problem_json(client: TestClient) -> None:
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
     assert client.get("/no-such-page").headers["content-type"].startswith("text/html")
+
+
+def test_a_merged_products_page_shows_the_product_it_was_merged_into(
+    client: TestClient, stubs: Any
+) -> None:
+    stubs.handler(
+        "registry",
+        "GET",
+        "/v1/products/p2",
+        lambda _: httpx.Response(
+            308, headers={"Location": "/v1/products/p1"}, json={"merged_into": "p1"}
+        ),
+    )
+    stubs.on("registry", "GET", "/v1/products/p1", PRODUCT)
+    stubs.on("marketplace_sync", "GET", "/v1/products/p2/where-to-buy", [])
+    page = client.get("/products/p2")
+    assert page.status_code == 200
+    assert "Nước mắm cá cơm Hải Đông" in page.text

@@ -45,11 +45,33 @@ def test_results_show_stars_province_producer_and_facet_counts(
     assert "Ninh Bình (45)" in html  # province facet named from the official list
     assert "VietGAP (3)" in html
     assert '<option value="4" selected>4 sao (15)</option>' in html
-    # The filters and the page reach the search service as API.md names them.
+    # The filters and the page reach the search service as docs/API.md names them.
     sent = stubs.requests_to("search", "/v1/search")[-1].url.params
     assert sent["q"] == "nuoc mam" and sent["stars"] == "4"
     assert sent["limit"] == "20" and sent["offset"] == "20" and sent["sort"] == "stars:desc"
     assert "Trang 2 / 3" in html and 'rel="prev"' in html and 'rel="next"' in html
+
+
+def test_close_matches_come_after_a_notice_below_the_exact_ones(
+    client: TestClient, stubs: Any
+) -> None:
+    exact, close = dict(SEARCH_ANSWER["hits"][0]), dict(SEARCH_ANSWER["hits"][0])
+    exact.update(id="p1", name="Bánh đậu xanh", match="exact")
+    close.update(id="p2", name="Bánh đa nem", match="approximate")
+    stubs.on("search", "GET", "/v1/search", {**SEARCH_ANSWER, "hits": [exact, close], "total": 2})
+    html = client.get("/search", params={"q": "banh dau"}).text
+    assert html.index("Bánh đậu xanh") < html.index("Kết quả gần đúng") < html.index("Bánh đa nem")
+    english = client.get("/search", params={"q": "banh dau", "lang": "en"}).text
+    assert "Close matches" in english
+    stubs.on("search", "GET", "/v1/search", {**SEARCH_ANSWER, "hits": [exact], "total": 1})
+    assert "Kết quả gần đúng" not in client.get("/search", params={"q": "banh dau"}).text
+
+
+def test_price_sorts_are_offered_and_passed_on(client: TestClient, stubs: Any) -> None:
+    stubs.on("search", "GET", "/v1/search", SEARCH_ANSWER)
+    html = client.get("/search", params={"q": "mat ong", "sort": "price_asc"}).text
+    assert '<option value="price_asc" selected>' in html
+    assert stubs.requests_to("search", "/v1/search")[-1].url.params["sort"] == "price_asc"
 
 
 def test_unknown_sort_is_not_passed_on(client: TestClient, stubs: Any) -> None:

@@ -9,12 +9,17 @@ from typing import Any
 
 import httpx
 import openpyxl
+import pytest
 from fastapi.testclient import TestClient
 
-from ocop_kit.auth import decode_token
+from ocop_kit.auth import decode_token, issue_token
+from ocop_kit.client_address import HEADER as CLIENT_HEADER
+from ocop_kit.client_address import vouch_for_client
+from ocop_kit.revocation import TokenVersions
 from ocop_portal.app import create_app
 from ocop_portal.dashboard.excel import stats_workbook
 from ocop_portal.dashboard.service import Breakdown
+from ocop_portal.settings import Settings
 
 STATS = {
     "products_total": 12,
@@ -54,23 +59,42 @@ def test_pasted_token_signs_in_with_an_httponly_cookie_and_bad_ones_are_refused(
     assert offsite.headers["location"] == "/"
 
 
-def test_dev_sign_in_issues_the_chosen_role_and_is_off_in_production(
+def test_dev_sign_in_issues_the_chosen_role_and_warns_on_every_page_while_on(
     client: TestClient, settings: Any, stubs: Any, tmp_path: Any
 ) -> None:
     answer = client.post(
         "/sign-in/dev", data={"role": "province_officer", "province_code": "37", "name": "lan"}
     )
     assert answer.status_code == 303
-    principal = decode_token(settings, client.cookies["ocop_token"])
+    principal = decode_token(settings, TokenVersions(settings), client.cookies["ocop_token"])
     assert (principal.role, principal.province_code, principal.subject) == (
         "province_officer", "37", "lan",
     )  # fmt: skip
     missing_scope = client.post("/sign-in/dev", data={"role": "province_officer"})
     assert missing_scope.status_code == 400
-    production = settings.model_copy(update={"environment": "production"})
-    with TestClient(create_app(production, httpx.MockTransport(stubs))) as prod:
-        assert "Đăng nhập thử" not in prod.get("/sign-in").text
-        assert prod.post("/sign-in/dev", data={"role": "admin"}).status_code == 403
+    for page in ("/", "/search", "/sign-in", "/dashboard", "/no-such-page"):
+        assert 'class="dev-warning"' in client.get(page).text, page
+
+
+def test_dev_sign_in_is_off_unless_opted_in_and_refused_beyond_loopback_or_in_production(
+    settings: Any, stubs: Any
+) -> None:
+    default = settings.model_copy(update={"dev_sign_in": False})
+    with TestClient(create_app(default, httpx.MockTransport(stubs))) as off:
+        page = off.get("/sign-in").text
+        assert "/sign-in/dev" not in page and "dev-warning" not in page
+        assert off.post("/sign-in/dev", data={"role": "admin"}).status_code == 403
+        assert "ocop_token" not in off.cookies
+    fields = settings.model_dump(exclude={"dev_sign_in", "listen_host", "environment"})
+    for listen_host, environment in (
+        ("0.0.0.0", "development"),
+        ("10.0.0.5", "development"),
+        ("::", "development"),
+        ("127.0.0.1", "production"),
+    ):
+        with pytest.raises(ValueError, match="OCOP_DEV_SIGN_IN"):
+            Settings(**fields, dev_sign_in=True, listen_host=listen_host, environment=environment)
+    assert Settings(**fields, dev_sign_in=True, listen_host="::1").dev_sign_in
 
 
 def test_officer_dashboard_shows_own_province_tables_charts_and_target_progress(
@@ -471,3 +495,23 @@ def test_a_card_with_answers_is_scored_by_choosing_the_answer(
     )
     sent = stubs.last_json("evaluation", "/v1/sessions/s1/applications/a1/scores/m1")
     assert sent["answers"] == {"A1": 1} and sent["scores"] == {}
+
+
+def test_password_sign_in_vouches_for_the_readers_address_to_the_registry(
+    client: TestClient, settings: Any, stubs: Any
+) -> None:
+    token = issue_token(settings, "admin", subject="account-1", token_version=1)
+    stubs.on(
+        "registry",
+        "POST",
+        "/v1/auth/token",
+        {"access_token": token, "role": "admin", "province_code": None, "producer_id": None},
+    )
+    answer = client.post(
+        "/sign-in/password", data={"username": "admin", "password": "mật khẩu dài lắm"}
+    )
+    assert answer.status_code == 303
+    [sent] = stubs.requests_to("registry", "/v1/auth/token")
+    # The test client's address, with a MAC only holders of the services' key can make.
+    assert sent.headers[CLIENT_HEADER] == vouch_for_client(settings, "testclient")
+    assert "x-forwarded-for" not in sent.headers

@@ -5,17 +5,24 @@ from fastapi import FastAPI
 from ocop_kit.app import create_service_app
 from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase
+from ocop_kit.revocation import TokenVersions
 from ocop_kit.service_cli import migrations_dir
 from ocop_registry import SERVICE
 from ocop_registry.accounts.api import router as accounts_router
-from ocop_registry.accounts.service import ensure_bootstrap_admin
+from ocop_registry.accounts.service import ensure_bootstrap_admin, publish_token_versions
 from ocop_registry.catalog.api import router as catalog_router
+from ocop_registry.duplicates.api import router as duplicates_router
 from ocop_registry.imports.api import router as imports_router
 from ocop_registry.notifications.api import router as notifications_router
 from ocop_registry.producers.api import router as producers_router
 from ocop_registry.products.api import router as products_router
 from ocop_registry.settings import Settings, get_settings
 from ocop_registry.stats.api import router as stats_router
+
+
+def start_accounts(db: ServiceDatabase, settings: Settings) -> None:
+    ensure_bootstrap_admin(db, settings)
+    publish_token_versions(db, TokenVersions(settings))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,12 +38,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db=db,
         celery=make_celery(SERVICE, settings, db),
         migrations_dir=migrations_dir("ocop_registry"),
-        on_startup=lambda: ensure_bootstrap_admin(db, settings),
+        on_startup=lambda: start_accounts(db, settings),
         routers=[
             accounts_router,
             catalog_router,
             producers_router,
             products_router,
+            duplicates_router,
             imports_router,
             stats_router,
             notifications_router,

@@ -21,6 +21,7 @@ from ocop_contracts import (
     CertificateRevoked,
     EventBase,
     ProductChanged,
+    ProductMerged,
     ProductSnapshot,
 )
 from ocop_kit.outbox import publish
@@ -36,6 +37,7 @@ ProductEvent = (
     | type[CertificateExpiring]
     | type[CertificateExpired]
     | type[CertificateRevoked]
+    | type[ProductMerged]
 )
 
 
@@ -155,10 +157,13 @@ def announce(
     producer: Producer | None = None,
     certificate: Certificate | bool | None = True,
     today: date | None = None,
+    **fields: Any,
 ) -> None:
     """Raise the product's version and publish `event_type` with its full snapshot, in the
-    caller's transaction. `certificate=True` looks the current certificate up."""
-    publish(session, product_event(session, event_type, product, producer, certificate, today))
+    caller's transaction. `certificate=True` looks the current certificate up; `fields` are the
+    event's own (`merged_into`)."""
+    event = product_event(session, event_type, product, producer, certificate, today, **fields)
+    publish(session, event)
 
 
 def product_event(
@@ -168,6 +173,7 @@ def product_event(
     producer: Producer | None = None,
     certificate: Certificate | bool | None = True,
     today: date | None = None,
+    **fields: Any,
 ) -> EventBase:
     """Raise the product's version and build `event_type` with its full snapshot: `announce`
     without the publishing (sheet imports publish a chunk's events at once)."""
@@ -182,4 +188,4 @@ def product_event(
     next_version(session, product)
     document = product_document(product, producer, cert, today)
     snapshot = ProductSnapshot.model_validate(document)
-    return event_type(aggregate_id=product.id, version=product.version, payload=snapshot)
+    return event_type(aggregate_id=product.id, version=product.version, payload=snapshot, **fields)

@@ -3,6 +3,7 @@
 from ocop_registry.accounts.models import Account, SignInFailure
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.database import Base
+from ocop_registry.duplicates.models import DuplicatePair
 from ocop_registry.imports.models import ImportedProduct, ImportJob
 from ocop_registry.notifications.models import Notification
 from ocop_registry.producers.models import Producer
@@ -12,6 +13,7 @@ __all__ = [
     "Account",
     "Base",
     "Certificate",
+    "DuplicatePair",
     "ImportJob",
     "ImportedProduct",
     "MarketListing",

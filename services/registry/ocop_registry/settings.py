@@ -8,6 +8,8 @@ from ocop_kit.settings import KitSettings
 
 
 class Settings(KitSettings):
+    SECRETS = KitSettings.SECRETS | {"bootstrap_admin_password"}
+
     mail_sender: str | None = Field(
         default=None,
         description="`module:function(to, subject, body)` that sends producers' notices by "
@@ -20,7 +22,14 @@ class Settings(KitSettings):
         "yet (OCOP_BOOTSTRAP_ADMIN_PASSWORD). Change the password after the first sign-in.",
     )
     sign_in_max_failures: int = Field(
-        default=5, ge=1, description="Failed sign-ins per user name before a pause."
+        default=5,
+        ge=1,
+        description="Failed sign-ins per user name from one client address before a pause.",
+    )
+    sign_in_max_failures_per_user: int = Field(
+        default=50,
+        ge=1,
+        description="Failed sign-ins per user name from all clients before a pause.",
     )
     sign_in_max_failures_per_client: int = Field(
         default=30, ge=1, description="Failed sign-ins per client address before a pause."

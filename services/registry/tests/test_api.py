@@ -96,12 +96,39 @@ def test_product_create_publishes_full_snapshot_with_version_1(registry):
     assert snapshot.channels == ["shopee", "voso"] and snapshot.price_vnd == 120000
 
 
+def sync_reports_listing(registry, product_id: str, status: str) -> None:
+    """The sync service's `listing.changed` for the product on Shopee, through the consumer."""
+    payload = {"product_id": product_id, "channel": "shopee", "status": status}
+    consume(registry.db, ListingChanged(aggregate_id="l1", version=1, payload=payload), handlers)
+
+
 def test_uncertified_product_is_hidden_from_the_public_but_not_its_officer(registry):
     product = registry.product(registry.producer()["id"])
     assert registry.client.get(f"/v1/products/{product['id']}").status_code == 404
     assert registry.client.get("/v1/products").json()["items"] == []
     officer = registry.client.get(f"/v1/products/{product['id']}", headers=registry.officer())
     assert officer.status_code == 200
+
+
+def test_council_members_and_sync_operators_do_not_read_unpublished_products_nationwide(
+    registry,
+):
+    product = registry.product(registry.producer()["id"])
+    url = f"/v1/products/{product['id']}"
+    for role in ("council_member", "sync_operator"):
+        headers = registry.headers(role)
+        assert registry.client.get(url, headers=headers).status_code == 404, role
+        assert registry.client.get(f"{url}/history", headers=headers).status_code == 403, role
+        assert registry.client.get("/v1/products", headers=headers).json()["items"] == [], role
+    # Once the sync service has a listing of it, the product is sync's business.
+    sync_reports_listing(registry, product["id"], "delisted")
+    operator = registry.headers("sync_operator")
+    assert registry.client.get(url, headers=operator).status_code == 200
+    listed = registry.client.get("/v1/products", headers=operator).json()["items"]
+    assert [p["id"] for p in listed] == [product["id"]]
+    council = registry.headers("council_member")
+    assert registry.client.get(url, headers=council).status_code == 404
+    assert registry.client.get(url, headers=registry.headers()).status_code == 200
 
 
 def test_officer_of_another_province_gets_403(registry):
@@ -363,15 +390,7 @@ def test_stats_and_excel_report(registry):
             },
             headers=registry.headers(),
         )
-    consume(
-        registry.db,
-        ListingChanged(
-            aggregate_id="l1",
-            version=1,
-            payload={"product_id": product["id"], "channel": "shopee", "status": "listed"},
-        ),
-        handlers,
-    )
+    sync_reports_listing(registry, product["id"], "listed")
     stats = registry.client.get(f"/v1/stats?province_code={NINH_BINH}").json()
     assert stats["products_total"] == 2
     assert stats["by_stars"] == {"3": 2, "4": 0, "5": 0}

@@ -274,7 +274,7 @@ def test_row_refused_by_the_database_costs_only_itself(registry):
     from dataclasses import replace
 
     from ocop_registry.imports.models import ImportJob
-    from ocop_registry.imports.service import _write_chunk
+    from ocop_registry.imports.service import JobMemory, _write_chunk
     from ocop_registry.imports.sheet import check_row
 
     good = [
@@ -297,7 +297,8 @@ def test_row_refused_by_the_database_costs_only_itself(registry):
         session.add(job)
         session.flush()
         job_id = job.id
-    written, failed = _write_chunk(registry.db, job_id, [good[0], too_long, good[2]], "t", {}, 3, 0)
+    rows = [good[0], too_long, good[2]]
+    written, failed, _ = _write_chunk(registry.db, job_id, rows, "t", JobMemory(), 3, 0)
     assert written == 2 and [(e.row, e.field) for e in failed] == [(3, "row")]
     assert counts(registry) == (2, 2)
     with registry.db.session() as session:

@@ -20,16 +20,6 @@ GROUP_NAMES = {
     "du_lich": "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch",
 }
 
-# Places people name in several ways; each group's names all find each other.
-SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("hồ chí minh", "hcm", "tphcm", "tp hcm", "sài gòn", "saigon"),
-    ("hà nội", "hn"),
-    ("bà rịa vũng tàu", "brvt"),
-    ("đắk lắk", "daklak"),
-    ("đắk nông", "daknong"),
-    ("huế", "thừa thiên huế", "tth"),
-)
-
 EPOCH = date(1970, 1, 1)
 
 
@@ -41,20 +31,6 @@ def day_number(value: date) -> int:
 def certification_code(scheme: str) -> str:
     """`ISO 22000` → `iso22000`, `VietGAP` → `vietgap`: how certifications are filtered."""
     return re.sub(r"[^a-z0-9]", "", fold_vietnamese(nfc(scheme)))
-
-
-def _contains_phrase(text: str, phrase: str) -> bool:
-    return f" {phrase} " in f" {text} "
-
-
-def place_aliases(places: list[str]) -> list[str]:
-    """The other names of the places a product is from (`Hồ Chí Minh` → `HCM`, `Sài Gòn` …)."""
-    folded = " ".join(" ".join(re.findall(r"[^\W_]+", fold_vietnamese(nfc(p)))) for p in places)
-    aliases: list[str] = []
-    for group in SYNONYM_GROUPS:
-        if any(_contains_phrase(folded, fold_vietnamese(name)) for name in group):
-            aliases.extend(name for name in group if name not in aliases)
-    return aliases
 
 
 class SearchDocument(BaseModel):
@@ -90,7 +66,6 @@ class SearchDocument(BaseModel):
     legacy_province: str | None = None
     certifications: list[str] = []
     certification_codes: list[str] = []
-    aliases: list[str] = []
     price_vnd: int | None = None
     unit: str | None = None
     image: str | None = None
@@ -126,7 +101,7 @@ def document_from_snapshot(snapshot: ProductSnapshot) -> SearchDocument | None:
     top = top_level_group(snapshot.group)
     schemes = [nfc(c.scheme) for c in snapshot.certifications]
     codes = list(dict.fromkeys(certification_code(s) for s in schemes if certification_code(s)))
-    document = SearchDocument(
+    return SearchDocument(
         id=snapshot.id,
         name=nfc(snapshot.name),
         description=nfc(snapshot.description) if snapshot.description else None,
@@ -161,5 +136,3 @@ def document_from_snapshot(snapshot: ProductSnapshot) -> SearchDocument | None:
         unit=snapshot.unit,
         image=snapshot.images[0] if snapshot.images else None,
     )
-    document.aliases = place_aliases(document.places())
-    return document

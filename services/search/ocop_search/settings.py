@@ -9,6 +9,13 @@ from ocop_kit.settings import KitSettings
 
 
 class Settings(KitSettings):
+    DEPLOY_REQUIRED = KitSettings.DEPLOY_REQUIRED | {
+        "meili_url",
+        "meili_master_key",
+        "registry_url",
+    }
+    SECRETS = KitSettings.SECRETS | {"meili_master_key"}
+
     meili_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("MEILI_URL", "OCOP_MEILI_URL"),

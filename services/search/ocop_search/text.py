@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,16 +46,22 @@ def words(text: str) -> list[str]:
     ]
 
 
+# Meilisearch's defaults (`minWordSizeForTypos`): one typo from 5 letters, two from 9. Shorter
+# Vietnamese syllables are one letter from many others ("banh" from "binh" in "Ninh Bình").
+ONE_TYPO_FROM = 5
+TWO_TYPOS_FROM = 9
+
+
 def typo_budget(word: str) -> int:
-    """Edits allowed for a folded query word: none below 4 letters, one from 4, two from 8.
+    """Edits allowed for a folded query word: none below 5 letters, one from 5, two from 9.
 
     Words with digits (`st25`, `22000`) are codes: a typo there names another product.
     """
     if any(ch.isdigit() for ch in word):
         return 0
-    if len(word) >= 8:
+    if len(word) >= TWO_TYPOS_FROM:
         return 2
-    if len(word) >= 4:
+    if len(word) >= ONE_TYPO_FROM:
         return 1
     return 0
 
@@ -127,13 +134,19 @@ def query_terms(query: str) -> list[QueryTerm]:
 
 
 class Highlighter:
-    """Wraps the words matching a query's terms in `<em>…</em>`, HTML-escaping the rest.
+    """Wraps the words matching a query's terms, or forming one of its `phrases` (folded words:
+    the synonyms it was expanded with), in `<em>…</em>`, HTML-escaping the rest.
 
     One per search: it remembers each word's verdict, since hits repeat the same syllables.
     """
 
-    def __init__(self, terms: list[QueryTerm]) -> None:
+    def __init__(self, terms: list[QueryTerm], phrases: Sequence[tuple[str, ...]] = ()) -> None:
         self.terms = terms
+        self.phrases = tuple(phrases)
+        # Phrases by their first word: a text is scanned once, whatever their number.
+        self._phrases_from: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self.phrases:
+            self._phrases_from.setdefault(phrase[0], []).append(phrase)
         self._verdicts: dict[str, bool] = {}
         # Hits repeat whole fields too (province names, a producer's name).
         self._texts: dict[tuple[str, int | None], str] = {}
@@ -146,6 +159,16 @@ class Highlighter:
             self._verdicts[word] = verdict
         return verdict
 
+    def _in_phrases(self, found: list[re.Match[str]]) -> set[int]:
+        """Positions of the words that belong to one of the phrases."""
+        folded = [_fold_word(match.group()) for match in found]
+        covered: set[int] = set()
+        for start, word in enumerate(folded):
+            for phrase in self._phrases_from.get(word, ()):
+                if tuple(folded[start : start + len(phrase)]) == phrase:
+                    covered.update(range(start, start + len(phrase)))
+        return covered
+
     def __call__(self, text: str, crop: int | None = None) -> str:
         """The text highlighted; with `crop`, only about that many words around the first match
         (from the start when nothing matches), `…` marking what was cut."""
@@ -154,13 +177,17 @@ class Highlighter:
         if cached is not None:
             return cached
         text = nfc(text)
-        if not self.terms and crop is None:
+        if not self.terms and not self.phrases and crop is None:
             return html.escape(text)
         found = list(_WORD.finditer(text))
+        covered = self._in_phrases(found) if self.phrases else set()
         total = len(found)
         begin, end, prefix, suffix = 0, len(text), "", ""
+        start = 0
         if crop is not None and total > crop:
-            first = next((i for i, m in enumerate(found) if self.matches(m.group())), 0)
+            first = next(
+                (i for i, m in enumerate(found) if i in covered or self.matches(m.group())), 0
+            )
             start = max(0, min(first - crop // 4, len(found) - crop))
             found = found[start : start + crop]
             if start > 0:
@@ -172,12 +199,12 @@ class Highlighter:
         verdicts, matches = self._verdicts, self.matches
         parts: list[str] = [prefix]
         last = begin
-        for match in found:
+        for position, match in enumerate(found, start):
             word = match.group()
             verdict = verdicts.get(word)
             if verdict is None:
                 verdict = matches(word)
-            if verdict:
+            if verdict or position in covered:
                 parts.append(escape(text[last : match.start()]))
                 parts.append("<em>" + escape(word) + "</em>")
                 last = match.end()

@@ -49,7 +49,10 @@ def start_indexing(**_: Any) -> None:
     """Open the index when the worker starts, then apply what is queued (also what a worker
     that died left behind)."""
     try:
-        index_writer()
+        if index_writer().needs_rebuild:
+            # A new layout started empty: shoppers find nothing until it is rebuilt.
+            log.warning("search index layout changed: rebuilding it from the registry")
+            celery.send_task(REINDEX_TASK)
     except Exception:
         # Meilisearch may still be starting: the indexer opens it (and retries until it can).
         index_writer.cache_clear()

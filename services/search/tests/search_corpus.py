@@ -36,6 +36,8 @@ DONG_NAI = {"province_code": "75", "province_name": "Tỉnh Đồng Nai"}
 LAO_CAI = {"province_code": "15", "province_name": "Tỉnh Lào Cai"}
 PHU_THO = {"province_code": "25", "province_name": "Tỉnh Phú Thọ"}
 TAY_NINH = {"province_code": "80", "province_name": "Tỉnh Tây Ninh"}
+SON_LA = {"province_code": "14", "province_name": "Tỉnh Sơn La"}
+HA_TINH = {"province_code": "42", "province_name": "Tỉnh Hà Tĩnh"}
 
 TODAY_FOR_TESTS = date(2026, 6, 1)
 
@@ -185,7 +187,13 @@ def catalogue() -> list[ProductSnapshot]:
             legacy_district="Huyện Gia Lâm",
             stars=5,
         ),
-        snapshot("Lụa Vạn Phúc", group="thu_cong_my_nghe", **HA_NOI, stars=4),
+        snapshot(
+            "Lụa Vạn Phúc",
+            group="thu_cong_my_nghe",
+            **HA_NOI,
+            legacy_district="Quận Hà Đông",
+            stars=4,
+        ),
         snapshot("Chiếu cói Kim Sơn", group="thu_cong_my_nghe", **NINH_BINH, stars=3),
         snapshot(
             "Sâm Ngọc Linh",
@@ -215,7 +223,13 @@ def catalogue() -> list[ProductSnapshot]:
         snapshot("Lan hồ điệp Mê Linh", group="sinh_vat_canh", **HA_NOI, stars=3),
         snapshot("Đào Nhật Tân", group="sinh_vat_canh", **HA_NOI, stars=3),
         snapshot("Homestay Pù Luông", group="du_lich", **THANH_HOA, stars=3),
-        snapshot("Điểm du lịch làng cổ Đường Lâm", group="du_lich", **HA_NOI, stars=4),
+        snapshot(
+            "Điểm du lịch làng cổ Đường Lâm",
+            group="du_lich",
+            **HA_NOI,
+            legacy_district="Thị xã Sơn Tây",
+            stars=4,
+        ),
         snapshot(
             "Bánh pía Sóc Trăng",
             **CAN_THO,
@@ -235,6 +249,30 @@ def catalogue() -> list[ProductSnapshot]:
         snapshot("Gạo Séng Cù", **LAO_CAI, stars=3),
         snapshot("Miến dong Bình Liêu", **QUANG_NINH, stars=4),
         snapshot("Chả mực Hạ Long", **QUANG_NINH, status="expiring", stars=4),
+        # Everyday words and older place names (the synonym list).
+        snapshot("Ca cao Bến Tre", **VINH_LONG, legacy_province="Tỉnh Bến Tre", stars=3),
+        snapshot("Socola cacao Đắk Lắk", **DAK_LAK, stars=3),
+        snapshot("Cafe Arabica Sơn La", group="do_uong", **SON_LA, stars=3),
+        snapshot("Xà phòng sả chanh", group="thu_cong_my_nghe", **HUE, stars=3),
+        snapshot("Thịt lợn gác bếp", **LAO_CAI, stars=3),
+        snapshot("Rượu ngô Bắc Hà", group="do_uong", **LAO_CAI, stars=4),
+        snapshot("Kẹo lạc Nam Đàn", **NGHE_AN, stars=3),
+        snapshot("Kẹo cu đơ", **HA_TINH, stars=3),
+        snapshot("Mỳ gạo Chũ", **BAC_NINH, stars=3),
+        snapshot(
+            "Hạt tiêu Châu Đức",
+            **HCM,
+            legacy_district="Huyện Châu Đức",
+            legacy_province="Tỉnh Bà Rịa - Vũng Tàu",
+            stars=3,
+        ),
+        snapshot(
+            "Mắc ca Tuy Đức",
+            **LAM_DONG,
+            legacy_district="Huyện Tuy Đức",
+            legacy_province="Tỉnh Đắk Nông",
+            stars=3,
+        ),
         # Not public: expired, revoked, never certified, expired by date before the status job ran.
         snapshot("Nước mắm Hòn Rớt", **DA_NANG, status="expired", stars=3),
         snapshot("Trà sen Tây Hồ", group="do_uong", **HA_NOI, status="revoked", stars=4),

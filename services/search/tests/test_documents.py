@@ -11,7 +11,6 @@ from ocop_search.documents import (
     day_number,
     document_from_snapshot,
     group_codes,
-    place_aliases,
 )
 
 
@@ -54,12 +53,7 @@ def test_text_is_stored_composed() -> None:
     assert document.name == "Kẹo dừa"
 
 
-def test_codes_and_aliases() -> None:
+def test_codes_for_filters() -> None:
     assert certification_code("ISO 22000") == "iso22000"
     assert certification_code("Hữu cơ") == "huuco"
     assert group_codes("a.b.c") == ["a", "a.b", "a.b.c"]
-    assert "hcm" in place_aliases(["Thành phố Hồ Chí Minh"])
-    assert "sài gòn" in place_aliases(["Thành phố Hồ Chí Minh"])
-    assert place_aliases(["Tỉnh Hưng Yên"]) == []
-    # "hn" must not fire inside other words
-    assert place_aliases(["Xã Hạnh Phúc"]) == []

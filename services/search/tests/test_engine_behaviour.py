@@ -168,9 +168,103 @@ def test_empty_query_lists_everything_and_hits_carry_the_contract_fields(
     assert hit["group"] == "thuc_pham"
 
 
+def hits(engine: SearchEngine, q: str, **kwargs: object) -> list[tuple[str, str]]:
+    """(name, match) of each hit."""
+    result = engine.search(SearchQuery(q=q, valid_on_day=TODAY, **kwargs))  # type: ignore[arg-type]
+    return [(hit["name"], hit["match"]) for hit in result.hits]
+
+
 def test_prefix_typos_and_dropping_trailing_words(engine: SearchEngine) -> None:
-    engine.upsert([doc("Kẹo dừa Bến Tre"), doc("Kẹo lạc")])
+    engine.upsert([doc("Kẹo dừa Bến Tre"), doc("Kẹo lạc"), doc("Bánh pía Sóc Trăng")])
     assert names(engine, "keo du") == ["Kẹo dừa Bến Tre"]
-    assert names(engine, "bne") == []  # three letters: no typo allowed
-    assert names(engine, "keo dua bene tre") == ["Kẹo dừa Bến Tre"]  # bene: one typo
-    assert names(engine, "keo dua zzzz")[0] == "Kẹo dừa Bến Tre"
+    assert names(engine, "bene") == []  # four letters: no typo allowed (Meilisearch's default)
+    assert hits(engine, "banh pia soc trnag") == [("Bánh pía Sóc Trăng", "approximate")]
+    assert hits(engine, "keo dua zzzz") == [("Kẹo dừa Bến Tre", "approximate")]
+
+
+def test_a_short_word_is_never_corrected_into_a_place_name(engine: SearchEngine) -> None:
+    engine.upsert(
+        [
+            doc("Bánh đa nem", province_name="Tỉnh Hưng Yên", province_code="33"),
+            doc("Gốm Bình Ninh", province_name="Tỉnh Ninh Bình", province_code="37"),
+            doc("Nước mắm", province_name="Tỉnh Ninh Bình", province_code="37"),
+        ]
+    )
+    assert hits(engine, "banh") == [("Bánh đa nem", "exact")]
+
+
+def test_typos_match_product_words_but_never_place_names(engine: SearchEngine) -> None:
+    engine.upsert(
+        [
+            doc("Nhang hương quế", province_name="Tỉnh Quảng Ngãi", province_code="51"),
+            doc("Gạo nếp cái", province_name="Tỉnh Hưng Yên", province_code="33"),
+            doc("Mật ong Hưng Thịnh", province_name="Tỉnh Lào Cai", province_code="15"),
+        ]
+    )
+    # "huong" is one letter from "hung": corrected in a product name, never in a province.
+    assert hits(engine, "huong") == [
+        ("Nhang hương quế", "exact"),
+        ("Mật ong Hưng Thịnh", "approximate"),
+    ]
+
+
+def test_exact_matches_come_before_approximate_ones_in_every_order(engine: SearchEngine) -> None:
+    engine.upsert(
+        [
+            doc("Trà shan tuyết", price_vnd=200_000, stars=3),
+            doc("Trà xanh Tuyền Lâm", price_vnd=10_000, stars=5),
+        ]
+    )
+    expected = [("Trà shan tuyết", "exact"), ("Trà xanh Tuyền Lâm", "approximate")]
+    for sort in ("relevance", "price_asc", "stars:desc", "recognised_on:desc"):
+        assert hits(engine, "tuyet", sort=sort) == expected, sort
+    second_page = engine.search(
+        SearchQuery(q="tuyet", sort="price_asc", limit=1, offset=1, valid_on_day=TODAY)
+    )
+    assert second_page.total == 2
+    assert [(h["name"], h["match"]) for h in second_page.hits] == [expected[1]]
+
+
+def test_sorting_by_price_puts_products_without_a_price_last(engine: SearchEngine) -> None:
+    engine.upsert(
+        [
+            doc("Mật ong A", price_vnd=150_000),
+            doc("Mật ong B"),
+            doc("Mật ong C", price_vnd=90_000),
+            doc("Mật ong D", price_vnd=300_000),
+        ]
+    )
+    assert names(engine, "mat ong", sort="price_asc") == [
+        "Mật ong C",
+        "Mật ong A",
+        "Mật ong D",
+        "Mật ong B",
+    ]
+    assert names(engine, "", sort="price_desc") == [
+        "Mật ong D",
+        "Mật ong A",
+        "Mật ong C",
+        "Mật ong B",
+    ]
+
+
+def test_everyday_words_find_each_other_as_exact_matches(engine: SearchEngine) -> None:
+    engine.upsert([doc("Cà phê Arabica"), doc("Cafe rang xay"), doc("Cà muối")])
+    for q in ("cafe", "cà phê", "ca phe", "coffee"):
+        assert sorted(hits(engine, q)) == [
+            ("Cafe rang xay", "exact"),
+            ("Cà phê Arabica", "exact"),
+        ], q
+
+
+def test_an_old_province_name_finds_its_former_districts(engine: SearchEngine) -> None:
+    engine.upsert(
+        [
+            doc("Lụa Vạn Phúc", legacy_district="Quận Hà Đông"),
+            doc("Chè lam Thạch Xá", ward_name="Xã Thạch Thất"),
+            doc("Cốm làng Vòng", legacy_district="Quận Cầu Giấy"),
+            # Another Hà Đông: a commune of Hải Phòng, formerly Huyện Thanh Hà of Hải Dương.
+            doc("Vải thiều Thanh Hà", ward_name="Xã Hà Đông", legacy_district="Huyện Thanh Hà"),
+        ]
+    )
+    assert sorted(names(engine, "ha tay")) == ["Chè lam Thạch Xá", "Lụa Vạn Phúc"]

@@ -20,6 +20,7 @@ from ocop_contracts import (
     CertificateIssued,
     CertificateRevoked,
     ProductChanged,
+    ProductMerged,
     ProductSnapshot,
 )
 from ocop_kit.consumer import EventHandlers, consume
@@ -130,6 +131,23 @@ def test_revoked_and_expired_products_leave_the_index(
     # One batch both removes and upserts.
     assert index_queued(engine, db, limit=500) == 4
     assert names(engine) == ["Trà shan tuyết cổ thụ lô3"]
+
+
+def test_a_product_merged_into_another_leaves_the_index(
+    engine: SearchEngine, db: ServiceDatabase, handlers: EventHandlers
+) -> None:
+    consume(db, issued("p1", "Nước mắm Hải Hậu", 1), handlers)
+    consume(db, issued("p2", "Nuoc mam Hai Hau 1 lit", 1), handlers)
+    index_queued(engine, db, limit=500)
+    merged = ProductMerged(
+        aggregate_id="p2",
+        version=2,
+        payload=snapshot("Nuoc mam Hai Hau 1 lit", id="p2", deleted=True),
+        merged_into="p1",
+    )
+    assert consume(db, merged, handlers) == "applied"
+    index_queued(engine, db, limit=500)
+    assert names(engine) == ["Nước mắm Hải Hậu"]
 
 
 def test_a_late_event_never_overwrites_a_newer_one(

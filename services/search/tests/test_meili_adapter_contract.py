@@ -17,7 +17,7 @@ from search_factories import snapshot
 
 from ocop_search.documents import SearchDocument, document_from_snapshot
 from ocop_search.engines.base import SearchEngineError, SearchQuery
-from ocop_search.engines.meili_engine import MeiliEngine, index_settings
+from ocop_search.engines.meili_engine import MeiliEngine, index_settings, match_of
 
 URL = "http://meili.test:7700"
 KEY = "master-key"
@@ -118,7 +118,18 @@ def test_prepare_creates_the_index_with_its_primary_key_then_applies_settings(
 
 def test_settings_are_tuned_for_vietnamese_and_filter_only_on_codes() -> None:
     settings = index_settings()
-    assert settings["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 4, "twoTypos": 8}
+    assert settings["typoTolerance"] == {
+        "enabled": True,
+        "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
+        "disableOnAttributes": [
+            "province_name",
+            "ward_name",
+            "legacy_commune",
+            "legacy_district",
+            "legacy_province",
+            "legacy",
+        ],
+    }
     assert set(settings["filterableAttributes"]) == {
         "id",
         "province_code",
@@ -133,9 +144,21 @@ def test_settings_are_tuned_for_vietnamese_and_filter_only_on_codes() -> None:
     assert {"legacy_district", "legacy_province", "legacy_commune"} <= set(
         settings["searchableAttributes"]
     )
-    assert "sài gòn" in settings["synonyms"]["hcm"]
-    assert "tphcm" in settings["synonyms"]["sai gon"]
-    assert settings["rankingRules"][:2] == ["words", "typo"]
+    assert settings["rankingRules"][:3] == ["words", "typo", "sort"]
+    assert set(settings["sortableAttributes"]) == {"stars", "recognised_day", "price_vnd"}
+
+
+def test_synonyms_come_from_the_data_file_in_both_writings() -> None:
+    synonyms = index_settings()["synonyms"]
+    assert "sài gòn" in synonyms["hcm"]
+    assert "tphcm" in synonyms["sai gon"]
+    assert set(synonyms["cà phê"]) == {"cafe", "coffee"}
+    assert {"cà phê", "ca phe"} <= set(synonyms["cafe"])
+    assert {"trà", "tra"} <= set(synonyms["che"])
+    # One way: "Hà Tây" finds its former districts, a district does not find "Hà Tây".
+    assert {"quận hà đông", "quan ha dong", "huyện ba vì", "xã ba vì"} <= set(synonyms["ha tay"])
+    assert "quận hà đông" not in synonyms
+    assert all(name not in others for name, others in synonyms.items())
 
 
 def test_an_existing_index_is_kept_and_its_settings_still_applied(meili: FakeMeili) -> None:
@@ -158,7 +181,7 @@ def test_documents_are_sent_in_batches_and_every_task_is_awaited(meili: FakeMeil
     first = writes[0][2][0]
     assert first["id"] == "p0"
     assert first["name"] == "Sản phẩm 0"
-    assert "aliases" not in first  # Meilisearch has real synonyms
+    assert "price_vnd" not in first  # no price: left out, so sorted after every priced product
     polled = [str(c.request.url) for c in meili.mock.calls if "/tasks/" in str(c.request.url)]
     assert polled == [f"{URL}/tasks/1", f"{URL}/tasks/2", f"{URL}/tasks/3"]
 
@@ -202,6 +225,10 @@ def test_search_request_has_quoted_code_filters_facets_sort_and_highlight_tags(
                         "province_name": "Tỉnh Hưng Yên",
                         "stars": 4,
                         "group": "thuc_pham",
+                        "_rankingScoreDetails": {
+                            "words": {"order": 0, "matchingWords": 2, "maxMatchingWords": 2},
+                            "typo": {"order": 1, "typoCount": 0, "maxTypoCount": 2},
+                        },
                         "_formatted": {
                             "name": "\ue000Nước\ue001 mắm <Lê Gia>",
                             "producer_name": "Công ty",
@@ -227,7 +254,7 @@ def test_search_request_has_quoted_code_filters_facets_sort_and_highlight_tags(
             stars=[4, 5],
             groups=["thuc_pham"],
             certifications=["vietgap"],
-            sort="stars:desc",
+            sort="price_asc",
             limit=5,
             offset=10,
             valid_on_day=20_000,
@@ -249,7 +276,8 @@ def test_search_request_has_quoted_code_filters_facets_sort_and_highlight_tags(
             "expires_day >= 20000",
         ],
         "facets": ["stars", "group_top", "product_set", "province_code", "certification_codes"],
-        "sort": ["stars:desc"],
+        "sort": ["price_vnd:asc"],
+        "showRankingScoreDetails": True,
         "attributesToHighlight": ["name", "producer_name", "province_name", "description"],
         "highlightPreTag": "\ue000",
         "highlightPostTag": "\ue001",
@@ -259,6 +287,7 @@ def test_search_request_has_quoted_code_filters_facets_sort_and_highlight_tags(
     }
     assert result.total == 1
     assert result.hits[0]["_formatted"]["name"] == "<em>Nước</em> mắm &lt;Lê Gia&gt;"
+    assert result.hits[0]["match"] == "exact"
     assert result.facets == {
         "stars": {"4": 1},
         "group": {"thuc_pham": 1},
@@ -266,6 +295,20 @@ def test_search_request_has_quoted_code_filters_facets_sort_and_highlight_tags(
         "province_code": {"33": 1},
         "certification": {},
     }
+
+
+def test_a_document_with_a_typo_or_with_words_dropped_is_an_approximate_match() -> None:
+    def details(typos: int, words: int) -> dict[str, Any]:
+        return {
+            "words": {"order": 0, "matchingWords": words, "maxMatchingWords": 3},
+            "typo": {"order": 1, "typoCount": typos, "maxTypoCount": 3},
+        }
+
+    assert match_of(details(0, 3), complete=True) == "exact"
+    assert match_of(details(1, 3), complete=True) == "approximate"
+    assert match_of(details(0, 2), complete=True) == "approximate"
+    assert match_of(details(0, 3), complete=False) == "approximate"
+    assert match_of(None, complete=True) == "exact"  # an empty query ranks nothing
 
 
 def test_when_nothing_has_every_word_trailing_words_may_be_dropped(meili: FakeMeili) -> None:

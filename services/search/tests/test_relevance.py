@@ -13,6 +13,8 @@ from search_relevance_cases import CASES, Case
 from ocop_search.documents import document_from_snapshot
 from ocop_search.engines.base import SearchEngine, SearchQuery
 from ocop_search.search.service import today_day_number
+from ocop_search.synonyms import load_synonym_list
+from ocop_search.text import words
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -32,6 +34,13 @@ def test_the_relevance_set_is_big_and_varied() -> None:
     for kind in ("no diacritics", "wrong diacritics", "one typo", "two typos", "prefix"):
         assert kind in kinds
     assert {"legacy place", "filter", "not public"} <= kinds
+
+
+def test_every_entry_of_the_synonym_list_has_a_case() -> None:
+    queries = [f" {' '.join(words(case.q))} " for case in CASES]
+    for entry in load_synonym_list().entries:
+        terms = [f" {' '.join(words(term))} " for term in entry.terms]
+        assert any(term in query for term in terms for query in queries), entry.terms
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
@@ -54,5 +63,11 @@ def test_relevance(catalogue_engine: SearchEngine, case: Case) -> None:
         first, second = case.before
         assert first in names and second in names, names
         assert names.index(first) < names.index(second), names
+    matches = [hit["match"] for hit in result.hits]
+    assert matches == sorted(matches, key=lambda match: match != "exact"), (names, matches)
+    named = [*([case.top] if case.top else []), *case.includes, *(case.before or ())]
+    for name in dict.fromkeys([*named, *case.approximate]):
+        expected = "approximate" if name in case.approximate else "exact"
+        assert name in names and matches[names.index(name)] == expected, (name, names, matches)
     if case.total is not None:
         assert result.total == case.total, names

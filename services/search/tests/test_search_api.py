@@ -69,6 +69,30 @@ def test_filters_take_repeated_or_comma_separated_codes(client: TestClient) -> N
     assert {h["name"] for h in cert["hits"]} == {"Cao actiso Đà Lạt", "Hạt điều rang muối"}
 
 
+def test_hits_are_marked_exact_or_approximate_exact_first(client: TestClient) -> None:
+    body = client.get("/v1/search", params={"q": "trang"}).json()
+    matches = {hit["name"]: hit["match"] for hit in body["hits"]}
+    assert matches["Gốm Bát Tràng"] == "exact"
+    assert matches["Đông trùng hạ thảo Cordyceps militaris"] == "approximate"
+    order = [hit["match"] for hit in body["hits"]]
+    assert order == sorted(order, key=lambda match: match != "exact")
+
+
+def test_sorting_by_price_lists_priced_products_first(
+    client: TestClient, writer: TantivyEngine
+) -> None:
+    priced = [
+        document_from_snapshot(snapshot(name, price_vnd=price))
+        for name, price in (("Mắm cáy 300", 300_000), ("Mắm cáy 80", 80_000))
+    ]
+    writer.upsert([d for d in priced if d is not None])
+    ascending = client.get("/v1/search", params={"q": "mam", "sort": "price_asc"}).json()
+    assert [h["price_vnd"] for h in ascending["hits"][:2]] == [80_000, 300_000]
+    assert all(h["price_vnd"] is None for h in ascending["hits"][2:])
+    descending = client.get("/v1/search", params={"q": "mam", "sort": "price_desc"}).json()
+    assert [h["price_vnd"] for h in descending["hits"][:2]] == [300_000, 80_000]
+
+
 def test_paging_and_sorting(client: TestClient) -> None:
     first = client.get("/v1/search", params={"sort": "stars:desc", "limit": 4}).json()
     assert [h["stars"] for h in first["hits"]] == [5, 5, 5, 5]
@@ -88,6 +112,7 @@ def test_paging_and_sorting(client: TestClient) -> None:
         ({"limit": "0"}, "limit"),
         ({"limit": "101"}, "limit"),
         ({"sort": "price"}, "sort"),
+        ({"sort": "price:asc"}, "sort"),
     ],
 )
 def test_bad_parameters_are_refused_in_both_languages(
@@ -111,7 +136,7 @@ def test_suggest_completes_the_last_word_with_product_names(client: TestClient) 
         "Nước mắm Nam Ô",
     }
     assert all("<em>" in s["_formatted"] for s in body["suggestions"])
-    typo = client.get("/v1/suggest", params={"q": "nuco mam le"}).json()["suggestions"]
+    typo = client.get("/v1/suggest", params={"q": "nuocc mam le"}).json()["suggestions"]
     assert [s["text"] for s in typo] == ["Nước mắm Lê Gia"]
     many = client.get("/v1/suggest", params={"q": "t"}).json()["suggestions"]
     assert 0 < len(many) <= 10

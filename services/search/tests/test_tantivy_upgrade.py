@@ -1,4 +1,4 @@
-"""An index written under the first Tantivy schema is carried over by the worker, not lost."""
+"""An index written under an older Tantivy schema is carried over by the worker, or rebuilt."""
 
 from __future__ import annotations
 
@@ -55,3 +55,27 @@ def test_the_writer_carries_a_first_schema_index_over(tmp_path: Path) -> None:
         assert reader.search(SearchQuery(q="mat ong")).total == 2
     finally:
         writer.close()
+
+
+def test_an_index_that_cannot_be_carried_over_asks_for_a_rebuild(tmp_path: Path) -> None:
+    fresh = TantivyEngine(tmp_path / "fresh", writer=True)
+    fresh.prepare()
+    assert not fresh.needs_rebuild  # nothing older: nothing to rebuild
+    fresh.close()
+
+    carried = tmp_path / "carried"
+    write_first_schema_index(carried, [doc("Nước mắm Lê Gia")])
+    writer = TantivyEngine(carried, writer=True)
+    writer.prepare()
+    assert not writer.needs_rebuild and writer.count() == 1
+    writer.close()
+
+    # A layout that kept only what hits show (schema 2) cannot be carried over.
+    outgrown = tmp_path / "outgrown"
+    write_first_schema_index(outgrown, [doc("Nước mắm Lê Gia")])
+    pointer = outgrown / "CURRENT"
+    pointer.write_text(json.dumps({"generation": "gen-first", "schema": 2}))
+    writer = TantivyEngine(outgrown, writer=True)
+    writer.prepare()
+    assert writer.needs_rebuild and writer.count() == 0
+    writer.close()

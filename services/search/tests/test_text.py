@@ -46,15 +46,17 @@ def test_python_folding_agrees_with_the_tantivy_analyzer(text: str) -> None:
     assert words(text) == analyzer.analyze(unicodedata.normalize("NFC", text))
 
 
-def test_typo_budget_by_word_length_and_none_for_codes() -> None:
-    assert [typo_budget(w) for w in ("gao", "nuoc", "thuong", "homestay", "st25", "22000")] == [
-        0,
-        1,
-        1,
-        2,
-        0,
-        0,
-    ]
+def test_typo_budget_follows_meilisearch_defaults_and_spares_codes() -> None:
+    cases = {
+        "gao": 0,
+        "banh": 0,  # not "binh" of "Ninh Bình"
+        "thuong": 1,
+        "homestay": 1,
+        "cordyceps": 2,
+        "st25": 0,
+        "22000": 0,
+    }
+    assert {word: typo_budget(word) for word in cases} == cases
 
 
 def test_edit_distance_counts_a_transposition_as_one() -> None:
@@ -75,9 +77,11 @@ def test_the_one_edit_shortcut_agrees_with_the_distance(a: str, b: str) -> None:
 
 
 def test_query_terms_make_only_the_last_word_a_prefix() -> None:
-    assert query_terms("Nước mắm Lê") == [
-        QueryTerm("nuoc", 1, False),
+    assert query_terms("Nước mắm truyền thống Lê") == [
+        QueryTerm("nuoc", 0, False),
         QueryTerm("mam", 0, False),
+        QueryTerm("truyen", 1, False),
+        QueryTerm("thong", 1, False),
         QueryTerm("le", 0, True),
     ]
 
@@ -87,8 +91,16 @@ def test_highlight_wraps_matches_keeps_original_text_and_escapes_html() -> None:
     assert highlight("Nước mắm <Lê> Gia & Gạo", terms) == (
         "<em>Nước</em> <em>mắm</em> &lt;<em>Lê</em>&gt; <em>Gia</em> &amp; <em>Gạo</em>"
     )
-    assert highlight("Nuco", query_terms("nuoc")) == "<em>Nuco</em>"
+    assert highlight("Thương", query_terms("thuogn")) == "<em>Thương</em>"
     assert highlight("a<b", []) == "a&lt;b"
+
+
+def test_highlight_marks_a_synonym_only_where_its_words_stand_together() -> None:
+    highlighter = Highlighter(query_terms("cafe"), [("ca", "phe"), ("coffee",)])
+    assert highlighter("Cà phê, cá và phê") == "<em>Cà</em> <em>phê</em>, cá và phê"
+    assert highlighter("Cafe Coffee") == "<em>Cafe</em> <em>Coffee</em>"
+    cropped = Highlighter([], [("ca", "phe")])(" ".join(["x"] * 30 + ["cà", "phê"]), crop=8)
+    assert cropped.endswith("<em>cà</em> <em>phê</em>")
 
 
 def test_cropping_keeps_a_window_around_the_first_match() -> None:

@@ -13,12 +13,21 @@ from ocop_evaluation.products.models import KnownProduct
 DUE_WITHIN_DAYS = 180
 
 
-def apply_snapshot(session: Session, snapshot: ProductSnapshot) -> KnownProduct:
-    """Insert or update the product from the registry's snapshot (the consumer orders events)."""
-    product = session.get(KnownProduct, snapshot.id)
-    if product is None:
-        product = KnownProduct(id=snapshot.id)
-        session.add(product)
+def apply_snapshots(session: Session, snapshots: list[ProductSnapshot]) -> None:
+    """Insert or update products from the registry's snapshots (the consumer orders events):
+    read in one query and written at the commit, not read and flushed one at a time."""
+    ids = [snapshot.id for snapshot in snapshots]
+    known = {p.id: p for p in session.scalars(select(KnownProduct).where(KnownProduct.id.in_(ids)))}
+    with session.no_autoflush:
+        for snapshot in snapshots:
+            product = known.get(snapshot.id)
+            if product is None:
+                product = known[snapshot.id] = KnownProduct(id=snapshot.id)
+                session.add(product)
+            _copy_snapshot(product, snapshot)
+
+
+def _copy_snapshot(product: KnownProduct, snapshot: ProductSnapshot) -> None:
     product.name = snapshot.name
     product.group = snapshot.group
     product.product_set = snapshot.product_set
@@ -32,7 +41,6 @@ def apply_snapshot(session: Session, snapshot: ProductSnapshot) -> KnownProduct:
     product.certificate_status = certificate.status if certificate else None
     product.recognised_on = certificate.recognised_on if certificate else None
     product.expires_on = certificate.expires_on if certificate else None
-    return product
 
 
 def due_products_query(

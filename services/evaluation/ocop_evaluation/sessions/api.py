@@ -1,4 +1,4 @@
-"""HTTP API of council sessions (API.md, Evaluation section)."""
+"""HTTP API of council sessions (docs/API.md, Evaluation section)."""
 
 from __future__ import annotations
 
@@ -455,7 +455,7 @@ def put_scores(
     db: DbSession,
     principal: CurrentPrincipal,
 ) -> ScoreSheetOut:
-    # Not `_load`: API.md answers 403 (not 404) to a member outside the session.
+    # Not `_load`: docs/API.md answers 403 (not 404) to a member outside the session.
     council = service.find_session(db, session_id)
     application = service.get_application(db, council, application_id)
     sheet, member = service.put_scores(db, council, application, member_id, principal, body)

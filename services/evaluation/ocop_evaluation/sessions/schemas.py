@@ -81,7 +81,7 @@ class SessionCreate(Strict):
     max_spread: StrictFloat = Field(default=DEFAULT_MAX_SPREAD, ge=0, le=100)
     commune_step_required: bool = False
     meets_on: date | None = None
-    # API.md lets a client score right after creating a session, so a session opens at once
+    # docs/API.md lets a client score right after creating a session, so a session opens at once
     # unless the secretary asks for a draft to prepare first.
     status: Literal["draft", "open"] = "open"
 
@@ -289,7 +289,7 @@ class ScoreRevisionOut(BaseModel):
 
 
 class DecisionResult(BaseModel):
-    """The body API.md promises, plus what a secretary needs to read the result."""
+    """The body docs/API.md promises, plus what a secretary needs to read the result."""
 
     total: float
     stars: int

@@ -23,11 +23,6 @@ from ocop_portal.web import pick_language, render
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
-def _base_url(request: Request) -> str:
-    configured = request.app.state.settings.public_base_url
-    return str(configured or request.base_url)
-
-
 def where_to_buy(request: Request, product_id: str) -> list[dict[str, Any]]:
     """The channels a shopper can buy the product on now (the sync service's public list)."""
     backends: Backends = request.app.state.backends
@@ -57,7 +52,7 @@ def product_page(request: Request, product_id: str) -> HTMLResponse:
         shops = where_to_buy(request, product_id)
     except (BackendUnavailable, BackendProblem):
         shops = None  # shown as "not available right now", the rest of the page still renders
-    url = product_page_url(_base_url(request), product_id)
+    url = product_page_url(request.app.state.settings.page_base_url, product_id)
     certificate = product.get("certificate") if isinstance(product, dict) else None
     return render(
         request,
@@ -83,7 +78,11 @@ def product_page(request: Request, product_id: str) -> HTMLResponse:
 @router.get("/products/{product_id}/qr.svg")
 def product_qr(request: Request, product_id: str) -> Response:
     """The QR code alone, to print on stamps and packaging."""
-    svg = qr_svg(product_page_url(_base_url(request), product_id), scale=10, inline=False)
+    svg = qr_svg(
+        product_page_url(request.app.state.settings.page_base_url, product_id),
+        scale=10,
+        inline=False,
+    )
     return Response(
         svg,
         media_type="image/svg+xml",

@@ -11,6 +11,8 @@ SORTS: dict[str, tuple[str, str]] = {
     "": ("Phù hợp nhất", "Best match"),
     "stars:desc": ("Nhiều sao trước", "Most stars first"),
     "recognised_on:desc": ("Mới công nhận trước", "Newest recognition first"),
+    "price_asc": ("Giá thấp trước", "Lowest price first"),
+    "price_desc": ("Giá cao trước", "Highest price first"),
 }
 
 
@@ -53,6 +55,16 @@ class SearchResult:
     total: int = 0
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     took_ms: float | None = None
+
+    @property
+    def exact_hits(self) -> list[dict[str, Any]]:
+        """Hits matching every word as typed (a search service that does not say counts so)."""
+        return [hit for hit in self.hits if hit.get("match") != "approximate"]
+
+    @property
+    def close_hits(self) -> list[dict[str, Any]]:
+        """Hits found only with a typo or without some words: shown after a notice."""
+        return [hit for hit in self.hits if hit.get("match") == "approximate"]
 
 
 def facet_counts(raw: Any) -> list[tuple[str, int]]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ocop_kit.auth import ROLES, Role, decode_token, issue_token
+from ocop_kit.client_address import client_address
 from ocop_kit.errors import ProblemError
 from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
 from ocop_portal.settings import Settings
@@ -65,7 +66,7 @@ def sign_in_with_token(
     tr = translator(pick_language(request))
     token = token.strip().removeprefix("Bearer ").strip()
     try:
-        decode_token(request.app.state.settings, token)
+        decode_token(request.app.state.settings, request.app.state.token_versions, token)
     except ProblemError as exc:
         message = tr(exc.detail or exc.title, exc.detail_en or exc.title_en)
         return _form(
@@ -91,7 +92,7 @@ def sign_in_with_password(
             "registry",
             "/v1/auth/token",
             json={"username": username, "password": password},
-            forwarded_for=request.client.host if request.client else None,
+            client=client_address(request),
         ).json()
     except BackendProblem as exc:
         return _form(request, exc.message(lang), 429 if exc.status == 429 else 400)
@@ -119,12 +120,12 @@ def dev_sign_in(
     """Development only: a token for the chosen role, as `ocop token` would print."""
     settings: Settings = request.app.state.settings
     tr = translator(pick_language(request))
-    if not settings.dev_login_enabled:
+    if not settings.dev_sign_in:
         return _form(
             request,
             tr(
-                "Đăng nhập thử không dùng được ở môi trường vận hành.",
-                "Dev sign-in is disabled in production.",
+                "Đăng nhập thử chưa được bật (OCOP_DEV_SIGN_IN).",
+                "Dev sign-in is not enabled (OCOP_DEV_SIGN_IN).",
             ),
             403,
         )

@@ -60,7 +60,10 @@ def staff_of(request: Request) -> Staff | None:
     token = request.cookies.get(TOKEN_COOKIE)
     if token:
         try:
-            staff = Staff(decode_token(request.app.state.settings, token), token)
+            staff = Staff(
+                decode_token(request.app.state.settings, request.app.state.token_versions, token),
+                token,
+            )
         except ProblemError:
             staff = None
     request.state.staff = staff

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
+from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable, passed_through
 from ocop_portal.catalog import CHANNELS
 from ocop_portal.staff.auth import require_staff
 from ocop_portal.sync.service import (
@@ -140,14 +140,8 @@ def upload_sheet(request: Request, code: str) -> Response:
     """The seller centre's upload sheet of a bulk-file channel (Voso), passed through."""
     staff = require_staff(request, "sync_operator")
     backends: Backends = request.app.state.backends
-    upstream = backends.request(
-        "GET", "marketplace_sync", f"/v1/channels/{code}/upload-sheet", token=staff.token
-    )
-    headers = {}
-    if "content-disposition" in upstream.headers:
-        headers["Content-Disposition"] = upstream.headers["content-disposition"]
-    return Response(
-        upstream.content,
-        media_type=upstream.headers.get("content-type", "application/octet-stream"),
-        headers=headers,
+    return passed_through(
+        backends.request(
+            "GET", "marketplace_sync", f"/v1/channels/{code}/upload-sheet", token=staff.token
+        )
     )

@@ -1,7 +1,7 @@
 """products carry their product set (bộ sản phẩm, Decision 26/2026)
 
 Revision ID: legalcards_0001
-Revises: b14f0c3a9d21
+Revises: dedupe_0001
 Create Date: 2026-12-02 03:10:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from ocop_registry.catalog.groups import infer_product_set
 
 revision: str = "legalcards_0001"
-down_revision: str | None = "b14f0c3a9d21"
+down_revision: str | None = "dedupe_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

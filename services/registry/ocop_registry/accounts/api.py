@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ocop_kit.app import DbSession
 from ocop_kit.auth import Principal, require_roles
+from ocop_kit.client_address import client_address
 from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.history import history_of
 from ocop_kit.pagination import Page, paginate
@@ -37,8 +38,7 @@ Admin = Annotated[Principal, require_roles()]
     },
 )
 def post_token(data: SignIn, request: Request, session: DbSession) -> TokenOut:
-    client = request.client.host if request.client else "unknown"
-    return sign_in(session, request.app.state.settings, data, client)
+    return sign_in(session, request.app.state.settings, data, client_address(request))
 
 
 @router.post("/v1/accounts", status_code=201, summary="Create an account that can sign in")
@@ -91,6 +91,8 @@ def patch_account(
     check_if_match(request, account.id, account.version)
     update_account(session, account, data, principal)
     session.commit()
+    # After the commit: a failed write here is repaired when the registry next starts.
+    request.app.state.token_versions.publish({account.id: account.token_version})
     set_etag(response, account.id, account.version)
     return AccountOut.model_validate(account)
 

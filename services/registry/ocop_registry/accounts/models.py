@@ -27,6 +27,8 @@ class Account(Base):
     producer_id: Mapped[str | None] = mapped_column(String(36), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Raised when the account is deactivated or its password changes: older tokens stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

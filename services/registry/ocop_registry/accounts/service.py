@@ -1,9 +1,11 @@
 """Accounts and password sign-in, with throttling of repeated failures.
 
 Passwords are kept as Argon2id hashes (argon2-cffi's defaults, RFC 9106). After
-`sign_in_max_failures` failures for one user name, or `sign_in_max_failures_per_client` from one
-client address, within `sign_in_window_seconds`, sign-in is refused with 429 until the oldest of
-those failures leaves the window, even with the right password, so guessing stays slow.
+`sign_in_max_failures` failures for one user name from one client address,
+`sign_in_max_failures_per_user` for one user name from all clients, or
+`sign_in_max_failures_per_client` from one client address, within `sign_in_window_seconds`,
+sign-in is refused with 429 until the oldest of those failures leaves the window, even with the
+right password, so guessing stays slow while one guesser cannot lock the owner out.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from ocop_kit.errors import (
     ValidationFailed,
 )
 from ocop_kit.history import record_change
+from ocop_kit.revocation import TokenVersions
 from ocop_registry.accounts.models import Account, SignInFailure
+from ocop_registry.accounts.password_policy import password_problem
 from ocop_registry.accounts.schemas import AccountCreate, AccountUpdate, SignIn, TokenOut
 from ocop_registry.producers.models import Producer
 from ocop_registry.settings import Settings
@@ -67,8 +71,19 @@ def _ensure_may_manage(
     raise Forbidden("Bạn không được quản lý tài khoản này", "You may not manage this account")
 
 
+def _refuse_weak_password(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise ValidationFailed(
+            "Mật khẩu không dùng được",
+            "The password cannot be used",
+            errors=[FieldError("password", *problem)],
+        )
+
+
 def create_account(session: Session, data: AccountCreate, principal: Principal) -> Account:
     _ensure_may_manage(session, principal, data.role, data.producer_id)
+    _refuse_weak_password(data.password, data.username)
     if data.producer_id and session.get(Producer, data.producer_id) is None:
         raise ValidationFailed(
             "Không có chủ thể này",
@@ -113,9 +128,12 @@ def update_account(
     before = account_snapshot(account)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("password"):
+        _refuse_weak_password(changes["password"], account.username)
         account.password_hash = _hasher.hash(changes["password"])
     if "display_name" in changes:
         account.display_name = changes["display_name"]
+    if changes.get("password") or (account.active and changes.get("active") is False):
+        account.token_version += 1
     if changes.get("active") is not None:
         account.active = changes["active"]
     account.version += 1
@@ -145,7 +163,11 @@ def sign_in(session: Session, settings: Settings, data: SignIn, client: str) -> 
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = _hasher.hash(data.password)
     account.last_sign_in_at = now
-    session.execute(delete(SignInFailure).where(SignInFailure.username == username))
+    session.execute(
+        delete(SignInFailure).where(
+            SignInFailure.username == username, SignInFailure.client == client
+        )
+    )
     session.commit()
     ttl = settings.token_ttl_seconds
     token = issue_token(
@@ -155,6 +177,7 @@ def sign_in(session: Session, settings: Settings, data: SignIn, client: str) -> 
         province_code=account.province_code,
         producer_id=account.producer_id,
         ttl_seconds=ttl,
+        token_version=account.token_version,
     )
     return TokenOut(
         access_token=token,
@@ -177,13 +200,19 @@ def _refuse_while_throttled(
     session: Session, settings: Settings, username: str, client: str, now: datetime
 ) -> None:
     window = timedelta(seconds=settings.sign_in_window_seconds)
-    for column, value, limit in (
-        (SignInFailure.username, username, settings.sign_in_max_failures),
-        (SignInFailure.client, client, settings.sign_in_max_failures_per_client),
+    for condition, limit in (
+        # One client guessing one account is paused soon; the account stays open to its
+        # owner elsewhere, so failing its password cannot lock someone out.
+        (
+            (SignInFailure.username == username) & (SignInFailure.client == client),
+            settings.sign_in_max_failures,
+        ),
+        (SignInFailure.username == username, settings.sign_in_max_failures_per_user),
+        (SignInFailure.client == client, settings.sign_in_max_failures_per_client),
     ):
         count, oldest = session.execute(
             select(func.count(), func.min(SignInFailure.at)).where(
-                column == value, SignInFailure.at >= now - window
+                condition, SignInFailure.at >= now - window
             )
         ).one()
         if count >= limit:
@@ -193,6 +222,17 @@ def _refuse_while_throttled(
                 f"Too many failed sign-ins; try again in {wait} seconds",
                 retry_after_seconds=wait,
             )
+
+
+def publish_token_versions(db: ServiceDatabase, versions: TokenVersions) -> None:
+    """Write every revoked account's token version to the shared store on start, so a
+    revocation whose write was lost (a crash after the commit, a Redis without persistence)
+    holds again."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Account.id, Account.token_version).where(Account.token_version > 1)
+        ).all()
+    versions.publish({account_id: version for account_id, version in rows})
 
 
 def ensure_bootstrap_admin(db: ServiceDatabase, settings: Settings) -> None:

@@ -33,6 +33,20 @@ class ImportErrorOut(BaseModel):
     message_en: str | None = None
 
 
+class LikelyDuplicateOut(BaseModel):
+    id: str
+    name: str
+    score: float
+    reason: str
+    reason_en: str
+
+
+class ImportWarningOut(ImportErrorOut):
+    """A row imported with a warning: its product looks like a registered one."""
+
+    likely_duplicates: list[LikelyDuplicateOut]
+
+
 class ImportJobOut(BaseModel):
     id: str
     filename: str
@@ -46,6 +60,11 @@ class ImportJobOut(BaseModel):
         description="Of those, how many are listed on at least one marketplace so far"
     )
     errors: list[ImportErrorOut]
+    warnings: list[ImportWarningOut] = Field(
+        default=[],
+        description="Rows imported whose product looks like a registered one (queued for "
+        "review at /v1/duplicates).",
+    )
     failure: str | None
     created_at: datetime
     started_at: datetime | None

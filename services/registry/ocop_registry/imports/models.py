@@ -24,6 +24,8 @@ class ImportJob(Base):
     rows_processed: Mapped[int] = mapped_column(Integer, default=0)
     rows_imported: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # Rows imported whose product looks like a registered one ({row, …, likely_duplicates}).
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     # The rejected rows as written ({row, values}), so the error report can be fixed and
     # imported again.
     rejected: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)

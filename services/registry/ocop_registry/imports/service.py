@@ -25,6 +25,14 @@ from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import today_local
 from ocop_registry.certificates.service import prepare_certificate
 from ocop_registry.database import Base
+from ocop_registry.duplicates.rules import DuplicateIndex, ProductFacts
+from ocop_registry.duplicates.service import (
+    duplicates_out,
+    find_likely_duplicates,
+    product_facts,
+    record_pairs,
+    remember_products,
+)
 from ocop_registry.events import current_certificates, mark_new, product_event
 from ocop_registry.imports.models import ImportedProduct, ImportJob
 from ocop_registry.imports.sheet import (
@@ -75,6 +83,7 @@ def _run_import(db: ServiceDatabase, job_id: str) -> str:
         job.started_at = utc_now()
         job.rows_processed = job.rows_imported = 0
         job.errors = []
+        job.warnings = []
         job.rejected = []
         filename, content = job.filename, job.content
         actor = job.actor
@@ -90,18 +99,20 @@ def _run_import(db: ServiceDatabase, job_id: str) -> str:
         job.rows_total = sheet.total
 
     errors: list[RowError] = []
+    warnings: list[dict[str, Any]] = []
     rejected: dict[int, dict[str, str]] = {}
     imported = processed = 0
-    producers: dict[tuple[str, str], str] = {}
+    memory = JobMemory()
     chunk: list[ImportRow] = []
 
     def flush_chunk() -> None:
         nonlocal imported, processed, chunk
-        written, failed = _write_chunk(
-            db, job_id, chunk, actor, producers, processed + len(chunk), imported
+        written, failed, warned = _write_chunk(
+            db, job_id, chunk, actor, memory, processed + len(chunk), imported
         )
         imported += written
         errors.extend(failed)
+        warnings.extend(warned)
         refused = {error.row for error in failed}
         rejected.update({row.row: row.values for row in chunk if row.row in refused})
         processed += len(chunk)
@@ -133,7 +144,7 @@ def _run_import(db: ServiceDatabase, job_id: str) -> str:
             flush_chunk()
     if chunk:
         flush_chunk()
-    _finish(db, job_id, "done", errors, rejected=rejected)
+    _finish(db, job_id, "done", errors, rejected=rejected, warnings=warnings)
     log.info("import finished", extra={"job": job_id, "imported": imported, "errors": len(errors)})
     return "done"
 
@@ -156,12 +167,14 @@ def _finish(
     errors: list[RowError],
     failure: Exception | None = None,
     rejected: dict[int, dict[str, str]] | None = None,
+    warnings: list[dict[str, Any]] | None = None,
 ) -> None:
     with db.session() as session:
         job = session.get(ImportJob, job_id)
         assert job is not None
         job.status = status
         job.errors = [e.as_dict() for e in errors[:MAX_REPORTED_ERRORS]]
+        job.warnings = (warnings or [])[:MAX_REPORTED_ERRORS]
         job.rejected = [{"row": n, "values": v} for n, v in sorted((rejected or {}).items())]
         job.failure = str(failure)[:1000] if failure else None
         job.rows_processed = job.rows_total
@@ -173,12 +186,13 @@ def _write_chunk(
     job_id: str,
     rows: list[ImportRow],
     actor: str,
-    producers: dict[tuple[str, str], str],
+    memory: JobMemory,
     processed: int,
     imported_before: int,
-) -> tuple[int, list[RowError]]:
+) -> tuple[int, list[RowError], list[dict[str, Any]]]:
     """Write a chunk in one transaction, with the job's progress; if the database refuses it,
-    row by row with savepoints so one bad row costs only itself."""
+    row by row with savepoints so one bad row costs only itself. Returns the rows written,
+    the rows refused and the rows' duplicate warnings."""
 
     def record_progress(session: Session, written: int) -> None:
         job = session.get(ImportJob, job_id)
@@ -188,22 +202,29 @@ def _write_chunk(
 
     try:
         with db.session() as session:
-            record_imported(session, job_id, write_rows(session, rows, actor, producers))
+            outcome = write_rows(session, rows, actor, memory)
+            record_imported(session, job_id, outcome.product_ids)
             record_progress(session, len(rows))
-        return len(rows), []
+        remember_products(db.engine, outcome.new_products)
+        return len(rows), [], outcome.warnings
     except SQLAlchemyError:
         log.warning("chunk refused by the database; retrying row by row", exc_info=True)
-    producers.clear()
+    memory.producers.clear()
     written = 0
     failed: list[RowError] = []
+    warnings: list[dict[str, Any]] = []
+    new_products: list[tuple[str, ProductFacts]] = []
     with db.session() as session:
         for row in rows:
             try:
                 with session.begin_nested():
-                    record_imported(session, job_id, write_rows(session, [row], actor, producers))
+                    outcome = write_rows(session, [row], actor, memory)
+                    record_imported(session, job_id, outcome.product_ids)
                 written += 1
+                warnings.extend(outcome.warnings)
+                new_products.extend(outcome.new_products)
             except SQLAlchemyError as exc:
-                producers.clear()
+                memory.producers.clear()
                 failed.append(
                     RowError(
                         row.row,
@@ -213,7 +234,8 @@ def _write_chunk(
                     )
                 )
         record_progress(session, written)
-    return written, failed
+    remember_products(db.engine, new_products)
+    return written, failed, warnings
 
 
 def record_imported(session: Session, job_id: str, product_ids: list[str]) -> None:
@@ -241,6 +263,10 @@ class _ChunkWrites:
     )
     changes: list[Change] = field(default_factory=list)
     events: list[EventBase] = field(default_factory=list)
+    # New products, for the duplicate check of the rows after them.
+    new_products: DuplicateIndex = field(default_factory=DuplicateIndex)
+    new_facts: list[tuple[str, ProductFacts]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def insert(self, entity: Producer | Product | Certificate) -> None:
         self.inserts[type(entity)].append(entity)
@@ -266,14 +292,33 @@ def _columns(entity: Base) -> dict[str, Any]:
     }
 
 
+@dataclass
+class ChunkOutcome:
+    """What a written chunk leaves for the job: its rows' duplicate warnings, its new products
+    (filed in the duplicate index once committed) and the ids of its rows' products."""
+
+    warnings: list[dict[str, Any]]
+    new_products: list[tuple[str, ProductFacts]]
+    product_ids: list[str]
+
+
+@dataclass
+class JobMemory:
+    """What an import job remembers from chunk to chunk: the ids of its producers by key, and
+    the provinces whose duplicate index it caught up with (it files its own products after)."""
+
+    producers: dict[tuple[str, str], str] = field(default_factory=dict)
+    caught_up: set[str] = field(default_factory=set)
+
+
 def write_rows(
     session: Session,
     rows: list[ImportRow],
     actor: str,
-    producers: dict[tuple[str, str], str],
-) -> list[str]:
-    """Upsert the rows' producers, products and certificates and announce what changed;
-    returns the rows' product ids.
+    memory: JobMemory,
+) -> ChunkOutcome:
+    """Upsert the rows' producers, products and certificates and announce what changed; a new
+    product that looks like a registered one is imported with a warning and queued for review.
 
     Everything the rows refer to is read up front in a few queries and everything new is
     written at the end with one statement a table, so a chunk costs a handful of round trips
@@ -283,7 +328,7 @@ def write_rows(
     product_ids: list[str] = []
     today = today_local()
     with session.no_autoflush:
-        by_key = _load_producers(session, rows, producers)
+        by_key = _load_producers(session, rows, memory.producers)
         products = _load_products(session, [p.id for p in by_key.values()])
         certificates = current_certificates(session, [p.id for p in products.values()])
     for row in rows:
@@ -303,15 +348,17 @@ def write_rows(
                 Change("producer", producer.id, "imported", actor, None, producer_record(producer))
             )
             by_key[_producer_key(row)] = producer
-        product, changed = _upsert_product(session, writes, row, producer, products, actor)
+        product, changed = _upsert_product(
+            session, writes, row, producer, products, actor, memory.caught_up
+        )
         product_ids.append(product.id)
         _apply_certificate(
             session, writes, row, producer, product, changed, certificates, actor, today
         )
     writes.write(session)
     for key, producer in by_key.items():
-        producers[key] = producer.id
-    return product_ids
+        memory.producers[key] = producer.id
+    return ChunkOutcome(writes.warnings, writes.new_facts, product_ids)
 
 
 def _load_producers(
@@ -348,6 +395,7 @@ def _upsert_product(
     producer: Producer,
     products: dict[tuple[str, str], Product],
     actor: str,
+    caught_up: set[str],
 ) -> tuple[Product, bool]:
     name_key = fold_vietnamese(row.product_name)
     product = products.get((producer.id, name_key))
@@ -376,6 +424,7 @@ def _upsert_product(
         writes.insert(product)
         mark_new(session, product)
         products[(producer.id, name_key)] = product
+        _check_duplicates(session, writes, row, product, producer, caught_up)
         writes.changes.append(
             Change("product", product.id, "imported", actor, None, product_record(product))
         )
@@ -409,6 +458,37 @@ def _upsert_product(
     product.updated_at = utc_now()
     writes.changes.append(Change("product", product.id, "imported", actor, before, after))
     return product, True
+
+
+def _check_duplicates(
+    session: Session,
+    writes: _ChunkWrites,
+    row: ImportRow,
+    product: Product,
+    producer: Producer,
+    caught_up: set[str],
+) -> None:
+    """Warn of a new product that looks like a registered one or an earlier row's (the row is
+    imported all the same) and queue the pairs for the province's review."""
+    catch_up = product.province_code not in caught_up
+    caught_up.add(product.province_code)
+    facts = product_facts(product, producer)
+    found = find_likely_duplicates(session, product, facts, writes.new_products, catch_up)
+    writes.new_products.add(facts)
+    writes.new_facts.append((product.province_code, facts))
+    if not found:
+        return
+    record_pairs(session, product, found, "import")
+    names = "; ".join(f"{other.name} ({likeness.score:.0%})" for other, likeness in found)
+    writes.warnings.append(
+        {
+            "row": row.row,
+            "field": "product_name",
+            "message": f"Có thể trùng sản phẩm đã có: {names}",
+            "message_en": f"Likely a duplicate of: {names}",
+            "likely_duplicates": duplicates_out(found),
+        }
+    )
 
 
 def _apply_certificate(
@@ -481,6 +561,7 @@ def import_job_out(session: Session, job: ImportJob) -> dict[str, Any]:
         "rows_processed": job.rows_processed,
         "rows_imported": job.rows_imported,
         "errors": job.errors,
+        "warnings": job.warnings or [],
         "failure": job.failure,
         "created_at": job.created_at,
         "started_at": job.started_at,

@@ -13,8 +13,14 @@ from ocop_kit.errors import Forbidden
 from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.history import history_of
 from ocop_kit.pagination import Page, paginate
+from ocop_registry.duplicates.service import producers_sharing_contacts
 from ocop_registry.producers.models import Producer
-from ocop_registry.producers.schemas import ProducerCreate, ProducerOut, ProducerUpdate
+from ocop_registry.producers.schemas import (
+    ProducerCreate,
+    ProducerLikeness,
+    ProducerOut,
+    ProducerUpdate,
+)
 from ocop_registry.producers.service import (
     create_producer,
     get_producer,
@@ -32,14 +38,22 @@ def _ensure_may_read(principal: Principal, producer: Producer) -> None:
         raise Forbidden("Bạn không xem được hồ sơ chủ thể này", "You may not read this producer")
 
 
-@router.post("", status_code=201, summary="Register a producer (chủ thể)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Register a producer (chủ thể); warns of producers with the same tax code or phone",
+)
 def post_producer(
     data: ProducerCreate, session: DbSession, principal: Officer, response: Response
 ) -> ProducerOut:
     producer = create_producer(session, data, principal)
     session.commit()
     set_etag(response, producer.id, producer.version)
-    return producer_out(producer)
+    out = producer_out(producer)
+    out.likely_duplicates = [
+        ProducerLikeness.model_validate(d) for d in producers_sharing_contacts(session, producer)
+    ]
+    return out
 
 
 @router.get("", summary="Producers the caller is in charge of")

@@ -76,6 +76,15 @@ class ProducerUpdate(BaseModel):
     address: AddressIn | None = None
 
 
+class ProducerLikeness(BaseModel):
+    """A registered producer sharing the new one's tax code or phone."""
+
+    id: str
+    name: str
+    reason: str
+    reason_en: str
+
+
 class ProducerOut(BaseModel):
     id: str
     name: str
@@ -87,3 +96,8 @@ class ProducerOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    likely_duplicates: list[ProducerLikeness] = Field(
+        default=[],
+        description="On a create only: producers of the province with the same tax code or "
+        "phone (a warning; the producer is registered).",
+    )

@@ -211,5 +211,7 @@ def update_producer(
     products = session.scalars(select(Product).where(Product.producer_id == producer.id))
     for product in products:
         product.province_code = producer.province_code
+        # Its snapshot changed too (the duplicate index catches up by this time).
+        product.updated_at = producer.updated_at
         announce(session, ProductChanged, product, producer)
     return producer

@@ -50,7 +50,23 @@ def _out(document: dict[str, Any]) -> ProductOut:
     return ProductOut.model_validate(document)
 
 
-@router.post("/v1/products", status_code=201, summary="Register a product")
+LIKELY_DUPLICATE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "Nothing stored: the product looks like a registered one. The problem "
+        "document (code `likely_duplicate`) lists `likely_duplicates: [{id, name, score, "
+        "reason, reason_en}]`; send the request again with `confirm_not_duplicate: true` to "
+        "store it (the confirmation is kept in the history and the pairs go to "
+        "GET /v1/duplicates)."
+    }
+}
+
+
+@router.post(
+    "/v1/products",
+    status_code=201,
+    summary="Register a product (409 with likely_duplicates unless confirmed)",
+    responses=LIKELY_DUPLICATE_RESPONSE,
+)
 def post_product(
     data: ProductCreate, session: DbSession, principal: CurrentPrincipal, response: Response
 ) -> ProductOut:
@@ -82,7 +98,16 @@ def list_products(
     return Page(items=[_out(d) for d in product_documents(session, rows)], next_cursor=next_cursor)
 
 
-@router.get("/v1/products/{product_id}", summary="One product with producer and certificate")
+@router.get(
+    "/v1/products/{product_id}",
+    summary="One product with producer and certificate",
+    responses={
+        308: {
+            "description": "The product was merged into another (a problem document): "
+            "`Location` and `merged_into` name the product kept"
+        }
+    },
+)
 def get_one(
     product_id: str, session: DbSession, principal: OptionalPrincipal, response: Response
 ) -> ProductOut:
@@ -91,7 +116,11 @@ def get_one(
     return _out(document)
 
 
-@router.patch("/v1/products/{product_id}", summary="Change a product (If-Match with its ETag)")
+@router.patch(
+    "/v1/products/{product_id}",
+    summary="Change a product (If-Match with its ETag); a rename is checked for duplicates",
+    responses=LIKELY_DUPLICATE_RESPONSE,
+)
 def patch_product(
     product_id: str,
     data: ProductUpdate,

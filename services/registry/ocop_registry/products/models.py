@@ -19,6 +19,8 @@ class Product(Base):
     __table_args__ = (
         Index("ix_products_province", "province_code", "id"),
         Index("uq_products_identity", "producer_id", "name_key", unique=True),
+        # The duplicate check's index catches up with what changed since it last looked.
+        Index("ix_products_province_updated", "province_code", "updated_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -47,6 +49,8 @@ class Product(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     # Withdrawn from the registry (kept for history; consumers see `deleted: true`).
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Merged into another product (a duplicate): withdrawn, and its id points to the kept one.
+    merged_into: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
 class MarketListing(Base):

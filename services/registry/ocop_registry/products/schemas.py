@@ -107,6 +107,12 @@ class ProductFields(BaseModel):
     collective_trademark: Line | None = Field(default=None, max_length=200)
     traceability_url: WebUrl | None = Field(default=None, max_length=500)
 
+    confirm_not_duplicate: bool = Field(
+        default=False,
+        description="Store the product although it looks like a registered one (answered 409 "
+        "with `likely_duplicates` otherwise); the confirmation is kept in the history.",
+    )
+
     _barcode = field_validator("barcode")(check_barcode)
     _channels = field_validator("channels")(check_channels)
 

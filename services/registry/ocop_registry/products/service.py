@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from ocop_contracts import ProductChanged
 from ocop_kit.auth import Principal
-from ocop_kit.db import utc_now
-from ocop_kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from ocop_kit.db import new_id, utc_now
+from ocop_kit.errors import FieldError, Forbidden, NotFound, ProblemError, ValidationFailed
 from ocop_kit.history import record_change
 from ocop_kit.tables import ChangeRecord
 from ocop_registry.catalog.groups import infer_product_set, product_set_name, sets_for_group
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import EXPIRING_WITHIN_DAYS, today_local
+from ocop_registry.duplicates.service import refuse_or_record_duplicates
 from ocop_registry.events import (
     announce,
     current_certificate,
@@ -26,7 +27,7 @@ from ocop_registry.events import (
 )
 from ocop_registry.producers.models import Producer
 from ocop_registry.producers.service import ensure_may_write_producer
-from ocop_registry.products.models import Product
+from ocop_registry.products.models import MarketListing, Product
 from ocop_registry.products.schemas import ProductCreate, ProductUpdate
 from ocop_registry.text import fold_vietnamese, nfc
 
@@ -95,6 +96,7 @@ def create_product(session: Session, data: ProductCreate, principal: Principal) 
         )
     now = utc_now()
     product = Product(
+        id=new_id(),
         producer_id=producer.id,
         province_code=producer.province_code,
         name=nfc(data.name),
@@ -116,6 +118,9 @@ def create_product(session: Session, data: ProductCreate, principal: Principal) 
         created_at=now,
         updated_at=now,
     )
+    refuse_or_record_duplicates(
+        session, product, producer, data.confirm_not_duplicate, principal, "create"
+    )
     session.add(product)
     session.flush()
     mark_new(session, product)
@@ -134,7 +139,7 @@ def update_product(
     assert producer is not None
     ensure_may_write_producer(principal, producer)
     before = product_record(product)
-    sent = data.model_dump(exclude_unset=True, mode="json")
+    sent = data.model_dump(exclude_unset=True, exclude={"confirm_not_duplicate"}, mode="json")
     group = sent.get("group") or product.group
     if sent.get("product_set") is not None:
         sent["product_set"] = resolve_product_set(group, sent["product_set"])
@@ -170,6 +175,9 @@ def update_product(
                 "The producer already has a product with this name",
                 errors=[FieldError("name", "Trùng tên sản phẩm", "Duplicate product name")],
             )
+        refuse_or_record_duplicates(
+            session, product, producer, data.confirm_not_duplicate, principal, "update"
+        )
     product.updated_at = utc_now()
     record_change(session, "product", product.id, "updated", principal.subject, before, after)
     announce(session, ProductChanged, product, producer)
@@ -192,20 +200,49 @@ def publicly_visible(today: date) -> ColumnElement[bool]:
     )
 
 
-def may_see_unlisted(principal: Principal | None, producer: Producer) -> bool:
+def may_see_unlisted(
+    session: Session, principal: Principal | None, product: Product, producer: Producer
+) -> bool:
+    """Who may read a product without a valid certificate: admins, the province's officer, the
+    producer, and a sync operator once the product has a marketplace listing (what sync
+    handles). Council members read what they evaluate from the evaluation service's own copy
+    of the application's product, never unpublished products here."""
     if principal is None:
         return False
     if principal.role == "producer":
         return principal.producer_id == producer.id
     if principal.role == "province_officer":
         return principal.province_code == producer.province_code
-    return principal.role in ("admin", "council_member", "sync_operator")
+    if principal.role == "sync_operator":
+        listed = select(MarketListing.product_id).where(MarketListing.product_id == product.id)
+        return session.scalar(listed.limit(1)) is not None
+    return principal.is_admin
+
+
+def has_listing() -> Exists:
+    """Whether the sync service has told us of a listing of the product (any status)."""
+    return exists().where(MarketListing.product_id == Product.id)
+
+
+class ProductMovedTo(ProblemError):
+    """The product was merged into another: its id answers 308 with `Location` and
+    `merged_into` naming the product kept."""
+
+    status = 308
+    code = "product_merged"
+    title = "Sản phẩm đã được gộp vào sản phẩm khác"
+    title_en = "The product was merged into another"
+
+    def __init__(self, kept_id: str) -> None:
+        super().__init__(headers={"Location": f"/v1/products/{kept_id}"}, merged_into=kept_id)
 
 
 def read_product(session: Session, product_id: str, principal: Principal | None) -> dict[str, Any]:
     """A product document; products without a valid certificate only for those in charge
-    (others get 404, so nothing leaks)."""
+    (others get 404, so nothing leaks). A merged product raises ProductMovedTo."""
     product = get_product(session, product_id)
+    if product.merged_into is not None:
+        raise ProductMovedTo(product.merged_into)
     producer = session.get(Producer, product.producer_id)
     assert producer is not None
     certificate = current_certificate(session, product.id)
@@ -215,7 +252,7 @@ def read_product(session: Session, product_id: str, principal: Principal | None)
         and product.deleted_at is None
         and document["certificate"]["status"] in ("valid", "expiring")
     )
-    if not public and not may_see_unlisted(principal, producer):
+    if not public and not may_see_unlisted(session, principal, product, producer):
         raise NotFound("Không có sản phẩm này", "No such product")
     return document
 
@@ -223,7 +260,7 @@ def read_product(session: Session, product_id: str, principal: Principal | None)
 def ensure_may_read_records(session: Session, product: Product, principal: Principal) -> Producer:
     producer = session.get(Producer, product.producer_id)
     assert producer is not None
-    if not may_see_unlisted(principal, producer):
+    if not may_see_unlisted(session, principal, product, producer):
         raise Forbidden("Bạn không xem được hồ sơ này", "You may not read these records")
     return producer
 
@@ -278,6 +315,8 @@ def list_query(
         query = query.where(or_(visible, Product.province_code == principal.province_code))
     elif principal.role == "producer":
         query = query.where(or_(visible, Product.producer_id == principal.producer_id))
+    elif principal.role == "sync_operator":
+        query = query.where(or_(visible, has_listing()))
     return query
 
 
@@ -296,15 +335,23 @@ def product_documents(session: Session, products: list[Product]) -> list[dict[st
 
 
 def product_history(session: Session, product: Product) -> list[ChangeRecord]:
-    """Every change to the product and its certificates, oldest first."""
+    """Every change to the product, to the products merged into it and to its certificates,
+    oldest first."""
     certificate_ids = list(
         session.scalars(select(Certificate.id).where(Certificate.product_id == product.id))
     )
+    product_ids = [
+        product.id,
+        *list(session.scalars(select(Product.id).where(Product.merged_into == product.id))),
+    ]
     query = (
         select(ChangeRecord)
         .where(
             or_(
-                and_(ChangeRecord.entity_type == "product", ChangeRecord.entity_id == product.id),
+                and_(
+                    ChangeRecord.entity_type == "product",
+                    ChangeRecord.entity_id.in_(product_ids),
+                ),
                 and_(
                     ChangeRecord.entity_type == "certificate",
                     ChangeRecord.entity_id.in_(certificate_ids),

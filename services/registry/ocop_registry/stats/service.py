@@ -7,17 +7,20 @@ from datetime import date, timedelta
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy import Select, String, and_, case, cast, distinct, func, select
 from sqlalchemy.orm import Session
 
 from ocop_contracts import top_level_group
+from ocop_kit.pagination import check_limit, decode_cursor, encode_cursor
 from ocop_kit.sheets import inert_row
 from ocop_registry.admin_units import province_name
 from ocop_registry.catalog.groups import group_name, product_set_name
 from ocop_registry.certificates.models import Certificate
-from ocop_registry.certificates.rules import EXPIRING_WITHIN_DAYS, today_local
+from ocop_registry.certificates.rules import EXPIRING_WITHIN_DAYS, certificate_status, today_local
+from ocop_registry.events import current_certificates
 from ocop_registry.producers.models import Producer
 from ocop_registry.products.models import MarketListing, Product
+from ocop_registry.stats.listing_rules import LACKS_ORDER, ListingFacts, lacks_for_channel
 
 
 def _scoped(query: Select[Any], province_code: str | None) -> Select[Any]:
@@ -107,17 +110,6 @@ def province_stats(
             province_code,
         ),
     )
-    online = (
-        session.scalar(
-            _scoped(
-                select(func.count(distinct(MarketListing.product_id)))
-                .join(Product, Product.id == MarketListing.product_id)
-                .where(MarketListing.status == "listed"),
-                province_code,
-            )
-        )
-        or 0
-    )
     expiring = (
         session.scalar(
             _scoped(
@@ -147,6 +139,7 @@ def province_stats(
             province_code,
         ),
     )
+    online_figures = ecommerce_figures(session, province_code, total)
     return {
         "province_code": province_code,
         "province_name": province_name(province_code) if province_code else None,
@@ -163,8 +156,183 @@ def province_stats(
         "by_commune": by_commune,
         "by_legacy_district": by_district,
         "by_province": by_province,
-        "on_ecommerce": {"count": online, "share": round(online / total, 4) if total else 0.0},
+        # Listed through OCOP Hub (the meaning it always had); see also declared_online.
+        "on_ecommerce": {k: online_figures["listed_via_hub"][k] for k in ("count", "share")},
+        **online_figures,
         "expiring_within_180_days": expiring,
+    }
+
+
+def _share(count: int, total: int) -> float:
+    return round(count / total, 4) if total else 0.0
+
+
+def _declared_channels(session: Session, province_code: str | None) -> dict[str, list[str]]:
+    """Each product's channels as its producer declared them (products declaring none left
+    out)."""
+    query = _scoped(select(Product.id, Product.channels), province_code)
+    query = query.where(cast(Product.channels, String) != "[]")
+    return {pid: list(channels) for pid, channels in session.execute(query) if channels}
+
+
+def _listed_channels(session: Session, product_ids: list[str]) -> dict[str, set[str]]:
+    """The channels each product is listed on through OCOP Hub (`listing.changed`)."""
+    listed: dict[str, set[str]] = {}
+    for start in range(0, len(product_ids), 1000):
+        query = select(MarketListing.product_id, MarketListing.channel).where(
+            MarketListing.product_id.in_(product_ids[start : start + 1000]),
+            MarketListing.status == "listed",
+        )
+        for product_id, channel in session.execute(query):
+            listed.setdefault(product_id, set()).add(channel)
+    return listed
+
+
+def ecommerce_figures(session: Session, province_code: str | None, total: int) -> dict[str, Any]:
+    """Selling online, both ways: declared by the producers (what the offices' sheets report)
+    and listed through OCOP Hub (what this system put on the marketplaces), by channel, and
+    how many declared products are not yet listed on every channel they declared."""
+    declared = _declared_channels(session, province_code)
+    listed_query = _scoped(
+        select(MarketListing.channel, func.count(distinct(MarketListing.product_id)))
+        .join(Product, Product.id == MarketListing.product_id)
+        .where(MarketListing.status == "listed")
+        .group_by(MarketListing.channel),
+        province_code,
+    )
+    listed_by_channel = _counts(session, listed_query)
+    listed = _listed_channels(session, list(declared))
+    declared_by_channel: dict[str, int] = {}
+    for channels in declared.values():
+        for channel in channels:
+            declared_by_channel[channel] = declared_by_channel.get(channel, 0) + 1
+    listed_any: int = (
+        session.scalar(
+            _scoped(
+                select(func.count(distinct(MarketListing.product_id)))
+                .join(Product, Product.id == MarketListing.product_id)
+                .where(MarketListing.status == "listed"),
+                province_code,
+            )
+        )
+        or 0
+    )
+    behind = sum(1 for pid, channels in declared.items() if set(channels) - listed.get(pid, set()))
+    return {
+        "declared_online": {
+            "count": len(declared),
+            "share": _share(len(declared), total),
+            "by_channel": declared_by_channel,
+        },
+        "listed_via_hub": {
+            "count": listed_any,
+            "share": _share(listed_any, total),
+            "by_channel": listed_by_channel,
+        },
+        "declared_not_listed": behind,
+    }
+
+
+def listing_gaps(
+    session: Session,
+    province_code: str | None,
+    channel: str | None,
+    cursor: str | None,
+    limit: int | None,
+    today: date | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The office's to-do list: products whose producer declared channels they are not listed
+    on through OCOP Hub, each with what it lacks there, a page at a time (by product id)."""
+    size = check_limit(limit)
+    today = today or today_local()
+    after = decode_cursor(cursor) if cursor else None
+    items: list[dict[str, Any]] = []
+    while len(items) < size:
+        query = _scoped(select(Product), province_code).where(
+            cast(Product.channels, String) != "[]"
+        )
+        if after is not None:
+            query = query.where(Product.id > after)
+        batch = list(session.scalars(query.order_by(Product.id).limit(500)))
+        if not batch:
+            return items, None
+        listed = _listed_channels(session, [p.id for p in batch])
+        statuses = _listing_statuses(session, [p.id for p in batch])
+        certificates = current_certificates(session, [p.id for p in batch])
+        producers = {
+            p.id: p
+            for p in session.scalars(
+                select(Producer).where(Producer.id.in_({p.producer_id for p in batch}))
+            )
+        }
+        for product in batch:
+            after = product.id
+            item = _gap(
+                product,
+                producers[product.producer_id],
+                certificates.get(product.id),
+                listed.get(product.id, set()),
+                statuses,
+                channel,
+                today,
+            )
+            if item is not None:
+                items.append(item)
+                if len(items) == size:
+                    break
+    return items, encode_cursor(after)
+
+
+def _listing_statuses(session: Session, product_ids: list[str]) -> dict[tuple[str, str], str]:
+    rows = session.execute(
+        select(MarketListing.product_id, MarketListing.channel, MarketListing.status).where(
+            MarketListing.product_id.in_(product_ids)
+        )
+    )
+    return {(pid, channel): status for pid, channel, status in rows}
+
+
+def _gap(
+    product: Product,
+    producer: Producer,
+    certificate: Certificate | None,
+    listed: set[str],
+    statuses: dict[tuple[str, str], str],
+    only_channel: str | None,
+    today: date,
+) -> dict[str, Any] | None:
+    declared = list(product.channels or [])
+    wanting = [c for c in declared if c not in listed and (only_channel in (None, c))]
+    if not wanting:
+        return None
+    public = certificate is not None and certificate_status(
+        certificate.expires_on, today, revoked=certificate.status == "revoked"
+    ) in ("valid", "expiring")
+    facts = ListingFacts(
+        group=product.group,
+        public=public,
+        images=product.images or [],
+        weight_grams=product.weight_grams,
+        description=product.description,
+        price_vnd=product.price_vnd,
+    )
+    channels = [
+        {
+            "channel": channel,
+            "status": statuses.get((product.id, channel)),
+            "lacks": lacks_for_channel(facts, channel),
+        }
+        for channel in wanting
+    ]
+    lacks = {name for c in channels for name in c["lacks"]}
+    return {
+        "id": product.id,
+        "name": product.name,
+        "producer": {"id": producer.id, "name": producer.name},
+        "declared_channels": declared,
+        "listed_channels": sorted(listed),
+        "not_listed": channels,
+        "lacks": [name for name in LACKS_ORDER if name in lacks],
     }
 
 
@@ -174,18 +342,24 @@ def stats_workbook(stats: dict[str, Any]) -> bytes:
     summary = workbook.active
     assert summary is not None
     summary.title = "Tổng hợp"
+    declared, listed = stats["declared_online"], stats["listed_via_hub"]
     for row in (
         ["Chỉ tiêu", "Giá trị"],
         ["Tỉnh/thành phố", stats["province_name"] or "Toàn quốc"],
         ["Ngày số liệu", stats["as_of"]],
         ["Tổng số sản phẩm", stats["products_total"]],
         ["Sản phẩm có chứng nhận còn hiệu lực", stats["certified_total"]],
-        ["Sản phẩm bán trên sàn TMĐT", stats["on_ecommerce"]["count"]],
-        ["Tỷ lệ bán trên sàn TMĐT", stats["on_ecommerce"]["share"]],
+        ["Sản phẩm chủ thể khai bán trên sàn TMĐT", declared["count"]],
+        ["Tỷ lệ khai bán trên sàn TMĐT", declared["share"]],
+        ["Sản phẩm đã lên sàn qua OCOP Hub", listed["count"]],
+        ["Tỷ lệ đã lên sàn qua OCOP Hub", listed["share"]],
+        ["Khai bán nhưng chưa lên đủ sàn qua OCOP Hub", stats["declared_not_listed"]],
         ["Chứng nhận hết hạn trong 180 ngày", stats["expiring_within_180_days"]],
     ):
         summary.append(inert_row(row))
     sheets = (
+        ("Khai bán theo sàn", "Sàn (chủ thể khai)", declared["by_channel"], str),
+        ("Lên sàn qua OCOP Hub", "Sàn (OCOP Hub)", listed["by_channel"], str),
         ("Theo hạng sao", "Hạng sao", stats["by_stars"], lambda k: f"{k} sao"),
         ("Theo tình trạng", "Tình trạng chứng nhận", stats["by_status"], _status_name),
         ("Theo nhóm", "Nhóm sản phẩm", stats["by_group"], lambda k: group_name(k) or k),

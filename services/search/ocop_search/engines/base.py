@@ -9,8 +9,17 @@ from typing import Any, Literal, Protocol
 from ocop_search.documents import SearchDocument
 
 SortOrder = Literal[
-    "relevance", "stars:desc", "stars:asc", "recognised_on:desc", "recognised_on:asc"
+    "relevance",
+    "stars:desc",
+    "stars:asc",
+    "recognised_on:desc",
+    "recognised_on:asc",
+    "price_asc",
+    "price_desc",
 ]
+# How a hit matched: every word as typed (diacritics aside, synonyms and the last word's prefix
+# included), or with a typo or without some words.
+Match = Literal["exact", "approximate"]
 FACETS = ("stars", "group", "product_set", "province_code", "certification")
 
 # Fields of a hit beyond the contract's minimum that a results page needs.
@@ -85,6 +94,9 @@ class SearchEngine(Protocol):
     """An index of public products. Only the indexing worker writes; API processes only read."""
 
     name: str
+    # True when `prepare` had to start an empty index in place of one it could not carry over
+    # (an older layout): the worker then rebuilds it from the registry.
+    needs_rebuild: bool
 
     def prepare(self) -> None:
         """Create the index and apply its settings (idempotent; writers call it at start)."""
@@ -99,7 +111,8 @@ class SearchEngine(Protocol):
         """Build a new index from these documents and swap it in atomically; returns the count."""
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Matching documents, best first, with facet counts over all matches."""
+        """Matching documents, best first (exact matches before approximate ones in every
+        order, each hit's `match` saying which), with facet counts over all matches."""
 
     def count(self) -> int:
         """How many documents the index holds."""

@@ -1,10 +1,11 @@
 """The production engine: Meilisearch through its official client.
 
 Meilisearch's tokenizer (charabia) already folds diacritics and đ → d. What this adapter adds:
-settings tuned for Vietnamese (its syllables are short, so one typo from 4 letters), synonyms,
-batched writes, every task awaited and its status checked (the client's `wait_for_task` returns a
-failed task rather than raising), filters on codes only (filters do not fold accents), and an
-atomic rebuild through an index swap.
+settings for Vietnamese (typos never matched against place names, the synonym list, the sort
+rule right after typos so exact matches come first in every order), batched writes, every task
+awaited and its status checked (the client's `wait_for_task` returns a failed task rather than
+raising), filters on codes only (filters do not fold accents), an atomic rebuild through an
+index swap, and each hit marked exact or approximate from its ranking details.
 """
 
 from __future__ import annotations
@@ -18,17 +19,27 @@ import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchError, MeilisearchTimeoutError
 from meilisearch.models.task import Task, TaskInfo
 
-from ocop_search.documents import SYNONYM_GROUPS, SearchDocument
+from ocop_search.documents import SearchDocument
 from ocop_search.engines.base import (
     CROP_WORDS,
     HIGHLIGHT_FIELDS,
     HIT_FIELDS,
+    Match,
     SearchEngineError,
     SearchQuery,
     SearchResult,
     hit_from_document,
 )
-from ocop_search.text import CROP_MARK, MARK_END, MARK_START, escape_marked, fold_vietnamese, nfc
+from ocop_search.synonyms import meili_synonyms
+from ocop_search.text import (
+    CROP_MARK,
+    MARK_END,
+    MARK_START,
+    ONE_TYPO_FROM,
+    TWO_TYPOS_FROM,
+    escape_marked,
+    nfc,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +59,17 @@ SORT_ATTRIBUTES = {
     "stars:asc": "stars:asc",
     "recognised_on:desc": "recognised_day:desc",
     "recognised_on:asc": "recognised_day:asc",
+    "price_asc": "price_vnd:asc",
+    "price_desc": "price_vnd:desc",
 }
-
-
-def synonyms() -> dict[str, list[str]]:
-    """Every name of a place maps to its other names, with and without diacritics."""
-    table: dict[str, list[str]] = {}
-    for group in SYNONYM_GROUPS:
-        names = list(dict.fromkeys([*group, *(fold_vietnamese(n) for n in group)]))
-        for name in names:
-            table[name] = [other for other in names if other != name]
-    return table
+PLACE_ATTRIBUTES = [
+    "province_name",
+    "ward_name",
+    "legacy_commune",
+    "legacy_district",
+    "legacy_province",
+    "legacy",
+]
 
 
 def index_settings() -> dict[str, Any]:
@@ -70,12 +81,7 @@ def index_settings() -> dict[str, Any]:
             "group_name",
             "group_top_name",
             "certifications",
-            "province_name",
-            "ward_name",
-            "legacy_commune",
-            "legacy_district",
-            "legacy_province",
-            "legacy",
+            *PLACE_ATTRIBUTES,
             "description",
         ],
         "filterableAttributes": [
@@ -88,20 +94,25 @@ def index_settings() -> dict[str, Any]:
             "certification_codes",
             "expires_day",
         ],
-        "sortableAttributes": ["stars", "recognised_day"],
+        "sortableAttributes": ["stars", "recognised_day", "price_vnd"],
+        # `sort` right after `typo`: a chosen order applies within the documents having every
+        # word with the fewest typos, so exact matches come before approximate ones in any order.
         "rankingRules": [
             "words",
             "typo",
+            "sort",
             "proximity",
             "attribute",
-            "sort",
             "exactness",
             "stars:desc",
         ],
-        "synonyms": synonyms(),
+        "synonyms": meili_synonyms(),
+        # Meilisearch's defaults, written out; `disableOnAttributes` needs Meilisearch 1.6+
+        # (1.5 ignored it when several attributes were listed), score details 1.7+.
         "typoTolerance": {
             "enabled": True,
-            "minWordSizeForTypos": {"oneTypo": 4, "twoTypos": 8},
+            "minWordSizeForTypos": {"oneTypo": ONE_TYPO_FROM, "twoTypos": TWO_TYPOS_FROM},
+            "disableOnAttributes": PLACE_ATTRIBUTES,
         },
         "faceting": {"maxValuesPerFacet": 100},
         "pagination": {"maxTotalHits": 20_000},
@@ -135,15 +146,30 @@ def filter_expression(query: SearchQuery) -> list[str]:
 
 
 def _meili_document(document: SearchDocument) -> dict[str, Any]:
-    data = document.model_dump(mode="json")
-    data.pop("aliases", None)  # Meilisearch has real synonyms
-    return data
+    # Without a price the attribute is left out: Meilisearch sorts documents lacking a sort
+    # attribute after all others (specification 0055-sort), in both directions.
+    return document.model_dump(
+        mode="json", exclude={"price_vnd"} if document.price_vnd is None else None
+    )
+
+
+def match_of(details: dict[str, Any] | None, *, complete: bool) -> Match:
+    """`exact` when a hit has every word of the query without a typo (synonyms and the last
+    word's prefix count as exact), from its `_rankingScoreDetails`; else `approximate`."""
+    if not complete:
+        return "approximate"
+    typo = (details or {}).get("typo") or {}
+    words = (details or {}).get("words") or {}
+    if typo.get("typoCount", 0) or words.get("matchingWords") != words.get("maxMatchingWords"):
+        return "approximate"
+    return "exact"
 
 
 class MeiliEngine:
     """Meilisearch behind the SearchEngine interface."""
 
     name = "meilisearch"
+    needs_rebuild = False  # settings are applied to the index in place: no layout to outgrow
 
     def __init__(
         self,
@@ -279,6 +305,9 @@ class MeiliEngine:
             "matchingStrategy": strategy,
             "attributesToRetrieve": list(dict.fromkeys([*HIT_FIELDS, *HIGHLIGHT_FIELDS])),
         }
+        if query.q.strip():
+            # Per hit, the typos and words matched: which hits are exact (`match_of`).
+            body["showRankingScoreDetails"] = True
         expressions = filter_expression(query)
         if expressions:
             body["filter"] = expressions
@@ -298,11 +327,13 @@ class MeiliEngine:
     def search(self, query: SearchQuery) -> SearchResult:
         index = self.client.index(self.index_uid)
         q = nfc(query.q)
+        complete = True
         try:
             found = index.search(q, self._search_body(query, "all"))
             if not found["estimatedTotalHits"] and len(q.split()) > 1:
                 # Nothing has every word: drop trailing words, as the embedded engine does.
                 found = index.search(q, self._search_body(query, "last"))
+                complete = False
         except MeilisearchApiError as exc:
             if exc.code == "index_not_found":
                 return SearchResult.empty(query.facets)
@@ -312,6 +343,7 @@ class MeiliEngine:
         hits = []
         for source in found["hits"]:
             hit = hit_from_document(source)
+            hit["match"] = match_of(source.get("_rankingScoreDetails"), complete=complete)
             formatted = source.get("_formatted")
             if formatted:
                 hit["_formatted"] = {

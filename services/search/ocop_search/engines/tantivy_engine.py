@@ -14,7 +14,8 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +39,22 @@ from ocop_search.engines.base import (
     FACETS,
     HIGHLIGHT_FIELDS,
     HIT_FIELDS,
+    Match,
     SearchEngineError,
     SearchQuery,
     SearchResult,
     hit_from_document,
 )
+from ocop_search.synonyms import Phrase, QuerySlot, expand
 from ocop_search.text import MAX_WORD_BYTES, Highlighter, QueryTerm, nfc, typo_budget
 
 log = logging.getLogger(__name__)
 
 # 2: one `all_text` field for the constant-score clauses; `source` keeps only what hits show.
-# 3: `product_set`, a filter and facet.
-SCHEMA_VERSION = 3
+# 3: `product_text` (typos match no place name), `price_vnd` to sort by, positions on `all_text`
+# (one phrase query instead of one per field); no index-time aliases.
+# 4: `product_set`, a filter and facet.
+SCHEMA_VERSION = 4
 # Indexes of these schemas stored each product's whole document: a writer finding one rebuilds
 # it into the current schema from those documents. Later schemas need a reindex from the
 # registry (`POST /v1/search/reindex`) instead.
@@ -72,7 +77,13 @@ PREFIX_BONUS = 30.0
 FUZZY_BONUS = 10.0
 # Words found next to each other, in the order typed, in one field ("bắc giang").
 PHRASE_BONUS = 50.0
+# Added to every product matching all words without a typo: exact matches rank above
+# approximate ones whatever the rest adds up to (a 200-character query stays far below it).
+EXACT_CLASS = 100_000.0
 ALL_TEXT = "all_text"
+# Every searchable text but the places: typos are matched only here, so a word is never
+# corrected into a place name ("banh" into "Bình" of "Ninh Bình").
+PRODUCT_TEXT = "product_text"
 # What the index stores of a product: what a hit shows and highlights, nothing more to load.
 STORED_FIELDS = frozenset({*HIT_FIELDS, *HIGHLIGHT_FIELDS})
 FACET_FIELDS = {
@@ -87,6 +98,9 @@ SORT_FIELDS = {
     "stars:asc": ("stars", Order.Asc),
     "recognised_on:desc": ("recognised_day", Order.Desc),
     "recognised_on:asc": ("recognised_day", Order.Asc),
+    # Tantivy puts documents without a value last in either order: products without a price.
+    "price_asc": ("price_vnd", Order.Asc),
+    "price_desc": ("price_vnd", Order.Desc),
 }
 
 
@@ -106,7 +120,9 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     for name in TEXT_FIELDS:
         builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
-    builder.add_text_field(ALL_TEXT, tokenizer_name=ANALYZER, index_option="basic")
+    # With positions: a phrase (a synonym, the words typed) is one query here, not one per field.
+    builder.add_text_field(ALL_TEXT, tokenizer_name=ANALYZER, index_option="position")
+    builder.add_text_field(PRODUCT_TEXT, tokenizer_name=ANALYZER, index_option="basic")
     builder.add_text_field("province_code", fast=True, tokenizer_name="raw")
     builder.add_text_field("group_top", fast=True, tokenizer_name="raw")
     builder.add_text_field("group_codes", tokenizer_name="raw")
@@ -115,6 +131,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("stars", indexed=True, fast=True)
     builder.add_integer_field("expires_day", indexed=True, fast=True)
     builder.add_integer_field("recognised_day", fast=True)
+    builder.add_integer_field("price_vnd", fast=True)
     builder.add_bytes_field("source", stored=True)
     return builder.build()
 
@@ -122,8 +139,9 @@ def build_schema() -> tantivy.Schema:
 def _to_tantivy(document: SearchDocument) -> Document:
     groups = dict.fromkeys([document.group_name, document.group_top_name])
     tags = [*groups, *document.certifications]
-    places = [*document.places(), *document.aliases]
+    places = document.places()
     description = document.description or ""
+    product_text = [document.name, document.producer_name, *tags, description]
     return Document(
         id=document.id,
         name=document.name,
@@ -131,7 +149,8 @@ def _to_tantivy(document: SearchDocument) -> Document:
         places=places,
         tags=tags,
         description=description,
-        all_text=[document.name, document.producer_name, *places, *tags, description],
+        all_text=[*product_text, *places],
+        product_text=product_text,
         province_code=document.province_code,
         group_top=document.group_top,
         group_codes=document.group_codes,
@@ -140,6 +159,7 @@ def _to_tantivy(document: SearchDocument) -> Document:
         stars=document.stars,
         expires_day=document.expires_day,
         recognised_day=document.recognised_day,
+        **({} if document.price_vnd is None else {"price_vnd": document.price_vnd}),
         source=document.model_dump_json(include=STORED_FIELDS).encode(),
     )
 
@@ -148,6 +168,7 @@ class TantivyEngine:
     """Tantivy behind the SearchEngine interface."""
 
     name = "tantivy"
+    needs_rebuild = False
 
     def __init__(self, root: Path, *, writer: bool) -> None:
         self.root = root
@@ -221,7 +242,7 @@ class TantivyEngine:
                 generation = f"gen-{uuid.uuid4().hex}"
                 index = self._open(generation, create=True)
                 self._writer = self._new_writer(index)
-                self._carry_over(self._writer)
+                self.needs_rebuild = not self._carry_over(self._writer)
                 index.reload()
                 self._write_pointer(generation)
             else:
@@ -231,15 +252,18 @@ class TantivyEngine:
             self._index, self._generation = index, generation
             self._seen = self._stamp()
 
-    def _carry_over(self, writer: tantivy.IndexWriter) -> None:
-        """Fill a new index with the products of an older schema's, when it stored them whole.
+    def _carry_over(self, writer: tantivy.IndexWriter) -> bool:
+        """Fill a new index with the products of an older schema's, when it stored them whole;
+        False when there was an older index and it could not be carried over.
 
         Searches find nothing from the upgrade until the worker has done this (a few seconds
-        for 20,000 products), rather than until someone reindexes from the registry.
+        for 20,000 products), rather than until the index is rebuilt from the registry.
         """
         data = self._pointer_data()
+        if not data:
+            return True
         if data.get("schema") not in WHOLE_DOCUMENT_SCHEMAS:
-            return
+            return False
         try:
             searcher = self._open(str(data["generation"]), create=False).searcher()
             count = searcher.num_docs
@@ -251,8 +275,9 @@ class TantivyEngine:
         except Exception:
             writer.rollback()
             log.exception("the older search index could not be carried over; reindex it")
-            return
+            return False
         log.info("search index carried over to a new schema", extra={"documents": count})
+        return True
 
     def _new_writer(self, index: Index) -> tantivy.IndexWriter:
         try:
@@ -363,7 +388,26 @@ class TantivyEngine:
         """The folded terms Tantivy indexes for a text."""
         return list(self.analyzer.analyze(nfc(text)))
 
-    def _term_clause(self, term: QueryTerm) -> Query:
+    # --- queries: a word, a slot (a word or a phrase with synonyms), the whole query ----------
+
+    def _exact_word(self, term: QueryTerm) -> Query:
+        """The word as typed (diacritics aside), or the last word as a prefix. Unscored."""
+        word = Query.term_query(self.schema, ALL_TEXT, term.text)
+        if not term.prefix:
+            return word
+        prefix = Query.fuzzy_term_query(self.schema, ALL_TEXT, term.text, 0, True, True)
+        return Query.boolean_query([(Occur.Should, word), (Occur.Should, prefix)])
+
+    def _matching_word(self, term: QueryTerm) -> Query:
+        """The word exactly, or within its typos of a word other than a place name. Unscored."""
+        exact = self._exact_word(term)
+        if not term.typos:
+            return exact
+        fuzzy = Query.fuzzy_term_query(self.schema, PRODUCT_TEXT, term.text, term.typos, True)
+        return Query.boolean_query([(Occur.Should, exact), (Occur.Should, fuzzy)])
+
+    def _scored_word(self, term: QueryTerm) -> Query:
+        """`_matching_word`, scored: BM25 per field plus a constant per kind of match."""
         clauses = [
             (Occur.Should, Query.boost_query(Query.term_query(self.schema, f, term.text), w))
             for f, w in TEXT_FIELDS.items()
@@ -371,18 +415,65 @@ class TantivyEngine:
         exact = Query.term_query(self.schema, ALL_TEXT, term.text)
         clauses.append((Occur.Should, Query.const_score_query(exact, EXACT_BONUS)))
         if term.typos:
-            fuzzy = Query.fuzzy_term_query(self.schema, ALL_TEXT, term.text, term.typos, True)
+            fuzzy = Query.fuzzy_term_query(self.schema, PRODUCT_TEXT, term.text, term.typos, True)
             clauses.append((Occur.Should, Query.const_score_query(fuzzy, FUZZY_BONUS)))
         if term.prefix:
             prefix = Query.fuzzy_term_query(self.schema, ALL_TEXT, term.text, 0, True, True)
             clauses.append((Occur.Should, Query.const_score_query(prefix, PREFIX_BONUS)))
         return Query.boolean_query(clauses)
 
-    @staticmethod
-    def _constant(alternatives: list[Query], score: float) -> Query:
-        return Query.const_score_query(
-            Query.boolean_query([(Occur.Should, q) for q in alternatives]), score
+    def _alternative(self, phrase: Phrase) -> Query:
+        """A synonym: one word anywhere, or its words next to each other in one field."""
+        if len(phrase) == 1:
+            return Query.term_query(self.schema, ALL_TEXT, phrase[0])
+        return Query.phrase_query(self.schema, ALL_TEXT, list(phrase))
+
+    def _slot(self, slot: QuerySlot, word: Callable[[QueryTerm], Query], scored: bool) -> Query:
+        """All the slot's words (each as `word` builds it), or one of its synonyms."""
+        typed = [word(term) for term in slot.terms]
+        query = (
+            typed[0] if len(typed) == 1 else Query.boolean_query([(Occur.Must, q) for q in typed])
         )
+        if not slot.alternatives:
+            return query
+        synonyms = Query.boolean_query(
+            [(Occur.Should, self._alternative(a)) for a in slot.alternatives]
+        )
+        if scored:
+            # A synonym counts as the words typed, matched exactly.
+            synonyms = Query.const_score_query(synonyms, EXACT_BONUS * len(slot.terms))
+        return Query.boolean_query([(Occur.Should, query), (Occur.Should, synonyms)])
+
+    @staticmethod
+    def _all(clauses: list[tuple[Occur, Query]], filters: list[tuple[Occur, Query]]) -> Query:
+        clauses = clauses + filters
+        if not any(occur == Occur.Must for occur, _ in clauses):
+            clauses.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(clauses)
+
+    def _matching(self, slots: list[QuerySlot], filters: list[tuple[Occur, Query]]) -> Query:
+        """Every product the query finds, exactly or approximately. Unscored: for counts."""
+        words = [(Occur.Must, self._slot(s, self._matching_word, False)) for s in slots]
+        return self._all(words, filters)
+
+    def _exact(self, slots: list[QuerySlot], filters: list[tuple[Occur, Query]]) -> Query:
+        """The products matching every word without a typo (or through a synonym). Unscored."""
+        words = [(Occur.Must, self._slot(s, self._exact_word, False)) for s in slots]
+        return self._all(words, filters)
+
+    def _compose(
+        self, slots: list[QuerySlot], filters: list[tuple[Occur, Query]], *, exact_first: bool
+    ) -> Query:
+        """`_matching`, scored for ranking; with `exact_first`, exact matches above the rest."""
+        clauses = [(Occur.Must, self._slot(s, self._scored_word, True)) for s in slots]
+        words = [term.text for slot in slots for term in slot.terms]
+        if len(words) > 1:
+            phrase = Query.phrase_query(self.schema, ALL_TEXT, words)
+            clauses.append((Occur.Should, Query.const_score_query(phrase, PHRASE_BONUS)))
+        if exact_first:
+            exact = Query.const_score_query(self._exact(slots, []), EXACT_CLASS)
+            clauses.append((Occur.Should, exact))
+        return self._all(clauses, filters)
 
     def _any_of(self, field: str, values: Sequence[Any]) -> Query:
         return Query.boolean_query(
@@ -408,38 +499,7 @@ class TantivyEngine:
             filters.append((Occur.Must, valid))
         return filters
 
-    def _compose(self, terms: list[QueryTerm], filters: list[tuple[Occur, Query]]) -> Query:
-        clauses = [(Occur.Must, self._term_clause(t)) for t in terms] + filters
-        if len(terms) > 1:
-            words = [t.text for t in terms]
-            phrases = [Query.phrase_query(self.schema, f, list(words)) for f in TEXT_FIELDS]
-            clauses.append((Occur.Should, self._constant(phrases, PHRASE_BONUS)))
-        if not clauses:
-            return Query.all_query()
-        if not terms:
-            clauses.append((Occur.Must, Query.all_query()))
-        return Query.boolean_query(clauses)
-
-    def _matching(self, terms: list[QueryTerm], filters: list[tuple[Occur, Query]]) -> Query:
-        """The products `_compose` matches, unscored: for counting and facets.
-
-        A word's clause in `_compose` matches when the word is in a field, within its typos of
-        a word there, or (the last word) a prefix of one; exact ⊂ fuzzy and exact ⊂ prefix.
-        """
-        clauses = []
-        for term in terms:
-            if term.typos:
-                word = Query.fuzzy_term_query(self.schema, ALL_TEXT, term.text, term.typos, True)
-            else:
-                word = Query.term_query(self.schema, ALL_TEXT, term.text)
-            if term.prefix:
-                prefix = Query.fuzzy_term_query(self.schema, ALL_TEXT, term.text, 0, True, True)
-                word = Query.boolean_query([(Occur.Should, word), (Occur.Should, prefix)])
-            clauses.append((Occur.Must, word))
-        clauses += filters
-        if not terms:
-            clauses.append((Occur.Must, Query.all_query()))
-        return Query.boolean_query(clauses)
+    # --- searching ----------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResult:
         index = self._refresh()
@@ -450,34 +510,100 @@ class TantivyEngine:
             QueryTerm(word, typo_budget(word) if query.typos else 0, prefix=False)
             for word in self.analyze(query.q)
         ]
-        if terms:
-            last = terms[-1]
-            terms[-1] = QueryTerm(last.text, last.typos, prefix=True)
+        slots = expand(terms)
+        if slots:
+            slots[-1] = slots[-1].with_prefix_last()
         filters = self._filters(query)
+        sorted_by_field = query.sort in SORT_FIELDS
         # All words are required; only when nothing matches are trailing words dropped.
-        used = terms
+        used = slots
         facets: dict[str, dict[str, int]] = {}
         found: tantivy.SearchResult | None = None
         while True:
+            # Exact and approximate matches both possible: exact ones are put first.
+            mixed = len(used) == len(slots) and any(slot.typos for slot in used)
             if query.facets:
                 # One unscored pass counts and facets; the scored pass below only ranks a page.
                 facets = self._facets(searcher, self._matching(used, filters))
                 total = sum(facets["stars"].values())  # every product has one star rating
+            elif mixed and sorted_by_field:
+                total = self._count(searcher, self._matching(used, filters))
             else:
-                found = self._ranked(searcher, self._compose(used, filters), query, count=True)
+                composed = self._compose(used, filters, exact_first=mixed)
+                found = self._ranked(searcher, composed, query, count=True)
                 total = int(found.count)  # type: ignore[attr-defined]
             if total or len(used) <= 1:
                 break
             used = used[:-1]
-            used[-1] = QueryTerm(used[-1].text, used[-1].typos, prefix=True)
-        if found is None and query.offset < total:
-            found = self._ranked(searcher, self._compose(used, filters), query, count=False)
+            used[-1] = used[-1].with_prefix_last()
+        page: list[tuple[tantivy.DocAddress, Match]] = []
+        if query.offset >= total:
+            pass
+        elif mixed and sorted_by_field:
+            page = self._exact_first(searcher, used, filters, query)
+        else:
+            if found is None:
+                composed = self._compose(used, filters, exact_first=mixed)
+                found = self._ranked(searcher, composed, query, count=False)
+            # Dropped words leave only approximate matches; without typos, only exact ones.
+            default: Match = "exact" if len(used) == len(slots) else "approximate"
+            page = [
+                (
+                    address,
+                    ("exact" if score >= EXACT_CLASS else "approximate") if mixed else default,
+                )
+                for score, address in found.hits
+            ]
+        return SearchResult(self._hits(searcher, page, used, query), total, facets)
+
+    def _exact_first(
+        self,
+        searcher: tantivy.Searcher,
+        slots: list[QuerySlot],
+        filters: list[tuple[Occur, Query]],
+        search: SearchQuery,
+    ) -> list[tuple[tantivy.DocAddress, Match]]:
+        """A page in a field's order, the exact matches first, then the approximate ones."""
+        exact = self._exact(slots, filters)
+        exact_total = self._count(searcher, exact)
+        page: list[tuple[tantivy.DocAddress, Match]] = []
+        if search.offset < exact_total:
+            found = self._ranked(searcher, exact, search, count=False)
+            page = [(address, "exact") for _, address in found.hits]
+        rest = search.limit - len(page)
+        if rest > 0:
+            approximate = Query.boolean_query(
+                [
+                    (Occur.Must, self._matching(slots, filters)),
+                    (Occur.MustNot, self._exact(slots, [])),
+                ]
+            )
+            window = replace(search, limit=rest, offset=max(0, search.offset - exact_total))
+            found = self._ranked(searcher, approximate, window, count=False)
+            page += [(address, "approximate") for _, address in found.hits]
+        return page
+
+    def _hits(
+        self,
+        searcher: tantivy.Searcher,
+        page: list[tuple[tantivy.DocAddress, Match]],
+        slots: list[QuerySlot],
+        query: SearchQuery,
+    ) -> list[dict[str, Any]]:
+        """The stored part of each hit, marked exact or approximate, highlighted."""
+        terms = [term for slot in slots for term in slot.terms]
+        synonyms = [phrase for slot in slots for phrase in slot.alternatives]
+        # One-word synonyms go through the word verdicts' cache; only phrases need a scan.
+        highlight = Highlighter(
+            terms + [QueryTerm(p[0], 0, False) for p in synonyms if len(p) == 1],
+            [phrase for phrase in synonyms if len(phrase) > 1],
+        )
         hits = []
-        highlight = Highlighter(used)
-        for _score, address in found.hits if found is not None else ():
+        for address, match in page:
             source = json.loads(searcher.doc(address).get_first("source") or b"{}")
             hit = hit_from_document(source)
-            if query.highlight and used:
+            hit["match"] = match
+            if query.highlight and terms:
                 hit["_formatted"] = {
                     name: highlight(source[name], CROP_WORDS if name == "description" else None)
                     if source.get(name)
@@ -485,7 +611,11 @@ class TantivyEngine:
                     for name in HIGHLIGHT_FIELDS
                 }
             hits.append(hit)
-        return SearchResult(hits, total, facets)
+        return hits
+
+    @staticmethod
+    def _count(searcher: tantivy.Searcher, query: Query) -> int:
+        return int(searcher.search(query, 1, count=True).count)  # type: ignore[attr-defined]
 
     @staticmethod
     def _ranked(

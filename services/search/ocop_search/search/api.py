@@ -41,10 +41,13 @@ Admin = Annotated[Principal, require_roles("admin")]
     "/search",
     summary="Search certified OCOP products",
     description=(
-        "Vietnamese with or without diacritics (đ = d), one typo in words of 4+ letters and two "
-        "in 8+, the last word as a prefix; every word must match, and only when nothing does "
-        "are trailing words dropped. Filters take codes, repeated or comma-separated; values of "
-        "one filter are OR-ed, different filters AND-ed. Facets count all matching products."
+        "Vietnamese with or without diacritics (đ = d), everyday variants and other place names "
+        "(cafe = cà phê, trà = chè, Hà Tây), one typo in words of 5+ letters and two in 9+ "
+        "(never into a place name), the last word as a prefix; every word must match, and only "
+        "when nothing does are trailing words dropped. Each hit is marked `exact` or "
+        "`approximate`; exact hits come first. Filters take codes, repeated or "
+        "comma-separated; values of one filter are OR-ed, different filters AND-ed. Facets "
+        "count all matching products."
     ),
     response_model=SearchResponse,
 )
@@ -68,7 +71,15 @@ def search(
         list[str] | None,
         Query(description="Certifications, e.g. `VietGAP`, `ISO 22000` (any case, any spacing)."),
     ] = None,
-    sort: Annotated[SortOrder, Query(description="Relevance unless given.")] = "relevance",
+    sort: Annotated[
+        SortOrder,
+        Query(
+            description=(
+                "Relevance unless given. `price_asc` / `price_desc`: by price, products without "
+                "a price last. In every order, exact matches come before approximate ones."
+            )
+        ),
+    ] = "relevance",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> Response:

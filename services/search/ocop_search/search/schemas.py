@@ -6,6 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ocop_search.engines.base import Match
+
 
 class Formatted(BaseModel):
     """Fields with matched words wrapped in `<em>…</em>` (the rest HTML-escaped)."""
@@ -38,6 +40,13 @@ class SearchHit(BaseModel):
     unit: str | None = None
     image: str | None = None
     expires_on: date | None = None
+    match: Match = Field(
+        description=(
+            "`exact`: every word found as typed (diacritics aside; synonyms and the last word's "
+            "prefix count); `approximate`: found only with a typo or without some words. "
+            "Exact hits come first in every sort order."
+        )
+    )
     formatted: Formatted | None = Field(default=None, alias="_formatted")
 
 
