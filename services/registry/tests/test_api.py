@@ -418,6 +418,11 @@ def test_stats_workbook_cells_cannot_carry_formulas():
         "products_total": 3,
         "certified_total": 3,
         "on_ecommerce": {"count": 1, "share": 0.3333},
+        **{
+            key: {"count": 1, "share": 0.3333, "by_channel": {}}
+            for key in ("declared_online", "listed_via_hub")
+        },
+        "declared_not_listed": 0,
         "expiring_within_180_days": 0,
         **{
             key: {}

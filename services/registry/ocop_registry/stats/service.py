@@ -245,7 +245,7 @@ def listing_gaps(
     on through OCOP Hub, each with what it lacks there, a page at a time (by product id)."""
     size = check_limit(limit)
     today = today or today_local()
-    after = decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor, str) if cursor else None
     items: list[dict[str, Any]] = []
     while len(items) < size:
         query = _scoped(select(Product), province_code).where(
