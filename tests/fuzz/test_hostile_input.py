@@ -60,7 +60,13 @@ def new_producer(**fields: Any) -> Any:
 def new_product(**fields: Any) -> Any:
     producer = new_producer(name=f"HTX Mật ong số {next(SERIAL)}")
     assert producer.status_code == 201, producer.text
-    body = {"producer_id": producer.json()["id"], "name": "Mật ong hoa nhãn", "group": "thuc_pham"}
+    body = {
+        "producer_id": producer.json()["id"],
+        "name": "Mật ong hoa nhãn",
+        "group": "thuc_pham",
+        # Every test makes the same product for a new producer: not the duplicate check's case.
+        "confirm_not_duplicate": True,
+    }
     return client("registry").post("/v1/products", json={**body, **fields})
 
 

@@ -75,6 +75,10 @@ class ProductSnapshot(Contract):
     description: str | None = None
     group: str
     group_name: str | None = None
+    # The bộ sản phẩm (Decision 26/2026) scoring the product; None while it awaits a choice
+    # (and in events published before sets existed).
+    product_set: str | None = None
+    product_set_name: str | None = None
     price_vnd: int | None = None
     unit: str | None = None
     barcode: str | None = None
@@ -103,6 +107,8 @@ class ScoreSheetSnapshot(Contract):
     role: str
     total: float
     scores: dict[str, float]
+    # The answers chosen on cards with answer options (criterion code → answer number).
+    answers: dict[str, int] = {}
     mandatory_failed: list[str] = []
 
 
@@ -113,6 +119,8 @@ class EvaluationDecisionPayload(Contract):
     level: Literal["provincial", "central"]
     province_code: str
     criteria_set: str
+    # The version of the set the session used (None in events from before versions).
+    criteria_set_version: int | None = None
     total: float
     stars: int
     outcome: Literal["recognised", "not_recognised", "proposed_to_central", "needs_discussion"]

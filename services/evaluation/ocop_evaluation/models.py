@@ -1,5 +1,6 @@
 """Tables of the Evaluation service: every model module is imported here for the migrations."""
 
+from ocop_evaluation.criteria.models import CriteriaSetVersion
 from ocop_evaluation.database import Base
 from ocop_evaluation.products.models import KnownProduct
 from ocop_evaluation.sessions.models import (
@@ -16,6 +17,7 @@ __all__ = [
     "Application",
     "Base",
     "CouncilSession",
+    "CriteriaSetVersion",
     "Decision",
     "Document",
     "KnownProduct",

@@ -17,7 +17,8 @@ from typing import Literal
 Level = Literal["provincial", "central"]
 Outcome = Literal["recognised", "not_recognised", "proposed_to_central", "needs_discussion"]
 
-# Decision 148/QĐ-TTg: 5★ 90–100, 4★ 70–89, 3★ 50–69, 2★ 30–49, 1★ below 30.
+# Decision 148/QĐ-TTg: 5★ 90–100, 4★ 70–89, 3★ 50–69, 2★ 30–49, 1★ below 30. Only a default
+# for direct calls: the service passes the thresholds of the session's criteria set.
 DEFAULT_THRESHOLDS: Mapping[int, float] = {5: 90, 4: 70, 3: 50, 2: 30, 1: 0}
 DEFAULT_QUORUM = Fraction(3, 4)
 DEFAULT_MAX_SPREAD = 10.0

@@ -29,6 +29,7 @@ def snapshot(
     *,
     province_code: str = "25",
     group: str = "thuc_pham",
+    product_set: str | None = None,
     stars: int | None = None,
     expires_on: date | None = None,
     status: str = "valid",
@@ -49,6 +50,7 @@ def snapshot(
             "id": product_id,
             "name": name,
             "group": group,
+            "product_set": product_set,
             "producer": {
                 "id": f"producer-{product_id}",
                 "name": "HTX Hải Hậu",

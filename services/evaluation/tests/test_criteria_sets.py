@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from ocop_contracts import PRODUCT_GROUP_CODES
 from ocop_evaluation.app import create_app
-from ocop_evaluation.criteria.loader import card_criteria, criteria_sets, find_criteria_set
+from ocop_evaluation.criteria.loader import criteria_sets, find_criteria_set
 from ocop_evaluation.settings import Settings
 
 PART_MAXIMA = {
@@ -39,7 +39,7 @@ def test_every_score_card_sums_to_100_and_every_product_group_has_one(set_id):
     for group in PRODUCT_GROUP_CODES:
         card = criteria_set.score_card_for_group(f"{group}.any_sub_group")
         assert card is not None, group
-        criteria = card_criteria(criteria_set, card)
+        criteria = criteria_set.card_criteria(card)
         assert sum(Decimal(str(c.max_points)) for c in criteria) == 100
     assert criteria_set.score_card_for_group("not_a_group") is None
 
@@ -50,8 +50,8 @@ def test_group_cards_reword_criteria_for_their_group():
     tourism = criteria_set.score_card_for_group("du_lich")
     food = criteria_set.score_card_for_group("thuc_pham")
     assert tourism is not None and food is not None
-    names = {c.code: c.name_vi for c in card_criteria(criteria_set, tourism)}
-    food_names = {c.code: c.name_vi for c in card_criteria(criteria_set, food)}
+    names = {c.code: c.name_vi for c in criteria_set.card_criteria(tourism)}
+    food_names = {c.code: c.name_vi for c in criteria_set.card_criteria(food)}
     assert names["C2.2"] == "An toàn, an ninh cho du khách"
     assert food_names["C2.2"] != names["C2.2"]
 

@@ -111,6 +111,11 @@ def _group_names_from(payload: Any) -> Names:
             if isinstance(sub, dict) and "code" in sub:
                 sub_vi = sub.get("name_vi") or sub.get("name") or sub["code"]
                 names[str(sub["code"])] = (str(sub_vi), str(sub.get("name_en") or sub_vi))
+                # The product sets (bộ sản phẩm) under it: their codes never clash with groups'.
+                for leaf in sub.get("product_sets") or []:
+                    if isinstance(leaf, dict) and "code" in leaf:
+                        leaf_vi = str(leaf.get("name_vi") or leaf["code"])
+                        names[str(leaf["code"])] = (leaf_vi, str(leaf.get("name_en") or leaf_vi))
     return names
 
 

@@ -1,19 +1,9 @@
-"""The score sheet preview beside the scoring screen: pure functions, no stubs."""
+"""The score card placed under its parts and the submitted form read back: pure functions.
+(Totals and stars are the evaluation service's: see its test_one_home_for_rules.py.)"""
 
 from __future__ import annotations
 
-from hypothesis import given
-from hypothesis import strategies as st
-
-from ocop_portal.council.scoring import (
-    DEFAULT_THRESHOLDS,
-    Criterion,
-    arrange,
-    preview,
-    read_form,
-    stars_for_total,
-    thresholds_of,
-)
+from ocop_portal.council.scoring import Criterion, DraftSheet, arrange, read_criteria, read_form
 
 CRITERIA = [
     Criterion("A1", "Nguồn nguyên liệu", [0, 1, 2, 3, 4, 5], mandatory_from_stars=3),
@@ -22,41 +12,26 @@ CRITERIA = [
 ]
 
 
-def test_stars_follow_decision_148_thresholds_at_their_edges() -> None:
-    assert [stars_for_total(t) for t in (0, 29.99, 30, 49.99, 50, 69.99, 70, 89.99, 90, 100)] == [
-        1, 1, 2, 2, 3, 3, 4, 4, 5, 5,
-    ]  # fmt: skip
-
-
-@given(st.floats(min_value=0, max_value=100, allow_nan=False))
-def test_stars_never_fall_when_the_total_rises(total: float) -> None:
-    assert stars_for_total(total) <= stars_for_total(min(100.0, total + 0.5))
-
-
-def test_thresholds_come_from_the_criteria_set_when_it_has_all_five() -> None:
-    custom = {"star_thresholds": [{"stars": s, "min_total": m} for s, m in
-                                  [(1, 0), (2, 35), (3, 50), (4, 70), (5, 90)]]}  # fmt: skip
-    assert thresholds_of(custom)[2] == 35
-    assert thresholds_of({"star_thresholds": [{"stars": 3, "min_total": 1}]}) == DEFAULT_THRESHOLDS
-    assert thresholds_of(None) == DEFAULT_THRESHOLDS
-
-
-def test_preview_totals_a_partial_sheet_and_caps_stars_on_a_failed_mandatory_criterion() -> None:
-    shown = preview(CRITERIA, {"A1": 5, "C1": 30}, [])
-    assert (shown.total, shown.max_total, shown.scored, shown.complete) == (35, 39, 2, False)
-    assert shown.stars == 2
-    strong = preview(CRITERIA, {"A1": 5, "A2": 4, "C1": 30}, [], {1: 0, 2: 10, 3: 20, 4: 30, 5: 38})
-    assert strong.stars == 5
-    capped = preview(
-        CRITERIA, {"A1": 5, "A2": 4, "C1": 30}, ["A1"], {1: 0, 2: 10, 3: 20, 4: 30, 5: 38}
-    )
-    assert (capped.stars_by_total, capped.stars) == (5, 2)  # mandatory from 3★ closes 3★ and up
-
-
 def test_read_form_keeps_known_criteria_and_drops_the_rest() -> None:
     form = [("c:A1", "4.0"), ("c:ZZ", "3"), ("c:A2", ""), ("c:C1", "2,5x"), ("failed", "A1"),
             ("failed", "A1"), ("failed", "nope"), ("comment", "  Tốt  ")]  # fmt: skip
-    assert read_form(form, CRITERIA) == ({"A1": 4.0}, ["A1"], "Tốt")
+    assert read_form(form, CRITERIA) == DraftSheet({"A1": 4.0}, {}, ["A1"], "Tốt")
+
+
+def test_read_form_takes_the_answer_chosen_by_its_number() -> None:
+    form = [("a:A1", "2"), ("a:A2", "x"), ("a:ZZ", "1")]
+    assert read_form(form, CRITERIA).answers == {"A1": 2}
+
+
+def test_read_criteria_keeps_the_cards_answers_in_order() -> None:
+    raw = [{"code": "A1", "name_vi": "Nguyên liệu", "allowed_points": [0, 2],
+            "options": [{"points": 2, "text_vi": "Tại địa phương"},
+                        {"points": 0, "text_vi": "Nơi khác"}]}]  # fmt: skip
+    (criterion,) = read_criteria(raw)
+    assert [(o.number, o.points, o.text) for o in criterion.options] == [
+        (1, 2.0, "Tại địa phương"),
+        (2, 0.0, "Nơi khác"),
+    ]
 
 
 def test_arrange_places_criteria_under_the_sets_parts_in_order() -> None:
@@ -81,3 +56,14 @@ def test_arrange_places_criteria_under_the_sets_parts_in_order() -> None:
     assert [p.code for p in parts] == ["A", ""]
     assert [c.code for c in parts[0].criteria()] == ["A2", "A1"]
     assert [c.code for c in parts[1].criteria()] == ["C1"]  # not placed by the set: kept, last
+
+
+def test_product_set_names_are_read_from_the_registrys_tree() -> None:
+    from ocop_portal.catalog import _group_names_from
+
+    spirits = {"code": "ruou_trang", "name_vi": "Rượu trắng", "name_en": "White spirits"}
+    alcoholic = {"code": "do_uong.co_con", "name_vi": "Đồ uống có cồn", "product_sets": [spirits]}
+    tree = {"groups": [{"code": "do_uong", "name_vi": "Đồ uống", "subgroups": [alcoholic]}]}
+    names = _group_names_from(tree)
+    assert names["ruou_trang"] == ("Rượu trắng", "White spirits")
+    assert names["do_uong.co_con"][0] == "Đồ uống có cồn"

@@ -26,6 +26,7 @@ STATS = {
     "certified_total": 10,
     "by_stars": {"3": 7, "4": 3, "5": 0},
     "by_group": {"thuc_pham": 9, "do_uong": 3},
+    "by_product_set": {"ruou_trang": 3, "none": 9},
     "by_producer_kind": {"cooperative": 8, "household": 4},
     "by_commune": {"Xã Hải Quang": 5},
     "by_legacy_district": {"Huyện Hải Hậu, Tỉnh Nam Định": 6},
@@ -114,6 +115,7 @@ def test_officer_dashboard_shows_own_province_tables_charts_and_target_progress(
     assert "Bảng số liệu OCOP: Ninh Bình" in html
     assert 'id="table-by_stars"' in html and "<svg" in html
     assert "Hợp tác xã" in html and "Huyện Hải Hậu, Tỉnh Nam Định" in html
+    assert 'id="table-by_product_set"' in html and "Chưa chọn bộ sản phẩm" in html
     assert "Chưa đặt chỉ tiêu cho năm này" in html
     listed = stubs.requests_to("registry", "/v1/products")[-1].url.params
     assert (listed["status"], listed["province_code"]) == ("expiring", "37")
@@ -176,6 +178,14 @@ def test_target_note_with_control_characters_is_refused(
     assert saved.status_code == 303
 
 
+def stub_scoring_screen(stubs: Any, session: dict[str, Any], application: dict[str, Any]) -> None:
+    """What the evaluation service answers to open the scoring screen of application a1."""
+    stubs.on("evaluation", "GET", "/v1/sessions/s1", session)
+    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1", application)
+    stubs.on("evaluation", "GET", f"/v1/criteria-sets/{session['criteria_set']}", {"parts": []})
+    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1/scores", [])
+
+
 def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
     client: TestClient, stubs: Any, sign_in: Any
 ) -> None:
@@ -183,6 +193,7 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
         "id": "s1",
         "name": "Hội đồng tỉnh",
         "criteria_set": "qd-148-2023",
+        "criteria_set_confirmed": False,
         "members": [{"id": "m-chair", "name": "Chủ tịch", "role": "chair"}],
     }
     application = {
@@ -199,10 +210,7 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
             {"code": "C1", "name_vi": "Chất lượng", "allowed_points": [0, 35, 60]},
         ],
     }
-    stubs.on("evaluation", "GET", "/v1/sessions/s1", session)
-    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1", application)
-    stubs.on("evaluation", "GET", "/v1/criteria-sets/qd-148-2023", {"parts": []})
-    stubs.on("evaluation", "GET", "/v1/sessions/s1/applications/a1/scores", [])
+    stub_scoring_screen(stubs, session, application)
     stubs.handler(
         "evaluation",
         "PUT",
@@ -212,10 +220,23 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
             json={"total": 75, "updated_at": "2026-11-23T04:00:00Z", **json.loads(request.content)},
         ),
     )
+
+    def preview(request: httpx.Request) -> httpx.Response:
+        # The evaluation service's answer for 75 points (its rules are tested there).
+        capped = bool(json.loads(request.content)["mandatory_failed"])
+        return httpx.Response(
+            200,
+            json={"total": 75, "max_total": 100, "scored": 2, "criteria_count": 2,
+                  "complete": True, "stars_by_total": 4, "stars_cap": 2 if capped else 5,
+                  "stars": 2 if capped else 4, "outcome": "recognised"},
+        )  # fmt: skip
+
+    stubs.handler("evaluation", "POST", "/v1/sessions/s1/applications/a1/preview", preview)
     sign_in("council_member", subject="m-chair")
     screen = client.get("/council/sessions/s1/applications/a1/score")
     assert screen.status_code == 200
     assert 'name="c:A1" value="40.0"' in screen.text and "hx-post=" in screen.text
+    assert 'id="card-unconfirmed"' in screen.text  # a provisional card says so to the member
 
     tally = client.post(
         "/council/sessions/s1/applications/a1/score",
@@ -225,6 +246,7 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
     assert tally.status_code == 200
     assert stubs.last_json("evaluation", "/v1/sessions/s1/applications/a1/scores/m-chair") == {
         "scores": {"A1": 40.0, "C1": 35.0},
+        "answers": {},
         "mandatory_failed": [],
         "comment": "Đạt",
     }
@@ -237,6 +259,13 @@ def test_council_sheet_is_saved_with_each_change_and_the_tally_shows_the_star(
         headers={"HX-Request": "true"},
     )
     assert "2 sao" in capped.text and "bị giới hạn" in capped.text
+    asked = stubs.last_json("evaluation", "/v1/sessions/s1/applications/a1/preview")
+    assert asked == {
+        "scores": {"A1": 40.0, "C1": 35.0},
+        "answers": {},
+        "mandatory_failed": ["A1"],
+        "comment": None,
+    }
 
 
 def test_a_refused_sheet_shows_the_services_reason_in_the_tally(
@@ -409,6 +438,63 @@ def test_forms_posted_from_another_site_are_refused(client: TestClient, settings
     assert by_referer.status_code == 403
     own = client.post("/sign-in", data={"token": token}, headers={"Origin": "http://testserver"})
     assert own.status_code == 303
+
+
+def test_a_card_with_answers_is_scored_by_choosing_the_answer(
+    client: TestClient, stubs: Any, sign_in: Any
+) -> None:
+    session = {
+        "id": "s1",
+        "criteria_set": "qd-26-2026",
+        "criteria_set_version": 2,
+        "criteria_set_confirmed": True,
+        "members": [{"id": "m1", "name": "Thành viên", "role": "chair"}],
+    }
+    application = {
+        "id": "a1",
+        "product_name": "Hoa lan",
+        "previous": {
+            "stars": 4,
+            "total": 72.5,
+            "decided_on": "2025-03-01",
+            "same_card": True,
+            "mean_points": {"A1": 2.0},
+        },
+        "criteria": [
+            {
+                "code": "A1",
+                "name_vi": "Nguyên liệu",
+                "allowed_points": [0, 2],
+                "options": [
+                    {"points": 2, "text_vi": "Nguyên liệu tại địa phương"},
+                    {"points": 0, "text_vi": "Nguyên liệu nơi khác"},
+                ],
+            }
+        ],
+    }
+    stub_scoring_screen(stubs, session, application)
+    stubs.on(
+        "evaluation",
+        "PUT",
+        "/v1/sessions/s1/applications/a1/scores/m1",
+        {"total": 2, "updated_at": "2026-11-23T04:00:00Z"},
+    )
+    stubs.on("evaluation", "POST", "/v1/sessions/s1/applications/a1/preview", {})
+    sign_in("council_member", subject="m1")
+    screen = client.get("/council/sessions/s1/applications/a1/score")
+    assert 'name="a:A1" value="1"' in screen.text and "Nguyên liệu tại địa phương" in screen.text
+    assert 'id="card-unconfirmed"' not in screen.text
+    assert 'id="previous-evaluation"' in screen.text and "lần trước 2" in screen.text
+    asked = stubs.requests_to("evaluation", "/v1/criteria-sets/qd-26-2026")[-1]
+    assert asked.url.params["version"] == "2"  # the version the session keeps
+
+    client.post(
+        "/council/sessions/s1/applications/a1/score",
+        data={"a:A1": "1"},
+        headers={"HX-Request": "true"},
+    )
+    sent = stubs.last_json("evaluation", "/v1/sessions/s1/applications/a1/scores/m1")
+    assert sent["answers"] == {"A1": 1} and sent["scores"] == {}
 
 
 def test_password_sign_in_vouches_for_the_readers_address_to_the_registry(

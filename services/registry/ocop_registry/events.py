@@ -25,7 +25,7 @@ from ocop_contracts import (
     ProductSnapshot,
 )
 from ocop_kit.outbox import publish
-from ocop_registry.catalog.groups import group_name
+from ocop_registry.catalog.groups import group_name, product_set_name
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import certificate_status, today_local
 from ocop_registry.producers.models import Producer
@@ -84,6 +84,8 @@ def product_document(
         "description": product.description,
         "group": product.group,
         "group_name": group_name(product.group),
+        "product_set": product.product_set,
+        "product_set_name": product_set_name(product.product_set),
         "price_vnd": product.price_vnd,
         "unit": product.unit,
         "barcode": product.barcode,

@@ -422,7 +422,10 @@ def test_stats_workbook_cells_cannot_carry_formulas():
         "listed_via_hub": {"count": 1, "share": 0.3333, "by_channel": {}},
         "declared_not_listed": 1,
         "expiring_within_180_days": 0,
-        **{key: {} for key in ("by_stars", "by_status", "by_group", "by_producer_kind")},
+        **{
+            key: {}
+            for key in ("by_stars", "by_status", "by_group", "by_product_set", "by_producer_kind")
+        },
         **{key: counts for key in ("by_commune", "by_legacy_district", "by_province")},
     }
     workbook = load_workbook(io.BytesIO(stats_workbook(stats)))

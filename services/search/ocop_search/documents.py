@@ -47,6 +47,7 @@ class SearchDocument(BaseModel):
     group_codes: list[str]
     group_name: str
     group_top_name: str
+    product_set: str | None = None
     stars: int
     certificate_level: str
     decision_no: str | None = None
@@ -112,6 +113,7 @@ def document_from_snapshot(snapshot: ProductSnapshot) -> SearchDocument | None:
         group_codes=group_codes(snapshot.group),
         group_name=nfc(snapshot.group_name or GROUP_NAMES.get(top, top)),
         group_top_name=GROUP_NAMES.get(top, top),
+        product_set=snapshot.product_set,
         stars=certificate.stars,
         certificate_level=certificate.level,
         decision_no=certificate.decision_no,

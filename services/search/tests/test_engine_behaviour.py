@@ -83,6 +83,24 @@ def test_filters_or_within_one_and_across_several(engine: SearchEngine) -> None:
     assert names(engine, "", certifications=["vietgap"]) == ["Gạo D"]
 
 
+def test_product_sets_filter_and_facet_and_products_without_one_are_not_counted(
+    engine: SearchEngine,
+) -> None:
+    engine.upsert(
+        [
+            doc("Rượu nếp cái", group="do_uong.co_con", product_set="ruou_trang"),
+            doc("Rượu sim", group="do_uong.co_con", product_set="do_uong_co_con_khac"),
+            doc("Rượu cần", group="do_uong"),  # awaiting the choice of a set
+        ]
+    )
+    result = engine.search(SearchQuery(q="ruou", valid_on_day=TODAY))
+    assert result.total == 3
+    assert result.facets["product_set"] == {"ruou_trang": 1, "do_uong_co_con_khac": 1}
+    assert names(engine, "ruou", product_sets=["ruou_trang"]) == ["Rượu nếp cái"]
+    hit = engine.search(SearchQuery(q="ruou sim", valid_on_day=TODAY)).hits[0]
+    assert hit["product_set"] == "do_uong_co_con_khac"
+
+
 def test_facets_count_every_match_by_code(engine: SearchEngine) -> None:
     engine.upsert(
         [

@@ -136,6 +136,7 @@ def test_settings_are_tuned_for_vietnamese_and_filter_only_on_codes() -> None:
         "stars",
         "group_codes",
         "group_top",
+        "product_set",
         "certification_codes",
         "expires_day",
     }
@@ -274,7 +275,7 @@ def test_search_request_has_quoted_code_filters_facets_sort_and_highlight_tags(
             'certification_codes IN ["vietgap"]',
             "expires_day >= 20000",
         ],
-        "facets": ["stars", "group_top", "province_code", "certification_codes"],
+        "facets": ["stars", "group_top", "product_set", "province_code", "certification_codes"],
         "sort": ["price_vnd:asc"],
         "showRankingScoreDetails": True,
         "attributesToHighlight": ["name", "producer_name", "province_name", "description"],
@@ -290,6 +291,7 @@ def test_search_request_has_quoted_code_filters_facets_sort_and_highlight_tags(
     assert result.facets == {
         "stars": {"4": 1},
         "group": {"thuc_pham": 1},
+        "product_set": {},
         "province_code": {"33": 1},
         "certification": {},
     }

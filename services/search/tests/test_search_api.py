@@ -48,7 +48,13 @@ def test_search_answers_with_hits_total_facets_and_timing(client: TestClient) ->
     hit = body["hits"][0]
     assert {"id", "name", "producer_name", "province_name", "stars", "group"} <= set(hit)
     assert "<em>" in hit["_formatted"]["name"]
-    assert set(body["facets"]) == {"stars", "group", "province_code", "certification"}
+    assert set(body["facets"]) == {
+        "stars",
+        "group",
+        "product_set",
+        "province_code",
+        "certification",
+    }
     assert sum(body["facets"]["stars"].values()) == 4
     assert body["took_ms"] >= 0
     assert body["engine"] == "tantivy"
@@ -159,6 +165,7 @@ def test_before_the_worker_creates_the_index_search_is_empty_not_an_error(
         assert body["facets"] == {
             "stars": {},
             "group": {},
+            "product_set": {},
             "province_code": {},
             "certification": {},
         }

@@ -6,7 +6,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from ocop_evaluation.criteria.schemas import CriteriaSet, Criterion, ScoreCardSpec
+from ocop_evaluation.criteria.schemas import CriteriaSet
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -31,11 +31,3 @@ def find_criteria_set(name: str) -> CriteriaSet | None:
         if wanted in (n.casefold() for n in names):
             return criteria_set
     return None
-
-
-def card_criteria(criteria_set: CriteriaSet, card: ScoreCardSpec) -> list[Criterion]:
-    """The criteria of a score card: the set's criteria with the card's own wording."""
-    return [
-        c.model_copy(update={"name_vi": card.renamed[c.code]}) if c.code in card.renamed else c
-        for c in criteria_set.criteria()
-    ]

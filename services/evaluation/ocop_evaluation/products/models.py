@@ -20,6 +20,7 @@ class KnownProduct(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(500))
     group: Mapped[str] = mapped_column(String(100))
+    product_set: Mapped[str | None] = mapped_column(String(64), default=None)
     province_code: Mapped[str] = mapped_column(String(16))
     producer_id: Mapped[str] = mapped_column(String(64))
     producer_name: Mapped[str] = mapped_column(String(500))

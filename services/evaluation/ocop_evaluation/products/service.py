@@ -28,6 +28,7 @@ def apply_snapshots(session: Session, snapshots: list[ProductSnapshot]) -> None:
 def _copy_snapshot(product: KnownProduct, snapshot: ProductSnapshot) -> None:
     product.name = snapshot.name
     product.group = snapshot.group
+    product.product_set = snapshot.product_set
     product.province_code = snapshot.address.province_code
     product.producer_id = snapshot.producer.id
     product.producer_name = snapshot.producer.name

@@ -33,12 +33,14 @@ from ocop_evaluation.sessions.schemas import (
     DocumentOut,
     MemberOut,
     MembersAdd,
+    OptionOut,
     Quorum,
     ScoreRevisionOut,
     ScoreSheetOut,
     ScoresPut,
     SessionCreate,
     SessionOut,
+    SheetPreview,
     StatusChange,
 )
 from ocop_kit.app import DbSession
@@ -68,6 +70,8 @@ def session_out(db: DbSession, council: CouncilSession) -> SessionOut:
         level=council.level,
         province_code=council.province_code,
         criteria_set=council.criteria_set,
+        criteria_set_version=council.criteria_set_version,
+        criteria_set_confirmed=service.session_criteria_set(council).confirmed,
         status=council.status,
         quorum=Quorum(numerator=council.quorum_numerator, denominator=council.quorum_denominator),
         chair_required=council.chair_required,
@@ -113,6 +117,7 @@ def application_out(db: DbSession, application: Application) -> ApplicationOut:
         commune_status=application.commune_status,
         commune_assessment=application.commune_assessment,
         origin_application_id=application.origin_application_id,
+        previous_application_id=application.previous_application_id,
         sheets_submitted=service.sheets_submitted(db, application.id),
         decision=decision_out(decision),
         created_at=application.created_at,
@@ -126,6 +131,7 @@ def sheet_out(sheet: ScoreSheet, member: Member) -> ScoreSheetOut:
         member_name=member.name,
         role=member.role,
         scores=sheet.scores,
+        answers=sheet.answers or {},
         mandatory_failed=sheet.mandatory_failed,
         comment=sheet.comment,
         total=sheet.total,
@@ -317,10 +323,16 @@ def get_application(
             allowed_points=c.allowed_points,
             max_points=c.max_points,
             mandatory_from_stars=c.mandatory_from_stars,
+            options=[OptionOut(points=o.points, text_vi=o.text_vi) for o in c.options],
         )
         for c in service.criteria_of(application, council)
     ]
-    return ApplicationDetail(**application_out(db, application).model_dump(), criteria=criteria)
+    return ApplicationDetail(
+        **application_out(db, application).model_dump(),
+        criteria=criteria,
+        card_confirmed=service.session_criteria_set(council).confirmed,
+        previous=service.previous_evaluation(db, council, application),
+    )
 
 
 @router.get(
@@ -449,6 +461,21 @@ def put_scores(
     sheet, member = service.put_scores(db, council, application, member_id, principal, body)
     db.commit()
     return sheet_out(sheet, member)
+
+
+@router.post(
+    "/{session_id}/applications/{application_id}/preview",
+    summary="Score a draft sheet by the session's card and thresholds (nothing is stored)",
+)
+def preview_sheet(
+    session_id: str,
+    application_id: str,
+    body: ScoresPut,
+    db: DbSession,
+    principal: CurrentPrincipal,
+) -> SheetPreview:
+    council, application = _load(db, principal, session_id, application_id)
+    return service.preview_sheet(council, application, principal, body)
 
 
 @router.get(

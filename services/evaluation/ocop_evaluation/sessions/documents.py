@@ -6,6 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ocop_evaluation.sessions.models import Application, Document
@@ -31,7 +32,33 @@ def documents_root(data_dir: Path) -> Path:
 
 
 def document_path(data_dir: Path, document: Document) -> Path:
-    return documents_root(data_dir) / document.application_id / document.id
+    key = document.file_key or f"{document.application_id}/{document.id}"
+    return documents_root(data_dir) / key
+
+
+def carry_documents(session: Session, previous: Application, application: Application) -> int:
+    """List the previous application's dossier in the new one (same stored files; a document
+    added later is new), so a re-evaluation or an upgrade does not redo the dossier."""
+    carried = 0
+    for old in session.scalars(
+        select(Document).where(Document.application_id == previous.id).order_by(Document.id)
+    ):
+        session.add(
+            Document(
+                application_id=application.id,
+                kind=old.kind,
+                filename=old.filename,
+                content_type=old.content_type,
+                size_bytes=old.size_bytes,
+                sha256=old.sha256,
+                uploaded_by=old.uploaded_by,
+                uploaded_at=old.uploaded_at,
+                carried_from=old.id,
+                file_key=old.file_key or f"{old.application_id}/{old.id}",
+            )
+        )
+        carried += 1
+    return carried
 
 
 def safe_filename(name: str) -> str:

@@ -34,6 +34,10 @@ class CouncilSession(Base):
     level: Mapped[str] = mapped_column(String(16))  # provincial | central
     province_code: Mapped[str | None] = mapped_column(String(16), index=True)
     criteria_set: Mapped[str] = mapped_column(String(32))
+    # The version in force on the session's date, kept whole for the session's life so that a
+    # later version never changes its cards (null on sessions from before versions: the file).
+    criteria_set_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    criteria_set_body: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     quorum_numerator: Mapped[int] = mapped_column(Integer, default=3)
     quorum_denominator: Mapped[int] = mapped_column(Integer, default=4)
@@ -90,6 +94,9 @@ class Application(Base):
     commune_status: Mapped[str] = mapped_column(String(16), default="not_required")
     commune_assessment: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
     origin_application_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # The product's last application before this one (a re-evaluation or an upgrade starts from
+    # its dossier, and the council compares with its answers).
+    previous_application_id: Mapped[str | None] = mapped_column(String(36), default=None)
     decisions_count: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
@@ -109,6 +116,9 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(128))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Carried over from the product's previous application: the same stored file, not a copy.
+    carried_from: Mapped[str | None] = mapped_column(String(36), default=None)
+    file_key: Mapped[str | None] = mapped_column(String(80), default=None)
 
 
 class ScoreSheet(Base):
@@ -121,6 +131,8 @@ class ScoreSheet(Base):
     application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
     scores: Mapped[dict[str, float]] = mapped_column(JSONType)
+    # criterion code → the number of the answer chosen on the card (criteria with options).
+    answers: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     mandatory_failed: Mapped[list[str]] = mapped_column(JSONType, default=list)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     total: Mapped[float] = mapped_column(Numeric(7, 2, asdecimal=False))
@@ -141,6 +153,7 @@ class ScoreRevision(Base):
     member_id: Mapped[str] = mapped_column(String(36))
     revision: Mapped[int] = mapped_column(Integer)
     scores: Mapped[dict[str, float]] = mapped_column(JSONType)
+    answers: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     mandatory_failed: Mapped[list[str]] = mapped_column(JSONType, default=list)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     total: Mapped[float] = mapped_column(Numeric(7, 2, asdecimal=False))

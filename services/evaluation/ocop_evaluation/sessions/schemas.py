@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from ocop_contracts import is_province_code
 from ocop_evaluation.rules import DEFAULT_MAX_SPREAD
@@ -63,7 +71,9 @@ def _parse_quorum(value: object) -> object:
 class SessionCreate(Strict):
     level: SessionLevel
     province_code: Line | None = Field(default=None, max_length=16, examples=["37"])
-    criteria_set: Line = Field(default="qd-148-2023", min_length=1, max_length=64)
+    # A set's id, decision number or alias; none: the newest decision. The version in force on
+    # `meets_on` (or today) is used for the session's whole life.
+    criteria_set: Line | None = Field(default=None, min_length=1, max_length=64)
     name: Name | None = Field(default=None, max_length=300)
     members: list[MemberIn] = Field(min_length=1, max_length=50)
     quorum: Quorum | None = None
@@ -117,6 +127,10 @@ class SessionOut(BaseModel):
     level: str
     province_code: str | None
     criteria_set: str
+    criteria_set_version: int | None
+    criteria_set_confirmed: bool = Field(
+        description="False while the set's cards are not checked against the official text."
+    )
     status: str
     quorum: Quorum
     chair_required: bool
@@ -141,12 +155,20 @@ class ApplicationCreate(Strict):
     product_id: Line = Field(min_length=1, max_length=64)
 
 
+class OptionOut(BaseModel):
+    points: float
+    text_vi: str
+
+
 class CriterionOut(BaseModel):
     code: str
     name_vi: str
     allowed_points: list[float]
     max_points: float
     mandatory_from_stars: int | None
+    options: list[OptionOut] = Field(
+        default=[], description="The answers printed on the card, in order (none: score points)"
+    )
 
 
 class DecisionOut(BaseModel):
@@ -178,19 +200,65 @@ class ApplicationOut(BaseModel):
     commune_status: str
     commune_assessment: dict[str, object] | None
     origin_application_id: str | None
+    previous_application_id: str | None = Field(
+        default=None, description="The product's previous application, its dossier carried over."
+    )
     sheets_submitted: int
     decision: DecisionOut | None
     created_at: datetime
 
 
+class PreviousEvaluation(BaseModel):
+    """The product's previous application, for the council to see what changed."""
+
+    application_id: str
+    session_id: str
+    criteria_set: str
+    criteria_set_version: int | None
+    score_card: str
+    same_card: bool = Field(description="Scored on the same card (set, version, card) as now.")
+    stars: int | None
+    total: float | None
+    outcome: str | None
+    decided_on: date | None
+    mean_points: dict[str, float] = Field(
+        description="Per criterion, the mean of the points its members gave at the last decision."
+    )
+    answers: dict[str, list[int]] = Field(
+        description="Per criterion, the answers its members chose (cards with answer options)."
+    )
+
+
 class ApplicationDetail(ApplicationOut):
     criteria: list[CriterionOut]
+    previous: PreviousEvaluation | None = None
+    card_confirmed: bool = Field(
+        description="False while the card is not checked against the official text."
+    )
 
 
 class ScoresPut(Strict):
-    scores: dict[Line, StrictFloat]
+    """Points by criterion code (`scores`) and, for criteria with answer options, the answer
+    chosen (`answers`: its number on the card, from 1) — the points follow from it."""
+
+    scores: dict[Line, StrictFloat] = {}
+    answers: dict[Line, StrictInt] = {}
     mandatory_failed: list[Line] = []
     comment: Text | None = Field(default=None, max_length=5000)
+
+
+class SheetPreview(BaseModel):
+    """A draft sheet scored by the service's rules (nothing stored)."""
+
+    total: float
+    max_total: float
+    scored: int
+    criteria_count: int
+    complete: bool
+    stars_by_total: int = Field(description="The stars the total earns by the set's thresholds.")
+    stars_cap: int = Field(description="The highest level a failed mandatory criterion leaves.")
+    stars: int
+    outcome: str = Field(description="The outcome were this the council's only sheet.")
 
 
 class ScoreSheetOut(BaseModel):
@@ -199,6 +267,7 @@ class ScoreSheetOut(BaseModel):
     member_name: str
     role: str
     scores: dict[str, float]
+    answers: dict[str, int]
     mandatory_failed: list[str]
     comment: str | None
     total: float
@@ -211,6 +280,7 @@ class ScoreSheetOut(BaseModel):
 class ScoreRevisionOut(BaseModel):
     revision: int
     scores: dict[str, float]
+    answers: dict[str, int] = {}
     mandatory_failed: list[str]
     comment: str | None
     total: float
@@ -256,3 +326,8 @@ class DocumentOut(BaseModel):
     sha256: str
     uploaded_by: str
     uploaded_at: datetime
+    carried_from: str | None = Field(
+        default=None,
+        description="The document of the previous application this one carries over; "
+        "null for a document added to this application.",
+    )

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ocop_contracts import EvaluationDecided, EvaluationDecisionPayload, ScoreSheetSnapshot
+from ocop_contracts import (
+    VIETNAM_TZ,
+    EvaluationDecided,
+    EvaluationDecisionPayload,
+    ScoreSheetSnapshot,
+)
 from ocop_evaluation import rules
-from ocop_evaluation.criteria.loader import card_criteria, find_criteria_set
+from ocop_evaluation.criteria import store
+from ocop_evaluation.criteria.loader import find_criteria_set
 from ocop_evaluation.criteria.schemas import CriteriaSet, Criterion
 from ocop_evaluation.products.models import KnownProduct
 from ocop_evaluation.sessions import access
+from ocop_evaluation.sessions.documents import carry_documents
 from ocop_evaluation.sessions.models import (
     Application,
     CouncilSession,
@@ -30,6 +37,7 @@ from ocop_evaluation.sessions.schemas import (
     MemberIn,
     ScoresPut,
     SessionCreate,
+    SheetPreview,
 )
 from ocop_kit.auth import Principal
 from ocop_kit.db import utc_now
@@ -37,7 +45,6 @@ from ocop_kit.errors import Conflict, FieldError, Forbidden, NotFound, Validatio
 from ocop_kit.history import record_change
 from ocop_kit.outbox import publish
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SYSTEM_ACTOR = "system:evaluation"
 # draft → open for scoring → closed → decided; a closed session reopens for revisions.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -51,7 +58,7 @@ STATUS_VI = {"draft": "nháp", "open": "đang chấm", "closed": "đã đóng", 
 
 def today_local() -> date:
     """Decisions are dated in Vietnam's time zone."""
-    return datetime.now(LOCAL_TZ).date()
+    return datetime.now(VIETNAM_TZ).date()
 
 
 def actor_of(principal: Principal) -> str:
@@ -71,16 +78,31 @@ def session_snapshot(council: CouncilSession) -> dict[str, Any]:
 # --- sessions ------------------------------------------------------------------------------------
 
 
-def resolve_criteria_set(name: str) -> CriteriaSet:
-    found = find_criteria_set(name)
+def criteria_set_in_force(session: Session, name: str | None, on: date) -> CriteriaSet:
+    """The version of the named set (or of the newest decision) in force on the session's day."""
+    found = store.in_force(session, name, on)
     if found is None:
         raise ValidationFailed(
-            f"Không có bộ tiêu chí «{name}»",
-            f"Unknown criteria set {name!r}",
+            f"Không có bộ tiêu chí «{name}» có hiệu lực ngày {on:%d/%m/%Y}",
+            f"No criteria set {name!r} in force on {on.isoformat()}",
             errors=[
-                FieldError("criteria_set", "Bộ tiêu chí không tồn tại", "Unknown criteria set")
+                FieldError(
+                    "criteria_set",
+                    "Bộ tiêu chí không tồn tại hoặc chưa có hiệu lực",
+                    "Unknown criteria set, or not yet in force",
+                )
             ],
         )
+    return found
+
+
+def session_criteria_set(council: CouncilSession) -> CriteriaSet:
+    """The version the session uses for its whole life (sessions from before versions were kept
+    use the shipped file of their set)."""
+    if council.criteria_set_body is not None:
+        return store.parsed(council.criteria_set_body)
+    found = find_criteria_set(council.criteria_set)
+    assert found is not None, council.criteria_set
     return found
 
 
@@ -112,13 +134,15 @@ def create_session(session: Session, principal: Principal, body: SessionCreate) 
             "Bạn không được lập hội đồng cho tỉnh này",
             "You may not create a council for this province",
         )
-    criteria_set = resolve_criteria_set(body.criteria_set)
+    criteria_set = criteria_set_in_force(session, body.criteria_set, body.meets_on or today_local())
     quorum = body.quorum
     council = CouncilSession(
         name=body.name or default_session_name(body.level),
         level=body.level,
         province_code=body.province_code if body.level == "provincial" else None,
         criteria_set=criteria_set.id,
+        criteria_set_version=criteria_set.version,
+        criteria_set_body=criteria_set.model_dump(mode="json"),
         status=body.status,
         quorum_numerator=quorum.numerator if quorum else rules.DEFAULT_QUORUM.numerator,
         quorum_denominator=quorum.denominator if quorum else rules.DEFAULT_QUORUM.denominator,
@@ -249,8 +273,20 @@ def _open_application(
     actor: str,
     origin_application_id: str | None = None,
 ) -> Application:
-    criteria_set = resolve_criteria_set(council.criteria_set)
-    card = criteria_set.score_card_for_group(product.group)
+    criteria_set = session_criteria_set(council)
+    card = criteria_set.score_card_for(product.group, product.product_set)
+    if card is None and product.product_set is None:
+        raise ValidationFailed(
+            "Sản phẩm chưa chọn bộ sản phẩm; bộ tiêu chí này chấm theo bộ sản phẩm",
+            "The product has no product set yet; this criteria set scores by product set",
+            errors=[
+                FieldError(
+                    "product_id",
+                    "Chọn bộ sản phẩm cho sản phẩm ở sổ đăng ký trước",
+                    "Choose the product's set in the registry first",
+                )
+            ],
+        )
     if card is None:
         raise ValidationFailed(
             f"Bộ tiêu chí {criteria_set.decision_no} không có phiếu chấm cho nhóm {product.group}",
@@ -264,6 +300,12 @@ def _open_application(
             ],
         )
     has_certificate = product.certificate_status in ("valid", "expiring")
+    previous = session.scalar(
+        select(Application)
+        .where(Application.product_id == product.id)
+        .order_by(Application.created_at.desc(), Application.id.desc())
+        .limit(1)
+    )
     application = Application(
         session_id=council.id,
         product_id=product.id,
@@ -278,10 +320,12 @@ def _open_application(
         if council.commune_step_required and origin_application_id is None
         else "not_required",
         origin_application_id=origin_application_id,
+        previous_application_id=previous.id if previous else None,
         created_by=actor,
     )
     session.add(application)
     session.flush()
+    carried = carry_documents(session, previous, application) if previous else 0
     record_change(
         session,
         "application",
@@ -294,9 +338,52 @@ def _open_application(
             "product_id": product.id,
             "score_card": card.code,
             "origin_application_id": origin_application_id,
+            "previous_application_id": application.previous_application_id,
+            "documents_carried": carried,
         },
     )
     return application
+
+
+def previous_evaluation(
+    session: Session, council: CouncilSession, application: Application
+) -> dict[str, Any] | None:
+    """What the council compares with: the product's previous application, its card, its last
+    decision and, per criterion, the points and answers its members gave."""
+    if application.previous_application_id is None:
+        return None
+    previous = session.get(Application, application.previous_application_id)
+    if previous is None:
+        return None
+    earlier = session.get(CouncilSession, previous.session_id)
+    assert earlier is not None
+    decision = latest_decision(session, previous.id)
+    points: dict[str, list[float]] = {}
+    answers: dict[str, list[int]] = {}
+    for sheet in decision.sheets if decision else []:
+        for code, value in sheet.get("scores", {}).items():
+            points.setdefault(code, []).append(float(value))
+        for code, number in (sheet.get("answers") or {}).items():
+            answers.setdefault(code, []).append(int(number))
+    same_card = (earlier.criteria_set, earlier.criteria_set_version, previous.score_card) == (
+        council.criteria_set,
+        council.criteria_set_version,
+        application.score_card,
+    )
+    return {
+        "application_id": previous.id,
+        "session_id": previous.session_id,
+        "criteria_set": earlier.criteria_set,
+        "criteria_set_version": earlier.criteria_set_version,
+        "score_card": previous.score_card,
+        "same_card": same_card,
+        "stars": decision.stars if decision else None,
+        "total": decision.total if decision else None,
+        "outcome": decision.outcome if decision else None,
+        "decided_on": decision.decided_on if decision else None,
+        "mean_points": {code: float(rules.mean_total(values)) for code, values in points.items()},
+        "answers": answers,
+    }
 
 
 def add_application(
@@ -348,9 +435,9 @@ def get_application(session: Session, council: CouncilSession, application_id: s
 
 
 def criteria_of(application: Application, council: CouncilSession) -> list[Criterion]:
-    criteria_set = resolve_criteria_set(council.criteria_set)
+    criteria_set = session_criteria_set(council)
     card = next(c for c in criteria_set.score_cards if c.code == application.score_card)
-    return card_criteria(criteria_set, card)
+    return criteria_set.card_criteria(card)
 
 
 def assess_at_commune(
@@ -401,12 +488,58 @@ def assess_at_commune(
 # --- score sheets --------------------------------------------------------------------------------
 
 
-def validate_scores(criteria: list[Criterion], body: ScoresPut) -> tuple[Decimal, bool]:
-    """Check a sheet against its card; returns the sheet's total and whether it is complete."""
+@dataclass(frozen=True)
+class CheckedSheet:
+    """A sheet checked against its card: the points, the answers they came from, the total."""
+
+    scores: dict[str, float]
+    answers: dict[str, int]
+    total: Decimal
+    complete: bool
+
+
+def check_sheet(criteria: list[Criterion], body: ScoresPut) -> CheckedSheet:
+    """Check a sheet against its card. A criterion with answer options is scored by choosing
+    one (`answers`: its number on the card, from 1) and its points follow; `scores` alone is
+    still taken for it when exactly one answer gives those points (older clients). A criterion
+    without options is scored in points, as before."""
     by_code = {c.code: c for c in criteria}
     errors: list[FieldError] = []
+    scores: dict[str, float] = {}
+    answers: dict[str, int] = {}
+    for code, number in body.answers.items():
+        criterion = by_code.get(code)
+        if criterion is None or not criterion.options:
+            errors.append(
+                FieldError(
+                    f"answers.{code}",
+                    "Tiêu chí này không có phương án trả lời trên phiếu chấm",
+                    "This criterion has no answer options on the score card",
+                )
+            )
+        elif not 1 <= number <= len(criterion.options):
+            errors.append(
+                FieldError(
+                    f"answers.{code}",
+                    f"Không có phương án số {number}; chọn từ 1 đến {len(criterion.options)}",
+                    f"No answer {number}; choose 1 to {len(criterion.options)}",
+                )
+            )
+        else:
+            answers[code] = number
+            scores[code] = criterion.options[number - 1].points
     for code, points in body.scores.items():
         criterion = by_code.get(code)
+        if code in answers:
+            if points != scores[code]:
+                errors.append(
+                    FieldError(
+                        f"scores.{code}",
+                        "Điểm không khớp phương án đã chọn",
+                        "The points differ from the chosen answer",
+                    )
+                )
+            continue
         if criterion is None:
             errors.append(
                 FieldError(
@@ -415,7 +548,8 @@ def validate_scores(criteria: list[Criterion], body: ScoresPut) -> tuple[Decimal
                     "No such criterion on this score card",
                 )
             )
-        elif points not in criterion.allowed_points:
+            continue
+        if points not in criterion.allowed_points:
             allowed = ", ".join(f"{p:g}" for p in criterion.allowed_points)
             errors.append(
                 FieldError(
@@ -424,6 +558,20 @@ def validate_scores(criteria: list[Criterion], body: ScoresPut) -> tuple[Decimal
                     f"{points:g} points is not allowed; allowed: {allowed}",
                 )
             )
+            continue
+        matching = [i for i, o in enumerate(criterion.options, start=1) if o.points == points]
+        if criterion.options and len(matching) != 1:
+            errors.append(
+                FieldError(
+                    f"scores.{code}",
+                    f"Nhiều phương án cùng {points:g} điểm; hãy chọn phương án (answers)",
+                    f"Several answers give {points:g} points; choose one (answers)",
+                )
+            )
+            continue
+        if matching:
+            answers[code] = matching[0]
+        scores[code] = points
     for code in body.mandatory_failed:
         criterion = by_code.get(code)
         if criterion is None or criterion.mandatory_from_stars is None:
@@ -438,8 +586,8 @@ def validate_scores(criteria: list[Criterion], body: ScoresPut) -> tuple[Decimal
         raise ValidationFailed(
             "Phiếu chấm không hợp lệ", "The score sheet is invalid", errors=errors
         )
-    total = rules.sheet_total(body.scores.values())
-    return total, set(body.scores) == set(by_code)
+    total = rules.sheet_total(scores.values())
+    return CheckedSheet(scores, answers, total, set(scores) == set(by_code))
 
 
 def put_scores(
@@ -484,7 +632,7 @@ def put_scores(
             "Hồ sơ chưa được cấp xã chuyển lên",
             "The commune has not forwarded this application yet",
         )
-    total, complete = validate_scores(criteria_of(application, council), body)
+    checked = check_sheet(criteria_of(application, council), body)
     sheet = session.scalar(
         select(ScoreSheet).where(
             ScoreSheet.application_id == application.id, ScoreSheet.member_id == member_id
@@ -500,11 +648,12 @@ def put_scores(
     else:
         before = {"scores": sheet.scores, "total": sheet.total, "revision": sheet.revision}
         sheet.revision += 1
-    sheet.scores = dict(body.scores)
+    sheet.scores = checked.scores
+    sheet.answers = checked.answers
     sheet.mandatory_failed = sorted(set(body.mandatory_failed))
     sheet.comment = body.comment
-    sheet.total = float(total)
-    sheet.complete = complete
+    sheet.total = float(checked.total)
+    sheet.complete = checked.complete
     sheet.updated_by = actor
     sheet.updated_at = utc_now()
     session.add(
@@ -513,6 +662,7 @@ def put_scores(
             member_id=member_id,
             revision=sheet.revision,
             scores=sheet.scores,
+            answers=sheet.answers,
             mandatory_failed=sheet.mandatory_failed,
             comment=sheet.comment,
             total=sheet.total,
@@ -538,6 +688,51 @@ def put_scores(
 
 def quorum_of(council: CouncilSession) -> Fraction:
     return Fraction(council.quorum_numerator, council.quorum_denominator)
+
+
+def verdict_on(
+    council: CouncilSession,
+    application: Application,
+    member_totals: list[Decimal],
+    failed_mandatory: set[str],
+) -> rules.Verdict:
+    """The rules applied to totals on the application's card: its mandatory criteria and the
+    star thresholds of the session's criteria set. The decision and the preview both call it."""
+    criteria = criteria_of(application, council)
+    mandatory_from = {
+        c.code: c.mandatory_from_stars for c in criteria if c.mandatory_from_stars is not None
+    }
+    return rules.decide(
+        council.level,
+        member_totals,
+        failed_mandatory,
+        mandatory_from,
+        council.max_spread,
+        session_criteria_set(council).thresholds(),
+    )
+
+
+def preview_sheet(
+    council: CouncilSession, application: Application, principal: Principal, body: ScoresPut
+) -> SheetPreview:
+    """What a draft sheet adds up to and the stars it would give were it the council's only
+    sheet: checked like a saved sheet, decided by the same rules, stored nowhere."""
+    access.require_view(principal, council)
+    criteria = criteria_of(application, council)
+    checked = check_sheet(criteria, body)
+    failed = rules.failed_mandatory_criteria([body.mandatory_failed])
+    verdict = verdict_on(council, application, [checked.total], failed)
+    return SheetPreview(
+        total=float(verdict.total),
+        max_total=float(rules.sheet_total(c.max_points for c in criteria)),
+        scored=len(checked.scores),
+        criteria_count=len(criteria),
+        complete=checked.complete,
+        stars_by_total=verdict.stars_by_total,
+        stars_cap=verdict.stars_cap,
+        stars=verdict.stars,
+        outcome=verdict.outcome,
+    )
 
 
 def decide_application(
@@ -597,18 +792,8 @@ def decide_application(
             incomplete_sheets=incomplete,
             chair_scored=chair_scored,
         )
-    criteria = criteria_of(application, council)
-    mandatory_from = {
-        c.code: c.mandatory_from_stars for c in criteria if c.mandatory_from_stars is not None
-    }
     failed = rules.failed_mandatory_criteria([s.mandatory_failed for s in sheets])
-    verdict = rules.decide(
-        council.level,
-        [Decimal(str(s.total)) for s in sheets],
-        failed,
-        mandatory_from,
-        council.max_spread,
-    )
+    verdict = verdict_on(council, application, [Decimal(str(s.total)) for s in sheets], failed)
     application.decisions_count += 1
     seq = application.decisions_count
     sheet_snapshots = [
@@ -618,6 +803,7 @@ def decide_application(
             role=members_by_id[s.member_id].role,
             total=s.total,
             scores=s.scores,
+            answers=s.answers,
             mandatory_failed=s.mandatory_failed,
         )
         for s in sheets
@@ -654,6 +840,7 @@ def decide_application(
                 level=council.level,
                 province_code=application.province_code,
                 criteria_set=council.criteria_set,
+                criteria_set_version=council.criteria_set_version,
                 total=float(verdict.total),
                 stars=verdict.stars,
                 outcome=verdict.outcome,
@@ -682,14 +869,18 @@ def decide_application(
     return decision, verdict, len(sheets)
 
 
-def central_session_for(session: Session, criteria_set: str) -> CouncilSession:
+def central_session_for(session: Session, proposing: CouncilSession) -> CouncilSession:
     """The central session that takes proposals: the newest central session still in draft or
-    open on the same criteria set, or a new draft one (the Ministry seats its members later)."""
+    open on the same criteria set and version, or a new draft one (the Ministry seats its
+    members later)."""
     existing = session.scalar(
         select(CouncilSession)
         .where(
             CouncilSession.level == "central",
-            CouncilSession.criteria_set == criteria_set,
+            CouncilSession.criteria_set == proposing.criteria_set,
+            CouncilSession.criteria_set_version.is_not_distinct_from(
+                proposing.criteria_set_version
+            ),
             CouncilSession.status.in_(("draft", "open")),
         )
         .order_by(CouncilSession.created_at.desc(), CouncilSession.id.desc())
@@ -701,7 +892,9 @@ def central_session_for(session: Session, criteria_set: str) -> CouncilSession:
         name="Hội đồng đánh giá, phân hạng sản phẩm OCOP cấp trung ương (đề xuất 5 sao)",
         level="central",
         province_code=None,
-        criteria_set=criteria_set,
+        criteria_set=proposing.criteria_set,
+        criteria_set_version=proposing.criteria_set_version,
+        criteria_set_body=proposing.criteria_set_body,
         status="draft",
         created_by=SYSTEM_ACTOR,
     )
@@ -717,7 +910,7 @@ def central_session_for(session: Session, criteria_set: str) -> CouncilSession:
 def propose_to_central(
     session: Session, council: CouncilSession, application: Application
 ) -> Application:
-    central = central_session_for(session, council.criteria_set)
+    central = central_session_for(session, council)
     existing = session.scalar(
         select(Application).where(
             Application.session_id == central.id,

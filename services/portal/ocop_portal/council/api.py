@@ -11,14 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ocop_portal.backends import BackendProblem, Backends
 from ocop_portal.catalog import GroupNames, province_name
-from ocop_portal.council.scoring import (
-    Criterion,
-    arrange,
-    preview,
-    read_criteria,
-    read_form,
-    thresholds_of,
-)
+from ocop_portal.council.scoring import Criterion, DraftSheet, arrange, read_criteria, read_form
 from ocop_portal.staff.auth import Staff, require_staff
 from ocop_portal.web import is_htmx, pick_language, render, translator
 
@@ -51,26 +44,27 @@ def _items(payload: Any) -> list[dict[str, Any]]:
     return [item for item in items or [] if isinstance(item, dict)]
 
 
-def _criteria_set(request: Request, set_id: str) -> dict[str, Any] | None:
-    """Criteria sets are published legal documents, versioned by id: cache them for good."""
+def _criteria_set(request: Request, council: dict[str, Any]) -> dict[str, Any] | None:
+    """The version of the criteria set the session uses. Versions never change once loaded:
+    cached for good by id and version."""
+    set_id = str(council.get("criteria_set", ""))
+    version = council.get("criteria_set_version")
+    key = f"{set_id}@{version}"
     cache: dict[str, dict[str, Any]] = request.app.state.criteria_sets
-    if set_id not in cache:
+    if key not in cache:
         backends: Backends = request.app.state.backends
         try:
-            found = backends.get_json("evaluation", f"/v1/criteria-sets/{set_id}")
-        except BackendProblem:
-            found = next(
-                (
-                    s
-                    for s in backends.get_json("evaluation", "/v1/criteria-sets")
-                    if isinstance(s, dict) and set_id in (s.get("id"), s.get("decision_no"))
-                ),
-                None,
+            found = backends.get_json(
+                "evaluation",
+                f"/v1/criteria-sets/{set_id}",
+                {"version": version} if version else None,
             )
+        except BackendProblem:
+            return None
         if not isinstance(found, dict):
             return None
-        cache[set_id] = found
-    return cache[set_id]
+        cache[key] = found
+    return cache[key]
 
 
 def _common(request: Request) -> dict[str, Any]:
@@ -142,7 +136,7 @@ def _load_card(
     application = backends.get_json(
         "evaluation", f"/v1/sessions/{session_id}/applications/{application_id}", token=staff.token
     )
-    criteria_set = _criteria_set(request, str(council.get("criteria_set", "")))
+    criteria_set = _criteria_set(request, council)
     criteria = read_criteria(application.get("criteria") or [])
     member_id = _scoring_member(request, staff, council)
     return {
@@ -151,7 +145,6 @@ def _load_card(
         "criteria_set": criteria_set,
         "criteria": criteria,
         "parts": arrange(criteria, criteria_set),
-        "thresholds": thresholds_of(criteria_set),
         "member_id": member_id,
         "member": next((m for m in council.get("members", []) if m.get("id") == member_id), None),
     }
@@ -176,15 +169,27 @@ def _load_sheet_context(
     return context
 
 
-def _tally_context(
-    criteria: list[Criterion],
-    thresholds: dict[int, float],
-    scores: dict[str, float],
-    failed: list[str],
-    server_total: Any = None,
-) -> dict[str, Any]:
-    shown = preview(criteria, scores, failed, thresholds)
-    return {"preview": shown, "server_total": server_total}
+def _preview(
+    request: Request,
+    staff: Staff,
+    session_id: str,
+    application_id: str,
+    draft: DraftSheet,
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The evaluation service's reading of the sheet as it stands (total, stars, cap), or why
+    it has none."""
+    backends: Backends = request.app.state.backends
+    try:
+        shown = backends.send_json(
+            "POST",
+            "evaluation",
+            f"/v1/sessions/{session_id}/applications/{application_id}/preview",
+            draft.body(),
+            staff.token,
+        )
+    except BackendProblem as problem:
+        return None, problem.message(pick_language(request))
+    return (shown if isinstance(shown, dict) else None), None
 
 
 @router.get(
@@ -194,23 +199,26 @@ def scoring_page(request: Request, session_id: str, application_id: str) -> HTML
     staff = require_staff(request, "council_member", "province_officer")
     context = _load_sheet_context(request, staff, session_id, application_id)
     sheet = context["sheet"] or {}
-    scores = {str(k): float(v) for k, v in (sheet.get("scores") or {}).items()}
-    failed = [str(code) for code in sheet.get("mandatory_failed") or []]
+    draft = DraftSheet(
+        scores={str(k): float(v) for k, v in (sheet.get("scores") or {}).items()},
+        answers={str(k): int(v) for k, v in (sheet.get("answers") or {}).items()},
+        failed=[str(code) for code in sheet.get("mandatory_failed") or []],
+    )
     groups: GroupNames = request.app.state.group_names
     lang = pick_language(request)
+    shown, _ = _preview(request, staff, session_id, application_id, draft)
     return render(
         request,
         "council_score.html",
         {
             **context,
             **_common(request),
-            "scores": scores,
-            "failed": failed,
+            "scores": draft.scores,
+            "answers": draft.answers,
+            "failed": draft.failed,
             "comment": sheet.get("comment") or "",
             "group_label": groups.name(context["application"].get("product_group"), lang),
-            **_tally_context(
-                context["criteria"], context["thresholds"], scores, failed, sheet.get("total")
-            ),
+            "preview": shown,
             "saved_at": sheet.get("updated_at"),
             "error": None,
         },
@@ -229,10 +237,9 @@ async def save_scores(request: Request, session_id: str, application_id: str) ->
     backends: Backends = request.app.state.backends
     context = await run_in_threadpool(_load_card, request, staff, session_id, application_id)
     criteria: list[Criterion] = context["criteria"]
-    scores, failed, comment = read_form(form.multi_items(), criteria)
+    draft = read_form(form.multi_items(), criteria)
     member_id = str(form.get("member_id") or context["member_id"] or "")
     error = None
-    server_total = None
     saved_at = None
     try:
         sheet = await run_in_threadpool(
@@ -240,10 +247,9 @@ async def save_scores(request: Request, session_id: str, application_id: str) ->
             "PUT",
             "evaluation",
             f"/v1/sessions/{session_id}/applications/{application_id}/scores/{member_id}",
-            {"scores": scores, "mandatory_failed": failed, "comment": comment},
+            draft.body(),
             staff.token,
         )
-        server_total = sheet.get("total") if isinstance(sheet, dict) else None
         saved_at = sheet.get("updated_at") if isinstance(sheet, dict) else None
     except BackendProblem as problem:
         error = tr("Chưa lưu được: ", "Not saved: ") + problem.message(lang)
@@ -260,14 +266,13 @@ async def save_scores(request: Request, session_id: str, application_id: str) ->
             + (f"?member={member_id}" if staff.principal.role != "council_member" else ""),
             status_code=303,
         )
+    shown, refused = await run_in_threadpool(
+        _preview, request, staff, session_id, application_id, draft
+    )
     return render(
         request,
         "council_tally.html",
-        {
-            **_tally_context(criteria, context["thresholds"], scores, failed, server_total),
-            "saved_at": saved_at,
-            "error": error,
-        },
+        {"preview": shown, "saved_at": saved_at, "error": error or refused},
     )
 
 

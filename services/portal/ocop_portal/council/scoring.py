@@ -1,8 +1,8 @@
-"""What a score sheet adds up to, shown to a council member while they score.
+"""The score card as a council member sees it: its criteria placed under the set's parts and
+sections, and the submitted form read back into a sheet. Pure functions, no I/O.
 
-The evaluation service decides; this is the preview beside the sheet: the running total, the
-stars it would earn by the criteria set's thresholds, and the cap a failed mandatory criterion puts
-on them. Pure functions, no I/O.
+What a sheet adds up to (total, stars, the cap of a failed mandatory criterion) is the evaluation
+service's to say: the scoring screen asks its preview endpoint, never a copy of the rules here.
 """
 
 from __future__ import annotations
@@ -11,33 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# Decision 148/QĐ-TTg: 1★ < 30, 2★ 30–49, 3★ 50–69, 4★ 70–89, 5★ 90–100.
-DEFAULT_THRESHOLDS: dict[int, float] = {1: 0.0, 2: 30.0, 3: 50.0, 4: 70.0, 5: 90.0}
 
+@dataclass(frozen=True)
+class Option:
+    """An answer printed on the card; `number` counts from 1 in the card's order."""
 
-def thresholds_of(criteria_set: Mapping[str, Any] | None) -> dict[int, float]:
-    """The set's `star_thresholds` as `{stars: min_total}`, or Decision 148's."""
-    rows = (criteria_set or {}).get("star_thresholds") or []
-    found = {
-        int(row["stars"]): float(row["min_total"])
-        for row in rows
-        if isinstance(row, dict) and "stars" in row and "min_total" in row
-    }
-    return found if len(found) == 5 else dict(DEFAULT_THRESHOLDS)
-
-
-def stars_for_total(total: float, thresholds: Mapping[int, float] = DEFAULT_THRESHOLDS) -> int:
-    """The highest star level whose minimum the total reaches."""
-    for stars in sorted(thresholds, reverse=True):
-        if round(total, 2) >= thresholds[stars]:
-            return stars
-    return min(thresholds)
-
-
-def stars_cap(failed: Iterable[str], mandatory_from: Mapping[str, int]) -> int:
-    """A failed criterion that is mandatory from N★ closes N★ and every level above it."""
-    levels = [mandatory_from[code] for code in failed if code in mandatory_from]
-    return min(levels) - 1 if levels else 5
+    number: int
+    points: float
+    text: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +27,8 @@ class Criterion:
     name: str
     allowed_points: list[float]
     mandatory_from_stars: int | None = None
+    # With options, the member picks an answer and the points follow.
+    options: tuple[Option, ...] = ()
 
     @property
     def max_points(self) -> float:
@@ -70,24 +53,6 @@ class Part:
         return [c for s in self.sections for c in s.criteria]
 
 
-@dataclass(frozen=True)
-class Preview:
-    total: float
-    max_total: float
-    scored: int
-    criteria_count: int
-    stars_by_total: int
-    stars_cap: int
-
-    @property
-    def stars(self) -> int:
-        return max(1, min(self.stars_by_total, self.stars_cap))
-
-    @property
-    def complete(self) -> bool:
-        return self.scored == self.criteria_count
-
-
 def read_criteria(raw: Iterable[Any]) -> list[Criterion]:
     """Criteria from the application's score card (`GET …/applications/{id}`)."""
     result = []
@@ -104,6 +69,11 @@ def read_criteria(raw: Iterable[Any]) -> list[Criterion]:
                 name=str(item.get("name_vi") or item.get("name") or item["code"]),
                 allowed_points=points,
                 mandatory_from_stars=int(mandatory) if mandatory is not None else None,
+                options=tuple(
+                    Option(number, float(o["points"]), str(o.get("text_vi") or ""))
+                    for number, o in enumerate(item.get("options") or [], start=1)
+                    if isinstance(o, dict) and "points" in o
+                ),
             )
         )
     return result
@@ -143,46 +113,43 @@ def arrange(criteria: list[Criterion], criteria_set: Mapping[str, Any] | None) -
     return parts
 
 
-def preview(
-    criteria: list[Criterion],
-    scores: Mapping[str, float],
-    mandatory_failed: Iterable[str],
-    thresholds: Mapping[int, float] = DEFAULT_THRESHOLDS,
-) -> Preview:
-    """The running total of a (possibly unfinished) sheet and the stars it would give."""
-    codes = {c.code for c in criteria}
-    total = round(sum(points for code, points in scores.items() if code in codes), 2)
-    mandatory_from = {
-        c.code: c.mandatory_from_stars for c in criteria if c.mandatory_from_stars is not None
-    }
-    return Preview(
-        total=total,
-        max_total=sum(c.max_points for c in criteria),
-        scored=len([code for code in scores if code in codes]),
-        criteria_count=len(criteria),
-        stars_by_total=stars_for_total(total, thresholds),
-        stars_cap=stars_cap(mandatory_failed, mandatory_from),
-    )
+@dataclass
+class DraftSheet:
+    """A submitted form read back: points (`c:<code>`), answers chosen (`a:<code>` = the
+    answer's number), mandatory criteria marked failed, the comment."""
 
-
-def read_form(
-    form: Iterable[tuple[str, Any]], criteria: list[Criterion]
-) -> tuple[dict[str, float], list[str], str | None]:
-    """A submitted sheet (`c:<code>` = points, `failed` = codes, `comment`) → the PUT body's
-    parts. Unknown codes and unreadable numbers are dropped here; the service checks ranges."""
-    known = {c.code for c in criteria}
-    scores: dict[str, float] = {}
-    failed: list[str] = []
+    scores: dict[str, float] = field(default_factory=dict)
+    answers: dict[str, int] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
     comment: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The body the evaluation service takes (`PUT …/scores/{member}`, `POST …/preview`)."""
+        return {
+            "scores": self.scores,
+            "answers": self.answers,
+            "mandatory_failed": self.failed,
+            "comment": self.comment,
+        }
+
+
+def read_form(form: Iterable[tuple[str, Any]], criteria: list[Criterion]) -> DraftSheet:
+    """A submitted sheet → its parts. Unknown codes and unreadable numbers are dropped here; the
+    service checks ranges and answers."""
+    known = {c.code for c in criteria}
+    sheet = DraftSheet()
     for key, value in form:
         text = str(value).strip()
-        if key.startswith("c:") and key[2:] in known and text:
+        code = key[2:]
+        if key.startswith("c:") and code in known and text:
             try:
-                scores[key[2:]] = float(text.replace(",", "."))
+                sheet.scores[code] = float(text.replace(",", "."))
             except ValueError:
                 continue
-        elif key == "failed" and text in known and text not in failed:
-            failed.append(text)
+        elif key.startswith("a:") and code in known and text.isdigit():
+            sheet.answers[code] = int(text)
+        elif key == "failed" and text in known and text not in sheet.failed:
+            sheet.failed.append(text)
         elif key == "comment":
-            comment = text or None
-    return scores, failed, comment
+            sheet.comment = text or None
+    return sheet

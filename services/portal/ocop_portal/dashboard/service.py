@@ -17,6 +17,7 @@ from ocop_portal.dashboard.models import ProvinceTarget
 BREAKDOWNS: dict[str, tuple[str, str]] = {
     "by_stars": ("Sản phẩm theo hạng sao", "Products by stars"),
     "by_group": ("Sản phẩm theo nhóm", "Products by group"),
+    "by_product_set": ("Sản phẩm theo bộ sản phẩm", "Products by product set"),
     "by_producer_kind": ("Sản phẩm theo loại hình chủ thể", "Products by kind of producer"),
     "by_commune": ("Sản phẩm theo xã, phường", "Products by commune"),
     "by_ward": ("Sản phẩm theo xã, phường", "Products by commune"),
@@ -74,9 +75,15 @@ def label_for(key: str, lang: str, group_name: Callable[[str], str]) -> Callable
             return "Chưa rõ" if lang == "vi" else "Unknown"
         return value
 
+    def product_set(value: str) -> str:
+        if value == "none":
+            return "Chưa chọn bộ sản phẩm" if lang == "vi" else "No product set chosen yet"
+        return group_name(value)
+
     labels: dict[str, Callable[[str], str]] = {
         "by_stars": stars,
         "by_group": group_name,
+        "by_product_set": product_set,
         "by_producer_kind": kind,
         "by_province": province_name,
     }

@@ -20,6 +20,7 @@ from ocop_contracts import CertificateIssued, EventBase, ProductChanged
 from ocop_kit.db import ServiceDatabase, insert_rows, new_id, upsert_rows, utc_now
 from ocop_kit.history import Change, record_changes
 from ocop_kit.outbox import publish_many
+from ocop_registry.catalog.groups import sets_for_group
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import today_local
 from ocop_registry.certificates.service import prepare_certificate
@@ -407,6 +408,7 @@ def _upsert_product(
             name=nfc(row.product_name),
             name_key=name_key,
             group=row.group,
+            product_set=row.product_set,
             certifications=row.certifications,
             channels=row.channels,
             price_vnd=row.price_vnd,
@@ -429,6 +431,9 @@ def _upsert_product(
         return product, True
     before = product_record(product)
     updates: dict[str, Any] = {"group": row.group}
+    # A sheet that names no set keeps the one chosen in the registry if it still fits the group.
+    if row.product_set or product.product_set not in sets_for_group(row.group):
+        updates["product_set"] = row.product_set
     # A blank optional cell keeps what the registry already holds.
     for name in (
         "certifications",

@@ -17,7 +17,14 @@ from ocop_kit.dates import DateOutOfRange, check_programme_date
 from ocop_kit.sheets import ILLEGAL_IN_SHEETS, restore_cell
 from ocop_kit.text import TextRefused, check_web_url, clean_line, clean_multiline, clean_name
 from ocop_registry.admin_units import AddressNotUnderstood, ResolvedAddress, resolve_address_text
-from ocop_registry.catalog.groups import match_group
+from ocop_registry.catalog.groups import (
+    infer_product_set,
+    match_group,
+    match_product_set,
+    product_set_name,
+    sets_for_group,
+    subgroup_of_set,
+)
 from ocop_registry.gtin import is_valid_gtin
 from ocop_registry.products.schemas import canonical_scheme
 from ocop_registry.text import fold_vietnamese, nfc
@@ -29,6 +36,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "address": ("address", "dia chi", "dia chi chu the"),
     "product_name": ("product_name", "ten san pham", "san pham", "ten san pham ocop"),
     "group": ("group", "nhom san pham", "nhom", "phan nhom", "nhom nganh"),
+    "product_set": ("product_set", "bo san pham", "bo tieu chi", "bo san pham ocop"),
     "stars": ("stars", "so sao", "hang sao", "xep hang", "sao", "hang"),
     "level": ("level", "cap cong nhan", "cap danh gia", "cap"),
     "decision_no": ("decision_no", "so quyet dinh", "quyet dinh", "so qd"),
@@ -58,6 +66,7 @@ VI_HEADERS = {
     "address": "Địa chỉ",
     "product_name": "Tên sản phẩm",
     "group": "Nhóm sản phẩm",
+    "product_set": "Bộ sản phẩm",
     "stars": "Số sao",
     "level": "Cấp công nhận",
     "decision_no": "Số quyết định",
@@ -187,6 +196,8 @@ class ImportRow:
     address: ResolvedAddress
     product_name: str
     group: str
+    # None: the group does not tell which of its sets, and the sheet did not say.
+    product_set: str | None = None
     stars: int | None = None
     level: str | None = None
     decision_no: str | None = None
@@ -395,12 +406,34 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
             bad("address", exc.message_vi, exc.message_en)
 
     group = match_group(values["group"]) if values.get("group") else None
+    # A set's name written where the group goes (`Rượu trắng`) says both.
+    named_set = None if group or not values.get("group") else match_product_set(values["group"])
+    if named_set is not None:
+        group = subgroup_of_set(named_set)
     if values.get("group") and group is None:
         bad(
             "group",
             f"Nhóm sản phẩm “{values['group']}” không có trong danh mục",
             f"Unknown product group “{values['group']}”",
         )
+    product_set = named_set
+    if values.get("product_set"):
+        product_set = match_product_set(values["product_set"])
+        if product_set is None:
+            bad(
+                "product_set",
+                f"Bộ sản phẩm “{values['product_set']}” không có trong danh mục",
+                f"Unknown product set “{values['product_set']}”",
+            )
+        elif group is not None and product_set not in sets_for_group(group):
+            bad(
+                "product_set",
+                f"Bộ sản phẩm “{product_set_name(product_set)}” "
+                f"không thuộc nhóm “{values['group']}”",
+                f"Product set “{product_set}” is not in group “{values['group']}”",
+            )
+    elif group is not None and product_set is None:
+        product_set = infer_product_set(group)
 
     stars = level = recognised_on = None
     if values.get("stars"):
@@ -489,6 +522,7 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
         address=address,
         product_name=values["product_name"],
         group=group,
+        product_set=product_set,
         stars=stars,
         level=level if stars else None,
         decision_no=values.get("decision_no") or None,

@@ -85,10 +85,15 @@ def list_products(
     group: str | None = None,
     status: StatusFilter | None = None,
     producer_id: str | None = None,
+    product_set: Annotated[
+        str | None, Query(description="A product set code, or `none` for those awaiting one")
+    ] = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[ProductOut]:
-    query = list_query(principal, province_code, stars, group, status, producer_id, today_local())
+    query = list_query(
+        principal, province_code, stars, group, status, producer_id, today_local(), product_set
+    )
     rows, next_cursor = paginate(session, query, Product.id, cursor, limit)
     return Page(items=[_out(d) for d in product_documents(session, rows)], next_cursor=next_cursor)
 

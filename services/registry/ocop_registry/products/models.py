@@ -30,6 +30,9 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(300))
     name_key: Mapped[str] = mapped_column(String(300))
     group: Mapped[str] = mapped_column(String(64))
+    # The bộ sản phẩm (Decision 26/2026) whose card scores it; None until someone chooses one
+    # where the group does not imply a single set.
+    product_set: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     description: Mapped[str | None] = mapped_column(Text, default=None)
     price_vnd: Mapped[int | None] = mapped_column(Integer, default=None)
     unit: Mapped[str | None] = mapped_column(String(50), default=None)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from ocop_contracts import CHANNEL_CODES, CertificateSnapshot, ProductSnapshot
 from ocop_kit.dates import ProgrammeDate
 from ocop_kit.text import Line, Name, Text, WebUrl
-from ocop_registry.catalog.groups import is_group_code, match_group
+from ocop_registry.catalog.groups import is_group_code, match_group, match_product_set
 from ocop_registry.gtin import is_valid_gtin
 from ocop_registry.producers.schemas import AddressOut
 from ocop_registry.text import fold_vietnamese
@@ -36,6 +36,18 @@ def check_group(value: str) -> str:
         raise ValueError(
             f"Nhóm sản phẩm “{value}” không có trong danh mục (xem /v1/product-groups) / "
             f"Unknown product group “{value}” (see /v1/product-groups)"
+        )
+    return matched
+
+
+def check_product_set(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    matched = match_product_set(value)
+    if matched is None:
+        raise ValueError(
+            f"Bộ sản phẩm “{value}” không có trong danh mục (xem /v1/product-groups) / "
+            f"Unknown product set “{value}” (see /v1/product-groups)"
         )
     return matched
 
@@ -109,8 +121,11 @@ class ProductCreate(ProductFields):
     producer_id: Line
     name: Name = Field(min_length=2, max_length=300)
     group: Line = Field(examples=["thuc_pham.che_bien"])
+    # Inferred from the group when it implies one set; otherwise None ("choose a set").
+    product_set: Line | None = Field(default=None, examples=["che_bien_gao_ngu_coc"])
 
     _group = field_validator("group")(check_group)
+    _product_set = field_validator("product_set")(check_product_set)
 
 
 class ProductUpdate(ProductFields):
@@ -118,6 +133,10 @@ class ProductUpdate(ProductFields):
 
     name: Name | None = Field(default=None, min_length=2, max_length=300)
     group: Line | None = None
+    # Sent as null, it returns the product to "choose a set".
+    product_set: Line | None = None
+
+    _product_set = field_validator("product_set")(check_product_set)
 
     @field_validator("group")
     @classmethod

@@ -14,6 +14,7 @@ from ocop_kit.db import new_id, utc_now
 from ocop_kit.errors import FieldError, Forbidden, NotFound, ProblemError, ValidationFailed
 from ocop_kit.history import record_change
 from ocop_kit.tables import ChangeRecord
+from ocop_registry.catalog.groups import infer_product_set, product_set_name, sets_for_group
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import today_local
 from ocop_registry.duplicates.service import refuse_or_record_duplicates
@@ -33,6 +34,7 @@ from ocop_registry.text import fold_vietnamese, nfc
 EDITABLE = (
     "name",
     "group",
+    "product_set",
     "description",
     "price_vnd",
     "unit",
@@ -50,6 +52,26 @@ EDITABLE = (
 def product_record(product: Product) -> dict[str, Any]:
     """The product's own fields, as kept in history."""
     return {name: getattr(product, name) for name in EDITABLE}
+
+
+def resolve_product_set(group: str, product_set: str | None) -> str | None:
+    """The set a product of `group` belongs to: the one given if it lies in the group, else the
+    one the group implies, else None ("choose a set")."""
+    if product_set is None:
+        return infer_product_set(group)
+    if product_set not in sets_for_group(group):
+        raise ValidationFailed(
+            "Bộ sản phẩm không thuộc nhóm đã chọn",
+            "The product set is not in the chosen group",
+            errors=[
+                FieldError(
+                    "product_set",
+                    f"“{product_set_name(product_set)}” không thuộc nhóm {group}",
+                    f"“{product_set}” is not in group {group}",
+                )
+            ],
+        )
+    return product_set
 
 
 def create_product(session: Session, data: ProductCreate, principal: Principal) -> Product:
@@ -80,6 +102,7 @@ def create_product(session: Session, data: ProductCreate, principal: Principal) 
         name=nfc(data.name),
         name_key=name_key,
         group=data.group,
+        product_set=resolve_product_set(data.group, data.product_set),
         description=data.description,
         price_vnd=data.price_vnd,
         unit=data.unit,
@@ -116,9 +139,15 @@ def update_product(
     assert producer is not None
     ensure_may_write_producer(principal, producer)
     before = product_record(product)
-    for key, value in data.model_dump(
-        exclude_unset=True, exclude={"confirm_not_duplicate"}, mode="json"
-    ).items():
+    sent = data.model_dump(exclude_unset=True, exclude={"confirm_not_duplicate"}, mode="json")
+    group = sent.get("group") or product.group
+    if sent.get("product_set") is not None:
+        sent["product_set"] = resolve_product_set(group, sent["product_set"])
+    elif "product_set" not in sent and group != product.group:
+        # A new group keeps the set if it still fits, else takes the one the group implies.
+        kept = product.product_set if product.product_set in sets_for_group(group) else None
+        sent["product_set"] = resolve_product_set(group, kept)
+    for key, value in sent.items():
         if key in ("name", "group") and value is None:
             continue
         if key == "name":
@@ -244,6 +273,7 @@ def list_query(
     status: str | None,
     producer_id: str | None,
     today: date,
+    product_set: str | None = None,
 ) -> Select[Any]:
     """Products matching the filters that the caller may see."""
     query = (
@@ -259,6 +289,10 @@ def list_query(
         query = query.where(Certificate.stars == stars)
     if group:
         query = query.where(or_(Product.group == group, Product.group.startswith(group + ".")))
+    if product_set == "none":
+        query = query.where(Product.product_set.is_(None))
+    elif product_set:
+        query = query.where(Product.product_set == product_set)
     soon = today + timedelta(days=CERTIFICATE_EXPIRING_WITHIN_DAYS)
     if status == "valid":
         query = query.where(Certificate.status != "revoked", Certificate.expires_on > soon)

@@ -14,7 +14,7 @@ from ocop_contracts import CERTIFICATE_EXPIRING_WITHIN_DAYS, top_level_group
 from ocop_kit.pagination import check_limit, decode_cursor, encode_cursor
 from ocop_kit.sheets import inert_row
 from ocop_registry.admin_units import province_name
-from ocop_registry.catalog.groups import group_name
+from ocop_registry.catalog.groups import group_name, product_set_name
 from ocop_registry.certificates.models import Certificate
 from ocop_registry.certificates.rules import certificate_status, today_local
 from ocop_registry.events import current_certificates
@@ -62,6 +62,16 @@ def province_stats(
     for code, count in raw_groups.items():
         top = top_level_group(code)
         by_group[top] = by_group.get(top, 0) + count
+    # Products awaiting the choice of a set count under "none" (as `?product_set=none` lists).
+    by_product_set = {
+        (code or "none"): int(count)
+        for code, count in session.execute(
+            _scoped(
+                select(Product.product_set, func.count()).group_by(Product.product_set),
+                province_code,
+            )
+        )
+    }
     with_producer = select(Product).join(Producer, Producer.id == Product.producer_id)
     by_kind = _counts(
         session,
@@ -141,6 +151,7 @@ def province_stats(
             k: by_status.get(k, 0) for k in ("valid", "expiring", "expired", "revoked", "none")
         },
         "by_group": by_group,
+        "by_product_set": by_product_set,
         "by_producer_kind": by_kind,
         "by_commune": by_commune,
         "by_legacy_district": by_district,
@@ -352,6 +363,7 @@ def stats_workbook(stats: dict[str, Any]) -> bytes:
         ("Theo hạng sao", "Hạng sao", stats["by_stars"], lambda k: f"{k} sao"),
         ("Theo tình trạng", "Tình trạng chứng nhận", stats["by_status"], _status_name),
         ("Theo nhóm", "Nhóm sản phẩm", stats["by_group"], lambda k: group_name(k) or k),
+        ("Theo bộ sản phẩm", "Bộ sản phẩm", stats["by_product_set"], _product_set_label),
         ("Theo loại hình", "Loại hình chủ thể", stats["by_producer_kind"], _kind_name),
         ("Theo xã phường", "Xã/phường", stats["by_commune"], str),
         ("Theo huyện cũ", "Huyện (trước 2025)", stats["by_legacy_district"], str),
@@ -366,6 +378,10 @@ def stats_workbook(stats: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _product_set_label(code: str) -> str:
+    return product_set_name(code) or "Chưa chọn bộ sản phẩm"
 
 
 def _kind_name(kind: str) -> str:

@@ -20,7 +20,7 @@ SortOrder = Literal[
 # How a hit matched: every word as typed (diacritics aside, synonyms and the last word's prefix
 # included), or with a typo or without some words.
 Match = Literal["exact", "approximate"]
-FACETS = ("stars", "group", "province_code", "certification")
+FACETS = ("stars", "group", "product_set", "province_code", "certification")
 
 # Fields of a hit beyond the contract's minimum that a results page needs.
 HIT_FIELDS = (
@@ -35,6 +35,7 @@ HIT_FIELDS = (
     "stars",
     "group",
     "group_name",
+    "product_set",
     "certifications",
     "price_vnd",
     "unit",
@@ -59,6 +60,7 @@ class SearchQuery:
     province_codes: Sequence[str] = ()
     stars: Sequence[int] = ()
     groups: Sequence[str] = ()
+    product_sets: Sequence[str] = ()
     certifications: Sequence[str] = ()
     sort: SortOrder = "relevance"
     limit: int = 20

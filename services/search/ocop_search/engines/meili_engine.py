@@ -50,6 +50,7 @@ TASK_POLL_MS = 50
 FACET_ATTRIBUTES = {
     "stars": "stars",
     "group": "group_top",
+    "product_set": "product_set",
     "province_code": "province_code",
     "certification": "certification_codes",
 }
@@ -89,6 +90,7 @@ def index_settings() -> dict[str, Any]:
             "stars",
             "group_codes",
             "group_top",
+            "product_set",
             "certification_codes",
             "expires_day",
         ],
@@ -132,6 +134,9 @@ def filter_expression(query: SearchQuery) -> list[str]:
         expressions.append(f"stars IN [{', '.join(str(int(s)) for s in query.stars)}]")
     if query.groups:
         expressions.append(f"group_codes IN [{', '.join(quote(g) for g in query.groups)}]")
+    if query.product_sets:
+        values = ", ".join(quote(s) for s in query.product_sets)
+        expressions.append(f"product_set IN [{values}]")
     if query.certifications:
         values = ", ".join(quote(c) for c in query.certifications)
         expressions.append(f"certification_codes IN [{values}]")

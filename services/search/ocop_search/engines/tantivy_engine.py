@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 # 2: one `all_text` field for the constant-score clauses; `source` keeps only what hits show.
 # 3: `product_text` (typos match no place name), `price_vnd` to sort by, positions on `all_text`
 # (one phrase query instead of one per field); no index-time aliases.
-SCHEMA_VERSION = 3
+# 4: `product_set`, a filter and facet.
+SCHEMA_VERSION = 4
 # Indexes of these schemas stored each product's whole document: a writer finding one rebuilds
 # it into the current schema from those documents. Later schemas need a reindex from the
 # registry (`POST /v1/search/reindex`) instead.
@@ -88,6 +89,7 @@ STORED_FIELDS = frozenset({*HIT_FIELDS, *HIGHLIGHT_FIELDS})
 FACET_FIELDS = {
     "stars": "stars",
     "group": "group_top",
+    "product_set": "product_set",
     "province_code": "province_code",
     "certification": "certification",
 }
@@ -124,6 +126,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("province_code", fast=True, tokenizer_name="raw")
     builder.add_text_field("group_top", fast=True, tokenizer_name="raw")
     builder.add_text_field("group_codes", tokenizer_name="raw")
+    builder.add_text_field("product_set", fast=True, tokenizer_name="raw")
     builder.add_text_field("certification", fast=True, tokenizer_name="raw")
     builder.add_integer_field("stars", indexed=True, fast=True)
     builder.add_integer_field("expires_day", indexed=True, fast=True)
@@ -151,6 +154,7 @@ def _to_tantivy(document: SearchDocument) -> Document:
         province_code=document.province_code,
         group_top=document.group_top,
         group_codes=document.group_codes,
+        product_set=[document.product_set] if document.product_set else [],
         certification=document.certification_codes or [],
         stars=document.stars,
         expires_day=document.expires_day,
@@ -484,6 +488,8 @@ class TantivyEngine:
             filters.append((Occur.Must, self._any_of("stars", list(query.stars))))
         if query.groups:
             filters.append((Occur.Must, self._any_of("group_codes", query.groups)))
+        if query.product_sets:
+            filters.append((Occur.Must, self._any_of("product_set", query.product_sets)))
         if query.certifications:
             filters.append((Occur.Must, self._any_of("certification", query.certifications)))
         if query.valid_on_day is not None:

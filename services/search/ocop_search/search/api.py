@@ -63,6 +63,10 @@ def search(
         list[str] | None,
         Query(description="Product group codes: a top-level group or a sub-group `a.b`."),
     ] = None,
+    product_set: Annotated[
+        list[str] | None,
+        Query(description="Product set codes (bộ sản phẩm, the registry's `product_set`)."),
+    ] = None,
     certification: Annotated[
         list[str] | None,
         Query(description="Certifications, e.g. `VietGAP`, `ISO 22000` (any case, any spacing)."),
@@ -84,6 +88,7 @@ def search(
         province_code=province_code,
         stars=stars,
         group=group,
+        product_set=product_set,
         certification=certification,
         sort=sort,
         limit=limit,

@@ -32,6 +32,9 @@ class SearchHit(BaseModel):
     stars: int
     group: str = Field(description="The product's group code (may be a sub-group `a.b`).")
     group_name: str | None = None
+    product_set: str | None = Field(
+        default=None, description="The product set (bộ sản phẩm) code; null while unchosen."
+    )
     certifications: list[str] = []
     price_vnd: int | None = None
     unit: str | None = None
@@ -52,6 +55,9 @@ class Facets(BaseModel):
 
     stars: dict[str, int]
     group: dict[str, int] = Field(description="By top-level group code.")
+    product_set: dict[str, int] = Field(
+        default_factory=dict, description="By product set code (products without one uncounted)."
+    )
     province_code: dict[str, int]
     certification: dict[str, int] = Field(description="By certification code, e.g. `vietgap`.")
 

@@ -55,6 +55,7 @@ def build_query(
     group: Sequence[str] | None,
     certification: Sequence[str] | None,
     sort: SortOrder,
+    product_set: Sequence[str] | None = None,
     limit: int,
     offset: int,
 ) -> SearchQuery:
@@ -98,6 +99,11 @@ def build_query(
                     + ", ".join(PRODUCT_GROUP_CODES),
                 )
             )
+    product_sets = split_values(product_set)
+    if any(not _CODE.match(code) for code in product_sets):
+        errors.append(
+            FieldError("product_set", "Mã bộ sản phẩm không hợp lệ", "Invalid product set code")
+        )
     certifications = [certification_code(c) for c in split_values(certification)]
     if any(not c for c in certifications):
         errors.append(
@@ -112,6 +118,7 @@ def build_query(
         province_codes=provinces,
         stars=star_values,
         groups=groups,
+        product_sets=product_sets,
         certifications=certifications,
         sort=sort,
         limit=limit,
