@@ -14,9 +14,8 @@ step. `redis` runs on Redis + a fresh PostgreSQL database.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import os
+import sys
 import tempfile
 import time
 import uuid
@@ -27,56 +26,10 @@ import psycopg
 
 from ocop_kit.testing import start_system
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "e2e"))
+from test_bulk_import_flow import certified_sheet
+
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1/postgres"
-TOWNS = [
-    "Xã Hải Đông, Huyện Hải Hậu, Tỉnh Nam Định",
-    "Xã Giao Thịnh, Huyện Giao Thủy, Tỉnh Nam Định",
-    "Xã Tân Cương, Thành phố Thái Nguyên, Tỉnh Thái Nguyên",
-    "Xã Hồng Giang, Huyện Lục Ngạn, Tỉnh Bắc Giang",
-    "Xã Phú Túc, Huyện Châu Thành, Tỉnh Bến Tre",
-]
-WORDS = ["Gạo", "Chè", "Mật ong", "Nước mắm", "Cà phê", "Miến", "Nấm", "Mứt"]
-
-
-def generate_sheet(rows: int, channels: list[str]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "producer_name",
-            "producer_kind",
-            "address",
-            "product_name",
-            "group",
-            "stars",
-            "decision_no",
-            "recognised_on",
-            "channels",
-            "price_vnd",
-            "weight_grams",
-            "description",
-            "images",
-        ]
-    )
-    for n in range(rows):
-        writer.writerow(
-            [
-                f"Hợp tác xã số {n // 2}",
-                "Hợp tác xã",
-                TOWNS[(n // 2) % len(TOWNS)],
-                f"{WORDS[n % len(WORDS)]} đặc sản lô {n}",
-                "Thực phẩm",
-                3 + (n % 4 == 0),
-                f"{n + 1}/QĐ-UBND",
-                "15/03/2025",
-                ";".join(channels),
-                50_000 + n,
-                500,
-                "Sản phẩm OCOP của địa phương, đóng gói 500 g",
-                f"https://img.example.vn/ocop/{n}.jpg",
-            ]
-        )
-    return out.getvalue().encode()
 
 
 def main() -> None:
@@ -100,7 +53,7 @@ def main() -> None:
         import redis
 
         redis.Redis.from_url(env["OCOP_BROKER_URL"]).flushdb()
-    sheet = generate_sheet(args.rows, channels)
+    sheet = certified_sheet(args.rows, channels)
     data_dir = Path(tempfile.mkdtemp(prefix="ocop-bulk-flow-"))
     marks: dict[str, float] = {}
     try:
