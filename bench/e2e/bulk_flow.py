@@ -8,12 +8,13 @@ Starts the whole system (`ocop up --no-demo`, the simulator allowing `--sim-rate
 a second), uploads a generated sheet of certified products with everything the channels need
 (price, weight, description, photo), then follows the import's status (`GET /v1/imports/{id}`:
 `searchable`, `listed`) and the simulator's listings. Prints the seconds from the upload to each
-step. `redis` runs on Redis + a fresh PostgreSQL database.
+step. `redis` runs on a Redis server of its own and a fresh PostgreSQL database.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -27,6 +28,8 @@ import psycopg
 from ocop_kit.testing import start_system
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from measure import private_redis
 from test_bulk_import_flow import certified_sheet
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1/postgres"
@@ -42,6 +45,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args()
     channels = args.channels.split(",")
+    stack = contextlib.ExitStack()
     env = {"OCOP_LOG_LEVEL": "WARNING", "OCOP_SIM_RATE_LIMIT": str(args.sim_rate_limit)}
     database = None
     if args.broker == "redis":
@@ -49,10 +53,7 @@ def main() -> None:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{database}"')
         env["OCOP_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1/{database}"
-        env["OCOP_BROKER_URL"] = "redis://127.0.0.1:6379/13"
-        import redis
-
-        redis.Redis.from_url(env["OCOP_BROKER_URL"]).flushdb()
+        env["OCOP_BROKER_URL"] = stack.enter_context(private_redis())
     sheet = certified_sheet(args.rows, channels)
     data_dir = Path(tempfile.mkdtemp(prefix="ocop-bulk-flow-"))
     marks: dict[str, float] = {}
@@ -89,6 +90,7 @@ def main() -> None:
                 time.sleep(0.25)
             cpu = process_cpu(system.process.pid)
     finally:
+        stack.close()
         if database:
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
