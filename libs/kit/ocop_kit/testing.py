@@ -72,9 +72,12 @@ def redis_url() -> Iterator[str]:
 
 
 def free_port_block(size: int = 6) -> int:
-    """A base port P such that P .. P+size-1 are free on loopback right now."""
+    """A base port P such that P .. P+size-1 are free on loopback right now, below the
+    kernel's range for outgoing connections (one of those could take a port of the block
+    between this check and the server's bind: "address already in use")."""
+    first_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     for _ in range(200):
-        base = random.randint(20000, 40000)
+        base = random.randint(10000, max(10001, first_ephemeral - size - 1))
         sockets = []
         try:
             for port in range(base, base + size):
