@@ -54,7 +54,9 @@ def main() -> None:
             system.client("marketplace_sync", "admin") as sync,
         ):
             for i in range(args.n):
-                product = register_product(system, f"Hợp tác xã Nước mắm số {i + 1}")
+                product = register_product(
+                    system, f"Hợp tác xã Nước mắm số {i + 1}", confirm_not_duplicate=True
+                )
                 decision = evaluate(system, product)
                 decided = time.monotonic()
                 assert decision["outcome"] == "recognised", decision

@@ -57,8 +57,12 @@ def scores_for(criteria: list[dict[str, Any]], target: float) -> dict[str, float
 
 
 def register_product(
-    system: System, producer_name: str = "Hợp tác xã Nước mắm Hải Hậu"
+    system: System,
+    producer_name: str = "Hợp tác xã Nước mắm Hải Hậu",
+    confirm_not_duplicate: bool = False,
 ) -> dict[str, Any]:
+    """A producer and its product; `confirm_not_duplicate` for a product registered again on
+    purpose (the registry otherwise answers 409 with the look-alike)."""
     with system.client("registry", "admin") as registry:
         producer = ok(
             registry.post(
@@ -84,6 +88,7 @@ def register_product(
                     "weight_grams": 650,
                     "images": ["https://ocop.example.vn/anh/nuoc-mam.jpg"],
                     "channels": CHANNELS,
+                    "confirm_not_duplicate": confirm_not_duplicate,
                 },
             ),
             201,
