@@ -9,9 +9,8 @@ import io
 from typing import Any
 
 import httpx
-import pytest
 
-from ocop_kit.testing import start_system, wait_for
+from ocop_kit.testing import wait_for
 
 PRODUCTS = 60
 COLUMNS = [
@@ -29,18 +28,6 @@ COLUMNS = [
     "description",
     "images",
 ]
-
-
-@pytest.fixture(params=["redis-postgres", "embedded"])
-def system(request, tmp_path):
-    env: dict[str, str] = {}
-    if request.param == "redis-postgres":
-        env = {
-            "OCOP_DATABASE_URL": request.getfixturevalue("postgres_url"),
-            "OCOP_BROKER_URL": request.getfixturevalue("redis_url"),
-        }
-    with start_system(tmp_path / "system", env) as running:
-        yield running
 
 
 def certified_sheet(rows: int, channels: list[str]) -> bytes:

@@ -9,9 +9,8 @@ from datetime import date
 from typing import Any
 
 import httpx
-import pytest
 
-from ocop_kit.testing import System, start_system, wait_for
+from ocop_kit.testing import System, wait_for
 
 MEMBERS = [
     {"name": "Nguyễn Văn An", "role": "chair"},
@@ -23,18 +22,6 @@ MEMBERS = [
 ]
 TARGET_TOTALS = [76, 74, 78, 75, 72]  # mean 75: four stars, spread 6 (under 10)
 CHANNELS = ["shopee", "lazada", "provincial"]
-
-
-@pytest.fixture(params=["redis-postgres", "embedded"])
-def system(request, tmp_path):
-    env: dict[str, str] = {}
-    if request.param == "redis-postgres":
-        env = {
-            "OCOP_DATABASE_URL": request.getfixturevalue("postgres_url"),
-            "OCOP_BROKER_URL": request.getfixturevalue("redis_url"),
-        }
-    with start_system(tmp_path / "system", env) as running:
-        yield running
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
