@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -82,9 +83,12 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         rf"(?:\s*/\s*(?:{containers})\b)?"
     )
     # A number left after pack sizes is an attribute, with the words that say what it measures.
-    attribute = re.compile(rf"\b({number})\s*(do dam|do|nam|sao|%)?")
+    attribute = re.compile(rf"\b({number})\s*({'|'.join(MEASURE_UNITS)})?")
     return pack, attribute
 
+
+# The words after a number that say what it measures, longest first; a bare number measures "".
+MEASURE_UNITS = ("do dam", "do", "nam", "sao", "%")
 
 Phrases = dict[str, list[tuple[str, ...]]]
 
@@ -343,39 +347,50 @@ MAX_CANDIDATES = 300
 
 class DuplicateIndex:
     """The products of one province filed under their blocking tokens, for a check against
-    thousands in milliseconds: only products sharing the name's rarer words are scored."""
+    thousands in milliseconds: only products sharing the name's rarer words are scored.
+
+    A name stating a measure (`lô 12`, `30 độ đạm`) is never the same product as one stating
+    that measure with other values, so each token's products are also filed by the measures
+    they do not state: the eligible products of a token are read off in proportion to their
+    number, not to the province's (a province of look-alike names would cost a full pass a row).
+    """
 
     def __init__(self) -> None:
         self.facts: dict[str, ProductFacts] = {}
         self.blocks: dict[str, set[str]] = {}
-        # Products stating a measure (`độ đạm`), and stating it with a value (`30`).
-        self.measured: dict[str, set[str]] = {}
+        # (token, unit) → the token's products not stating that measure (`độ đạm`).
+        self.unstated: dict[tuple[str, str], set[str]] = {}
+        # (unit, value) → the products stating that measure with that value (`độ đạm`, `30`).
         self.measured_as: dict[tuple[str, str], set[str]] = {}
 
     def __len__(self) -> int:
         return len(self.facts)
 
+    def _filings(self, product: ProductFacts) -> Iterator[tuple[dict[Any, set[str]], Any]]:
+        """Where a product is filed: each index and the key under which it is found there."""
+        measures = product.key.measures
+        for token in blocking_tokens(product.name):
+            yield self.blocks, token
+            for unit in ("", *MEASURE_UNITS):
+                if unit not in measures:
+                    yield self.unstated, (token, unit)
+        for unit, values in measures.items():
+            for value in values:
+                yield self.measured_as, (unit, value)
+
     def add(self, product: ProductFacts) -> None:
         """File a product (again, replacing what was filed under its id)."""
         self.remove(product.id)
         self.facts[product.id] = product
-        for token in blocking_tokens(product.name):
-            self.blocks.setdefault(token, set()).add(product.id)
-        for unit, values in product.key.measures.items():
-            self.measured.setdefault(unit, set()).add(product.id)
-            for value in values:
-                self.measured_as.setdefault((unit, value), set()).add(product.id)
+        for index, key in self._filings(product):
+            index.setdefault(key, set()).add(product.id)
 
     def remove(self, product_id: str) -> None:
         old = self.facts.pop(product_id, None)
         if old is None:
             return
-        for token in blocking_tokens(old.name):
-            _discard(self.blocks, token, product_id)
-        for unit, values in old.key.measures.items():
-            _discard(self.measured, unit, product_id)
-            for value in values:
-                _discard(self.measured_as, (unit, value), product_id)
+        for index, key in self._filings(old):
+            _discard(index, key, product_id)
 
     def candidates(self, name: str) -> list[ProductFacts]:
         """Products sharing enough of the name's words to be worth scoring. A duplicate shares
@@ -385,17 +400,36 @@ class DuplicateIndex:
         tokens = sorted(blocking_tokens(name), key=lambda t: len(self.blocks.get(t, ())))
         if not tokens:
             return []
-        blocks = [self.blocks.get(t, set()) for t in tokens]
-        found: set[str] = set().union(*blocks[: len(tokens) - (len(tokens) + 1) // 2 + 1])
-        # Products stating one of the name's measures with other values are other products.
-        for unit, values in key.measures.items():
-            same = set().union(*(self.measured_as.get((unit, v), ()) for v in values))
-            found -= self.measured.get(unit, set()) - same
+        rarest = tokens[: len(tokens) - (len(tokens) + 1) // 2 + 1]
+        found = self._sharing(rarest, key.measures)
         if len(found) > MAX_CANDIDATES:
-            best = found.intersection(*blocks)
+            best = found.intersection(*(self.blocks.get(t, set()) for t in tokens))
             rest = islice(found - best, max(0, MAX_CANDIDATES - len(best)))
             found = set(islice(best, MAX_CANDIDATES)) | set(rest)
         return [self.facts[pid] for pid in found]
+
+    def _sharing(self, tokens: list[str], measures: dict[str, frozenset[str]]) -> set[str]:
+        """The products filed under one of `tokens` that state none of `measures` with other
+        values only (those are other products: `lô 12` is not `lô 13`)."""
+        if not measures:
+            return set().union(*(self.blocks.get(t, ()) for t in tokens))
+        units = iter(measures.items())
+        unit, values = next(units)
+        found = set().union(*(self.unstated.get((t, unit), ()) for t in tokens))
+        found.update(
+            pid
+            for value in values
+            for pid in self.measured_as.get((unit, value), ())
+            if any(pid in self.blocks.get(t, ()) for t in tokens)
+        )
+        for unit, values in units:  # a name stating two measures: rare, and few to filter
+            found = {
+                pid
+                for pid in found
+                if unit not in self.facts[pid].key.measures
+                or self.facts[pid].key.measures[unit] & values
+            }
+        return found
 
     def likely_duplicates(
         self, product: ProductFacts, limit: int = 5
