@@ -11,7 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
 from ocop_portal.catalog import GroupNames, province_name
-from ocop_portal.council.manage import due_products, product_candidates, seating_context
+from ocop_portal.council.manage import (
+    ROLES_IN_COUNCIL,
+    due_products,
+    product_candidates,
+    seating_context,
+)
 from ocop_portal.council.scoring import Criterion, DraftSheet, arrange, read_criteria, read_form
 from ocop_portal.staff.auth import Staff, require_staff
 from ocop_portal.web import is_htmx, pick_language, render, translator
@@ -32,11 +37,6 @@ SESSION_STATUS: dict[str, tuple[str, str]] = {
     "open": ("Đang chấm", "Open for scoring"),
     "closed": ("Đã đóng", "Closed"),
     "decided": ("Đã kết luận", "Decided"),
-}
-ROLES_IN_COUNCIL: dict[str, tuple[str, str]] = {
-    "chair": ("Chủ tịch", "Chair"),
-    "member": ("Thành viên", "Member"),
-    "secretary": ("Thư ký", "Secretary"),
 }
 
 

@@ -20,6 +20,11 @@ router = APIRouter(prefix="/council", tags=["pages"], include_in_schema=False)
 
 # How many of the province's products the name search looks through (5 pages of the registry).
 SEARCH_PAGES = 5
+ROLES_IN_COUNCIL: dict[str, tuple[str, str]] = {
+    "chair": ("Chủ tịch", "Chair"),
+    "member": ("Thành viên", "Member"),
+    "secretary": ("Thư ký", "Secretary"),
+}
 
 
 def seat_accounts(request: Request, staff: Staff) -> list[dict[str, Any]] | None:
@@ -50,6 +55,7 @@ def seating_context(request: Request, staff: Staff) -> dict[str, Any]:
         "accounts": seat_accounts(request, staff),
         "seat_roles": SEAT_ROLES,
         "typed_rows": range(1, TYPED_ROWS + 1),
+        "council_roles": ROLES_IN_COUNCIL,
     }
 
 
