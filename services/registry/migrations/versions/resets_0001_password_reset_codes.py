@@ -28,13 +28,19 @@ def upgrade() -> None:
         sa.Column("used_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.String(length=128), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("code_hash"),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_password_resets_account_id_accounts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_resets")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_password_resets_code_hash")),
     )
-    op.create_index("ix_password_resets_account_id", "password_resets", ["account_id"])
+    op.create_index(
+        op.f("ix_password_resets_account_id"), "password_resets", ["account_id"], unique=False
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_password_resets_account_id", table_name="password_resets")
+    op.drop_index(op.f("ix_password_resets_account_id"), table_name="password_resets")
     op.drop_table("password_resets")
