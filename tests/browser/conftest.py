@@ -126,8 +126,18 @@ def check_labels() -> Callable[[Any], None]:
 def sign_in(page: Any, portal: str, role: str, name: str = "", province_code: str = "") -> None:
     """Sign in through the portal's development sign-in form, as a person would."""
     page.goto(f"{portal}/sign-in")
+    # The other ways to sign in are tucked away under a summary: open it as a person would.
+    if not page.locator("#other-ways").evaluate("details => details.open"):
+        page.click("#other-ways > summary")
     page.select_option("#dev-role", role)
-    if name:
+    # A council member is chosen by name from the sessions' seats (`name` is the seat's id).
+    if (
+        role == "council_member"
+        and name
+        and page.locator(f"#dev-member option[value='{name}']").count()
+    ):
+        page.select_option("#dev-member", name)
+    elif name:
         page.fill("#dev-name", name)
     if province_code:
         page.fill("#dev-province", province_code)

@@ -51,6 +51,8 @@ def test_public_pages_pass_axe_wcag_aa(
         f"/products/{certified_product['id']}",
         f"/products/{certified_product['id']}?lang=en",
         "/sign-in",
+        "/sign-in?next=/dashboard",
+        "/password-reset",
         "/no-such-page",
     ):
         audit_page.goto(portal + path)
@@ -101,6 +103,12 @@ def test_staff_pages_pass_axe_wcag_aa(
         f"{sheet}/decision",
         "/imports",
         f"/imports/{upload.json()['id']}",
+        "/council/new",
+        f"/council/sessions/{council['id']}?q=a",
+        "/dashboard",
+        "/dashboard/breakdowns/by_commune",
+        "/accounts",
+        "/sign-in",
     ):
         audit_page.goto(portal + path)
         found[path] = violations(audit_page)

@@ -32,7 +32,8 @@ def test_province_officer_reads_dashboard_sets_target_and_downloads_excel(
     assert int(four_stars.locator("td").first.inner_text()) == stats["by_stars"]["4"] >= 1
     assert page.locator("#table-by_producer_kind").count() == 1
     assert page.locator("#table-by_legacy_district", has_text="Hải Hậu").count() == 1
-    assert page.locator("section.stat svg rect.bar").count() >= 3
+    # Bars are HTML now (labels wrap instead of being clipped).
+    assert page.locator("section.stat ol.bars .bar").count() >= 3
     shot(page, "dashboard")
 
     page.fill("#target-products", "20")

@@ -36,6 +36,8 @@ class Principal(BaseModel):
     role: Role
     province_code: str | None = None
     producer_id: str | None = None
+    # The person's name as pages show it (an account's display name); None in scripts' tokens.
+    name: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -75,6 +77,7 @@ def issue_token(
     producer_id: str | None = None,
     ttl_seconds: int | None = None,
     token_version: int | None = None,
+    name: str | None = None,
 ) -> str:
     """Sign a bearer token for a principal; an account's token carries its `token_version`,
     so raising the version revokes it."""
@@ -95,6 +98,8 @@ def issue_token(
         claims["producer"] = producer_id
     if token_version is not None:
         claims["ver"] = token_version
+    if name:
+        claims["name"] = name
     return jwt.encode(claims, settings.signing_key(), algorithm=ALGORITHM)
 
 
@@ -126,6 +131,7 @@ def decode_token(settings: KitSettings, versions: TokenVersions, token: str) -> 
         role=claims["role"],
         province_code=claims.get("province"),
         producer_id=claims.get("producer"),
+        name=claims.get("name") if isinstance(claims.get("name"), str) else None,
     )
 
 

@@ -94,3 +94,17 @@ def test_criteria_sets_are_served_publicly_with_cards_and_mandatory_criteria(tmp
         missing = client.get("/v1/criteria-sets/999")
         assert missing.status_code == 404
         assert missing.json()["detail_en"] == "No such criteria set"
+
+
+def test_every_1048_item_offers_its_answers_with_the_level_wording():
+    """Members choose an answer worded as on the card, not a bare number of points."""
+    criteria_set = find_criteria_set("qd-1048-2019")
+    assert criteria_set is not None and criteria_set.version >= 3
+    items = [c for part in criteria_set.parts for s in part.sections for c in s.criteria]
+    assert len(items) == 31
+    for item in items:
+        assert item.options, item.code
+        assert sorted({o.points for o in item.options}) == item.allowed_points, item.code
+        assert all(len(o.text_vi) >= 2 for o in item.options), item.code
+    raw_material = next(c for c in items if c.code == "A1.1")
+    assert raw_material.options[0].text_vi.startswith("Sử dụng nguyên liệu có nguồn gốc trong tỉnh")

@@ -16,9 +16,11 @@ from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase
 from ocop_kit.service_cli import migrations_dir
 from ocop_portal import SERVICE
+from ocop_portal.accounts.api import router as accounts_router
 from ocop_portal.backends import SERVICE_LABELS, BackendProblem, Backends, BackendUnavailable
 from ocop_portal.catalog import GroupNames
 from ocop_portal.council.api import router as council_router
+from ocop_portal.council.manage import router as council_manage_router
 from ocop_portal.dashboard.api import router as dashboard_router
 from ocop_portal.imports.api import router as imports_router
 from ocop_portal.producer.api import router as producer_router
@@ -157,10 +159,12 @@ def create_app(
             products_router,
             staff_router,
             dashboard_router,
+            council_manage_router,
             council_router,
             sync_router,
             imports_router,
             producer_router,
+            accounts_router,
         ],
     )
     backends = Backends(settings, transport)

@@ -101,13 +101,14 @@ class Backends:
         request_id: str | None = None,
         client: str | None = None,
         timeout: float | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request; raise `BackendUnavailable` or `BackendProblem` on failure.
 
         `files` sends a multipart form (an uploaded sheet); `timeout` overrides the short default
         read timeout for a call that carries a large body. `client` vouches for the reader's
-        address (the registry throttles sign-ins by it)."""
-        headers: dict[str, str] = {"Accept": "application/json"}
+        address (the registry throttles sign-ins by it); `headers` adds others (If-Match)."""
+        headers = {"Accept": "application/json", **(headers or {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if request_id:

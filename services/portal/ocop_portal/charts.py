@@ -1,4 +1,9 @@
-"""Horizontal bar charts as plain geometry; the template draws them as SVG (no JavaScript)."""
+"""Horizontal bar charts as plain proportions; the template draws them with HTML and CSS.
+
+HTML bars rather than SVG text: a label wraps instead of being clipped at the chart's edge, and
+the text keeps the page's font size on a phone (an SVG scaled to a 390 px screen shrank it to
+6 px). No JavaScript.
+"""
 
 from __future__ import annotations
 
@@ -9,40 +14,25 @@ from dataclasses import dataclass
 class Bar:
     label: str
     value: float
-    y: int
-    width: float
+    # The bar's length as a percentage of the longest bar (0 draws no bar but keeps the row).
+    percent: float
 
 
 @dataclass(frozen=True)
 class BarChart:
     bars: list[Bar]
-    width: int
-    height: int
-    label_width: int
-    bar_height: int
     max_value: float
 
 
-def bar_chart(
-    rows: list[tuple[str, float]],
-    *,
-    width: int = 560,
-    label_width: int = 200,
-    value_width: int = 60,
-    bar_height: int = 22,
-    gap: int = 8,
-) -> BarChart:
-    """Bars scaled to the largest value; a zero value draws no bar but keeps its row."""
+def bar_chart(rows: list[tuple[str, float]]) -> BarChart:
+    """Bars scaled to the largest value."""
     largest = max((value for _, value in rows), default=0.0)
-    room = width - label_width - value_width
     bars = [
         Bar(
             label=label,
             value=value,
-            y=index * (bar_height + gap),
-            width=(room * value / largest) if largest > 0 and value > 0 else 0.0,
+            percent=round(100.0 * value / largest, 1) if largest > 0 and value > 0 else 0.0,
         )
-        for index, (label, value) in enumerate(rows)
+        for label, value in rows
     ]
-    height = max(bar_height, len(rows) * (bar_height + gap) - gap)
-    return BarChart(bars, width, height, label_width, bar_height, largest)
+    return BarChart(bars, largest)

@@ -113,7 +113,10 @@ def test_officer_dashboard_shows_own_province_tables_charts_and_target_progress(
     assert stubs.requests_to("registry", "/v1/stats")[-1].url.params["province_code"] == "37"
     html = page.text
     assert "Bảng số liệu OCOP: Ninh Bình" in html
-    assert 'id="table-by_stars"' in html and "<svg" in html
+    # Bars are HTML (labels wrap, never clipped); a one-province dashboard has no province chart.
+    assert 'id="table-by_stars"' in html and 'class="bars"' in html
+    assert 'id="table-by_province"' not in html
+    assert '<th scope="col">Hạng sao</th>' in html and '<th scope="col">Nhóm</th>' not in html
     assert "Hợp tác xã" in html and "Huyện Hải Hậu, Tỉnh Nam Định" in html
     assert 'id="table-by_product_set"' in html and "Chưa chọn bộ sản phẩm" in html
     assert "Chưa đặt chỉ tiêu cho năm này" in html

@@ -37,6 +37,12 @@ class Settings(KitSettings):
     sign_in_window_seconds: int = Field(
         default=900, ge=1, description="How far back failed sign-ins count."
     )
+    password_reset_ttl_seconds: int = Field(
+        default=24 * 3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="How long a password reset code an administrator issues stays usable.",
+    )
 
 
 @lru_cache

@@ -13,10 +13,11 @@ Standing = Literal["admin", "officer", "secretary", "chair", "member"]
 
 
 def member_of(principal: Principal, council: CouncilSession) -> Member | None:
-    """The council seat a council_member token holds (its subject is the member id)."""
+    """The council seat a council_member token holds: its subject is the member id, or the id
+    of the account seated there."""
     if principal.role != "council_member":
         return None
-    return next((m for m in council.members if m.id == principal.subject), None)
+    return next((m for m in council.members if principal.subject in (m.id, m.account_id)), None)
 
 
 def standing_in(principal: Principal, council: CouncilSession) -> Standing | None:

@@ -29,6 +29,7 @@ from ocop_evaluation.sessions.schemas import (
     CommuneAssessmentIn,
     CriterionOut,
     DecisionOut,
+    DecisionReadiness,
     DecisionResult,
     DocumentOut,
     MemberOut,
@@ -79,7 +80,8 @@ def session_out(db: DbSession, council: CouncilSession) -> SessionOut:
         commune_step_required=council.commune_step_required,
         meets_on=council.meets_on,
         members=[
-            MemberOut(id=m.id, name=m.name, role=m.role, title=m.title) for m in council.members
+            MemberOut(id=m.id, name=m.name, role=m.role, title=m.title, account_id=m.account_id)
+            for m in council.members
         ],
         applications_count=count or 0,
         created_at=council.created_at,
@@ -175,7 +177,11 @@ def list_sessions(
     query = select(CouncilSession)
     if principal.role == "council_member":
         query = query.where(
-            CouncilSession.id.in_(select(Member.session_id).where(Member.id == principal.subject))
+            CouncilSession.id.in_(
+                select(Member.session_id).where(
+                    (Member.id == principal.subject) | (Member.account_id == principal.subject)
+                )
+            )
         )
     elif principal.role == "province_officer":
         query = query.where(CouncilSession.province_code == principal.province_code)
@@ -207,7 +213,10 @@ def add_members(
     council = service.get_session(db, session_id, principal)
     added = service.add_members(db, council, principal, body.members)
     db.commit()
-    return [MemberOut(id=m.id, name=m.name, role=m.role, title=m.title) for m in added]
+    return [
+        MemberOut(id=m.id, name=m.name, role=m.role, title=m.title, account_id=m.account_id)
+        for m in added
+    ]
 
 
 @router.post(
@@ -495,10 +504,12 @@ def list_scores(
     )
     # Members score independently: before a decision they do not see each other's sheets.
     own_only = standing in ("chair", "member") and application.status != "decided"
+    seat = access.member_of(principal, council)
+    own_seat = seat.id if seat else None
     return [
         sheet_out(s, members[s.member_id])
         for s in sheets
-        if not own_only or s.member_id == principal.subject
+        if not own_only or s.member_id == own_seat
     ]
 
 
@@ -517,7 +528,7 @@ def score_revisions(
     standing = access.require_view(principal, council)
     if (
         standing in ("chair", "member")
-        and principal.subject != member_id
+        and getattr(access.member_of(principal, council), "id", None) != member_id
         and application.status != "decided"
     ):
         raise NotFound("Không có phiếu chấm này", "No such score sheet")
@@ -535,6 +546,64 @@ def score_revisions(
 class DecisionRequest(BaseModel):
     decision_no: Line | None = Field(default=None, max_length=64)
     decided_on: ProgrammeDate | None = None
+
+
+@router.get(
+    "/{session_id}/applications/{application_id}/decision-readiness",
+    summary="Whether the decision may be taken now (quorum, the chair's sheet), and why not",
+)
+def decision_readiness(
+    session_id: str, application_id: str, db: DbSession, principal: CurrentPrincipal
+) -> DecisionReadiness:
+    council, application = _load(db, principal, session_id, application_id)
+    ready = service.decision_readiness(db, council, application)
+    reasons: list[dict[str, str]] = []
+    if council.status not in ("open", "closed"):
+        reasons.append(
+            {
+                "code": "session_status",
+                "message": f"Phiên đang ở trạng thái «{service.STATUS_VI[council.status]}»; "
+                "chỉ kết luận khi phiên đang chấm hoặc đã đóng",
+                "message_en": f"The session is {council.status}; decisions are taken while "
+                "it is open or closed",
+            }
+        )
+    if application.status == "decided":
+        reasons.append(
+            {
+                "code": "decided",
+                "message": "Hồ sơ đã có kết luận",
+                "message_en": "The application is already decided",
+            }
+        )
+    if ready.received < ready.required or ready.received == 0:
+        reasons.append(
+            {
+                "code": "quorum",
+                "message": f"Chưa đủ túc số: cần {ready.required}/{ready.scoring_members} "
+                f"phiếu chấm đầy đủ, hiện có {ready.received}",
+                "message_en": f"No quorum yet: {ready.required} of {ready.scoring_members} "
+                f"complete sheets are needed, {ready.received} received",
+            }
+        )
+    if council.chair_required and not ready.chair_scored:
+        reasons.append(
+            {
+                "code": "chair",
+                "message": "Chủ tịch hội đồng chưa nộp phiếu chấm đầy đủ",
+                "message_en": "The chair has not handed in a complete sheet",
+            }
+        )
+    return DecisionReadiness(
+        ready=ready.quorum_met and not reasons,
+        required=ready.required,
+        received=ready.received,
+        scoring_members=ready.scoring_members,
+        chair_required=council.chair_required,
+        chair_scored=ready.chair_scored,
+        incomplete_sheets=ready.incomplete_sheets,
+        reasons=reasons,
+    )
 
 
 @router.post(

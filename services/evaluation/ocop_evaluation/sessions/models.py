@@ -65,6 +65,9 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(16))  # chair | member | secretary
     title: Mapped[str | None] = mapped_column(String(300), default=None)
+    # The sign-in account seated here, when chosen from the accounts: a council_member token
+    # of that account (its subject is the account id) holds this seat.
+    account_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
 
     session: Mapped[CouncilSession] = relationship(back_populates="members")
 

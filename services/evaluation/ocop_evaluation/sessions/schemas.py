@@ -33,6 +33,11 @@ class MemberIn(Strict):
     name: Name = Field(min_length=1, max_length=300)
     role: MemberRole = "member"
     title: Line | None = Field(default=None, max_length=300)
+    account_id: Line | None = Field(
+        default=None,
+        max_length=36,
+        description="The registry account seated here (its council_member sign-in holds the seat).",
+    )
 
 
 # A quorum is a share of at most 50 members; 100ths are as fine as anyone writes it.
@@ -119,6 +124,7 @@ class MemberOut(BaseModel):
     name: str
     role: str
     title: str | None
+    account_id: str | None = None
 
 
 class SessionOut(BaseModel):
@@ -141,6 +147,22 @@ class SessionOut(BaseModel):
     applications_count: int
     created_at: datetime
     created_by: str
+
+
+class DecisionReadiness(BaseModel):
+    """Whether the council may decide now, by the same rule the decision applies (quorum, the
+    chair's sheet, the session's state), and why not."""
+
+    ready: bool
+    required: int = Field(description="Complete sheets the quorum needs.")
+    received: int = Field(description="Complete sheets of scoring members.")
+    scoring_members: int
+    chair_required: bool
+    chair_scored: bool
+    incomplete_sheets: int
+    reasons: list[dict[str, str]] = Field(
+        description="Why not yet, each as {code, message, message_en}; empty when ready."
+    )
 
 
 class MembersAdd(Strict):

@@ -109,7 +109,7 @@ def session_criteria_set(council: CouncilSession) -> CriteriaSet:
 def _add_members(council: CouncilSession, members: list[MemberIn]) -> list[Member]:
     start = len(council.members)
     added = [
-        Member(seq=start + i, name=m.name, role=m.role, title=m.title)
+        Member(seq=start + i, name=m.name, role=m.role, title=m.title, account_id=m.account_id)
         for i, m in enumerate(members)
     ]
     council.members.extend(added)
@@ -191,6 +191,13 @@ def add_members(
         raise Conflict(
             "Chỉ bổ sung thành viên khi phiên còn nháp hoặc đang chấm",
             "Members can be added only while the session is a draft or open",
+        )
+    seated = {m.account_id for m in council.members if m.account_id}
+    if any(m.account_id in seated for m in members if m.account_id):
+        raise ValidationFailed(
+            "Tài khoản này đã có ghế trong hội đồng",
+            "That account already holds a seat on this council",
+            errors=[FieldError("members", "Đã có ghế", "Already seated")],
         )
     if any(m.role == "chair" for m in members) and any(m.role == "chair" for m in council.members):
         raise ValidationFailed(
@@ -608,7 +615,8 @@ def put_scores(
         )
     if standing is None:
         raise Forbidden("Bạn không thuộc hội đồng này", "You do not sit on this council")
-    if standing in ("chair", "member") and principal.subject != member_id:
+    seat = access.member_of(principal, council)
+    if standing in ("chair", "member") and (seat is None or seat.id != member_id):
         raise Forbidden(
             "Thành viên chỉ được chấm phiếu của chính mình",
             "A member may only fill in their own score sheet",
@@ -735,6 +743,63 @@ def preview_sheet(
     )
 
 
+@dataclass(frozen=True)
+class Readiness:
+    """What the decision rule sees now: the complete sheets of scoring members and the quorum."""
+
+    sheets: list[ScoreSheet]
+    members_by_id: dict[str, Member]
+    scoring_members: int
+    required: int
+    chair_scored: bool
+    incomplete_sheets: int
+    quorum_met: bool
+
+    @property
+    def received(self) -> int:
+        return len(self.sheets)
+
+
+def decision_readiness(
+    session: Session, council: CouncilSession, application: Application
+) -> Readiness:
+    """The quorum check of `decide_application`, without deciding: one rule for the decision
+    and for pages that say whether (and why not) it may be taken."""
+    scorers = [m for m in council.members if m.scores]
+    members_by_id = {m.id: m for m in scorers}
+    sheets = [
+        s
+        for s in session.scalars(
+            select(ScoreSheet)
+            .where(ScoreSheet.application_id == application.id, ScoreSheet.complete.is_(True))
+            .order_by(ScoreSheet.id)
+        )
+        if s.member_id in members_by_id
+    ]
+    chair_scored = any(members_by_id[s.member_id].role == "chair" for s in sheets)
+    quorum = quorum_of(council)
+    # Sheets that leave criteria unscored do not count: the member must finish them.
+    incomplete = (
+        session.scalar(
+            select(func.count())
+            .select_from(ScoreSheet)
+            .where(ScoreSheet.application_id == application.id, ScoreSheet.complete.is_(False))
+        )
+        or 0
+    )
+    return Readiness(
+        sheets=sheets,
+        members_by_id=members_by_id,
+        scoring_members=len(scorers),
+        required=rules.required_sheets(len(scorers), quorum),
+        chair_scored=chair_scored,
+        incomplete_sheets=incomplete,
+        quorum_met=rules.has_quorum(
+            len(scorers), len(sheets), chair_scored, quorum, council.chair_required
+        ),
+    )
+
+
 def decide_application(
     session: Session,
     council: CouncilSession,
@@ -754,44 +819,22 @@ def decide_application(
         )
     if application.status == "decided":
         raise Conflict("Hồ sơ đã có kết luận", "The application is already decided")
-    scorers = [m for m in council.members if m.scores]
-    members_by_id = {m.id: m for m in scorers}
-    sheets = [
-        s
-        for s in session.scalars(
-            select(ScoreSheet)
-            .where(ScoreSheet.application_id == application.id, ScoreSheet.complete.is_(True))
-            .order_by(ScoreSheet.id)
-        )
-        if s.member_id in members_by_id
-    ]
-    chair_scored = any(members_by_id[s.member_id].role == "chair" for s in sheets)
-    quorum = quorum_of(council)
-    if not rules.has_quorum(
-        len(scorers), len(sheets), chair_scored, quorum, council.chair_required
-    ):
-        required = rules.required_sheets(len(scorers), quorum)
-        # Sheets that leave criteria unscored do not count: the member must finish them.
-        incomplete = (
-            session.scalar(
-                select(func.count())
-                .select_from(ScoreSheet)
-                .where(ScoreSheet.application_id == application.id, ScoreSheet.complete.is_(False))
-            )
-            or 0
-        )
+    ready = decision_readiness(session, council, application)
+    if not ready.quorum_met:
         raise Conflict(
-            f"Chưa đủ túc số: cần {required}/{len(scorers)} phiếu chấm đầy đủ"
+            f"Chưa đủ túc số: cần {ready.required}/{ready.scoring_members} phiếu chấm đầy đủ"
             + (" và phiếu của chủ tịch" if council.chair_required else "")
-            + f"; hiện có {len(sheets)}",
-            f"No quorum: {required} of {len(scorers)} complete sheets are needed"
+            + f"; hiện có {ready.received}",
+            f"No quorum: {ready.required} of {ready.scoring_members} complete sheets are needed"
             + (", the chair's among them" if council.chair_required else "")
-            + f"; {len(sheets)} received",
-            required=required,
-            received=len(sheets),
-            incomplete_sheets=incomplete,
-            chair_scored=chair_scored,
+            + f"; {ready.received} received",
+            required=ready.required,
+            received=ready.received,
+            incomplete_sheets=ready.incomplete_sheets,
+            chair_scored=ready.chair_scored,
         )
+    sheets = ready.sheets
+    members_by_id = ready.members_by_id
     failed = rules.failed_mandatory_criteria([s.mandatory_failed for s in sheets])
     verdict = verdict_on(council, application, [Decimal(str(s.total)) for s in sheets], failed)
     application.decisions_count += 1

@@ -9,8 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ocop_portal.backends import BackendProblem, Backends
+from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
 from ocop_portal.catalog import GroupNames, province_name
+from ocop_portal.council.manage import (
+    ROLES_IN_COUNCIL,
+    due_products,
+    product_candidates,
+    seating_context,
+)
 from ocop_portal.council.scoring import Criterion, DraftSheet, arrange, read_criteria, read_form
 from ocop_portal.staff.auth import Staff, require_staff
 from ocop_portal.web import is_htmx, pick_language, render, translator
@@ -31,11 +37,6 @@ SESSION_STATUS: dict[str, tuple[str, str]] = {
     "open": ("Đang chấm", "Open for scoring"),
     "closed": ("Đã đóng", "Closed"),
     "decided": ("Đã kết luận", "Decided"),
-}
-ROLES_IN_COUNCIL: dict[str, tuple[str, str]] = {
-    "chair": ("Chủ tịch", "Chair"),
-    "member": ("Thành viên", "Member"),
-    "secretary": ("Thư ký", "Secretary"),
 }
 
 
@@ -81,29 +82,90 @@ def sessions_page(request: Request) -> HTMLResponse:
     staff = require_staff(request, "council_member", "province_officer")
     backends: Backends = request.app.state.backends
     sessions = _items(backends.get_json("evaluation", "/v1/sessions", {"limit": 100}, staff.token))
-    return render(request, "council_sessions.html", {"sessions": sessions, **_common(request)})
+    return render(
+        request,
+        "council_sessions.html",
+        {
+            "sessions": sessions,
+            "may_create": staff.has_role("province_officer"),
+            **_common(request),
+        },
+    )
+
+
+def may_manage(staff: Staff, council: dict[str, Any]) -> bool:
+    """Who the evaluation service lets manage a session: an admin, the province's officer, the
+    council's secretary (the service checks again on every write)."""
+    if staff.principal.is_admin:
+        return True
+    if staff.principal.role == "province_officer":
+        return staff.principal.province_code == council.get("province_code")
+    seat = _seat(staff, council)
+    return seat is not None and seat.get("role") == "secretary"
+
+
+def criteria_set_label(criteria_set: dict[str, Any] | None, lang: str) -> str | None:
+    """A criteria set as people name it: its title and decision number."""
+    if not criteria_set:
+        return None
+    title = criteria_set.get("title_en" if lang == "en" else "title_vi") or criteria_set.get(
+        "title_vi"
+    )
+    number = criteria_set.get("decision_no")
+    issued = criteria_set.get("issued_on")
+    if lang == "en":
+        decision = f"Decision {number}" if number else ""
+    else:
+        decision = f"Quyết định số {number}" if number else ""
+    if decision and issued:
+        decision += f" ({str(issued)[:4]})"
+    return " — ".join(part for part in (str(title or ""), decision) if part) or None
 
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
 def session_page(request: Request, session_id: str) -> HTMLResponse:
     staff = require_staff(request, "council_member", "province_officer")
     backends: Backends = request.app.state.backends
+    lang = pick_language(request)
     council = backends.get_json("evaluation", f"/v1/sessions/{session_id}", token=staff.token)
     applications = _items(
         backends.get_json(
             "evaluation", f"/v1/sessions/{session_id}/applications", {"limit": 200}, staff.token
         )
     )
-    return render(
-        request,
-        "council_session.html",
-        {
-            "council": council,
-            "applications": applications,
-            "my_seat": _seat(staff, council),
-            **_common(request),
-        },
-    )
+    managing = may_manage(staff, council)
+    query = (request.query_params.get("q") or "").strip()
+    already = {a.get("product_id") for a in applications}
+    context: dict[str, Any] = {
+        "council": council,
+        "applications": applications,
+        "my_seat": _seat(staff, council),
+        "may_manage": managing,
+        "criteria_set_label": criteria_set_label(_criteria_set(request, council), lang),
+        "done": request.query_params.get("done"),
+        "error": request.query_params.get("error"),
+        "created": request.query_params.get("created") == "1",
+        "q": query,
+        **_common(request),
+    }
+    if managing and council.get("status") in ("draft", "open"):
+        context.update(seating_context(request, staff))
+        seated = {m.get("account_id") for m in council.get("members") or []}
+        if context["accounts"]:
+            context["accounts"] = [a for a in context["accounts"] if a.get("id") not in seated]
+        context["found"] = (
+            [
+                p
+                for p in product_candidates(request, staff, council, query)
+                if p["id"] not in already
+            ]
+            if query
+            else None
+        )
+        context["due"] = [
+            d for d in due_products(request, staff, council) if d.get("product_id") not in already
+        ]
+    return render(request, "council_session.html", context)
 
 
 def _seat(staff: Staff, council: dict[str, Any]) -> dict[str, Any] | None:
@@ -111,7 +173,12 @@ def _seat(staff: Staff, council: dict[str, Any]) -> dict[str, Any] | None:
     if staff.principal.role != "council_member":
         return None
     return next(
-        (m for m in council.get("members", []) if m.get("id") == staff.principal.subject), None
+        (
+            m
+            for m in council.get("members", [])
+            if staff.principal.subject in (m.get("id"), m.get("account_id"))
+        ),
+        None,
     )
 
 
@@ -285,8 +352,31 @@ def decision_page(request: Request, session_id: str, application_id: str) -> HTM
     return render(
         request,
         "council_decision.html",
-        {**context, **_common(request), "result": None, "error": None},
+        {
+            **context,
+            **_common(request),
+            "result": None,
+            "error": None,
+            "readiness": _readiness(request, staff, session_id, application_id),
+        },
     )
+
+
+def _readiness(
+    request: Request, staff: Staff, session_id: str, application_id: str
+) -> dict[str, Any] | None:
+    """Whether the decision may be taken now, by the evaluation service's own quorum rule (None:
+    it cannot say; the button stays and the service decides)."""
+    backends: Backends = request.app.state.backends
+    try:
+        found = backends.get_json(
+            "evaluation",
+            f"/v1/sessions/{session_id}/applications/{application_id}/decision-readiness",
+            token=staff.token,
+        )
+    except (BackendProblem, BackendUnavailable):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 @router.post(
@@ -315,6 +405,12 @@ def decide(request: Request, session_id: str, application_id: str) -> HTMLRespon
     return render(
         request,
         "council_decision.html",
-        {**context, **_common(request), "result": result, "error": error},
+        {
+            **context,
+            **_common(request),
+            "result": result,
+            "error": error,
+            "readiness": _readiness(request, staff, session_id, application_id),
+        },
         status_code=200 if error is None else 409,
     )

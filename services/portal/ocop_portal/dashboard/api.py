@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocop_kit.app import DbSession
 from ocop_kit.text import TextRefused, clean_multiline
@@ -99,8 +100,10 @@ def dashboard(request: Request, session: DbSession) -> HTMLResponse:
     except ValueError:
         year = date.today().year
     stats = _stats(request, staff, province_code)
-    breakdowns = read_breakdowns(stats, lang, lambda code: groups.name(code, lang))
-    charts = [(b, bar_chart(b.rows)) for b in breakdowns if b.rows]
+    breakdowns = read_breakdowns(
+        stats, lang, lambda code: groups.name(code, lang), one_province=bool(province_code)
+    )
+    charts = [(b, bar_chart(b.top)) for b in breakdowns if b.rows]
     empty = [b for b in breakdowns if not b.rows]
     target = target_of(session, province_code, year) if province_code else None
     achieved = certified_products(stats)
@@ -124,6 +127,41 @@ def dashboard(request: Request, session: DbSession) -> HTMLResponse:
             "saved": request.query_params.get("saved") == "1",
             "may_set_target": bool(province_code)
             and staff.principal.may_act_in_province(province_code),
+        },
+    )
+
+
+@router.get("/dashboard/breakdowns/{key}", response_class=HTMLResponse)
+def breakdown_page(request: Request, key: str) -> HTMLResponse:
+    """Every row of one breakdown (the dashboard shows the largest ten)."""
+    staff = require_staff(request, "province_officer")
+    lang = pick_language(request)
+    tr = translator(lang)
+    groups: GroupNames = request.app.state.group_names
+    province_code = _province_for(staff, request.query_params.get("province_code"))
+    stats = _stats(request, staff, province_code)
+    found = next(
+        (
+            b
+            for b in read_breakdowns(
+                stats, lang, lambda code: groups.name(code, lang), one_province=bool(province_code)
+            )
+            if b.key == key
+        ),
+        None,
+    )
+    if found is None:
+        raise StarletteHTTPException(404)
+    return render(
+        request,
+        "dashboard_full.html",
+        {
+            "breakdown": found,
+            "chart": bar_chart(found.rows),
+            "province_code": province_code,
+            "province_label": province_name(province_code)
+            if province_code
+            else tr("Cả nước", "Whole country"),
         },
     )
 
@@ -181,7 +219,8 @@ def save_target(
         year_value,
         target_value,
         note or None,
-        staff.principal.subject,
+        # Pages show who set it: the person's name where the token carries one.
+        staff.principal.name or staff.principal.subject,
     )
     session.commit()
     return RedirectResponse(

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ocop_kit.history import record_change
-from ocop_portal.catalog import PRODUCER_KINDS, province_name
+from ocop_portal.catalog import CERTIFICATE_STATUS, PRODUCER_KINDS, province_name
 from ocop_portal.dashboard.models import ProvinceTarget
 
 # The breakdowns of `/v1/stats` in the order the office reads them; (Vietnamese, English) titles.
 BREAKDOWNS: dict[str, tuple[str, str]] = {
     "by_stars": ("Sản phẩm theo hạng sao", "Products by stars"),
+    "by_status": ("Sản phẩm theo tình trạng chứng nhận", "Products by certificate status"),
     "by_group": ("Sản phẩm theo nhóm", "Products by group"),
     "by_product_set": ("Sản phẩm theo bộ sản phẩm", "Products by product set"),
     "by_producer_kind": ("Sản phẩm theo loại hình chủ thể", "Products by kind of producer"),
@@ -27,6 +28,26 @@ BREAKDOWNS: dict[str, tuple[str, str]] = {
     ),
     "by_province": ("Sản phẩm theo tỉnh, thành phố", "Products by province"),
 }
+# What the first column of each breakdown's table lists.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "by_stars": ("Hạng sao", "Stars"),
+    "by_status": ("Tình trạng chứng nhận", "Certificate status"),
+    "by_group": ("Nhóm sản phẩm", "Product group"),
+    "by_product_set": ("Bộ sản phẩm", "Product set"),
+    "by_producer_kind": ("Loại hình chủ thể", "Kind of producer"),
+    "by_commune": ("Xã, phường", "Commune or ward"),
+    "by_ward": ("Xã, phường", "Commune or ward"),
+    "by_legacy_district": ("Huyện cũ", "Former district"),
+    "by_province": ("Tỉnh, thành phố", "Province"),
+}
+# Certificate states in the order an office reads them; "none" is a product without one.
+STATUS_ORDER = ("valid", "expiring", "expired", "revoked", "none")
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    **CERTIFICATE_STATUS,
+    "none": ("Chưa có chứng nhận", "No certificate"),
+}
+# The dashboard lists the largest rows of a long breakdown; its own page lists them all.
+TOP_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -34,10 +55,21 @@ class Breakdown:
     key: str
     title: tuple[str, str]
     rows: list[tuple[str, float]]
+    column: tuple[str, str] = ("Mục", "Item")
 
     @property
     def total(self) -> float:
         return sum(value for _, value in self.rows)
+
+    @property
+    def top(self) -> list[tuple[str, float]]:
+        """The rows the dashboard shows (the largest `TOP_ROWS`)."""
+        return self.rows[:TOP_ROWS]
+
+    @property
+    def cut(self) -> bool:
+        """Whether the dashboard leaves rows out (and links to the full list)."""
+        return len(self.rows) > TOP_ROWS
 
 
 def breakdown_rows(raw: Any) -> list[tuple[str, float]]:
@@ -75,6 +107,10 @@ def label_for(key: str, lang: str, group_name: Callable[[str], str]) -> Callable
             return "Chưa rõ" if lang == "vi" else "Unknown"
         return value
 
+    def status(value: str) -> str:
+        pair = STATUS_NAMES.get(value)
+        return (pair[1] if lang == "en" else pair[0]) if pair else value
+
     def product_set(value: str) -> str:
         if value == "none":
             return "Chưa chọn bộ sản phẩm" if lang == "vi" else "No product set chosen yet"
@@ -82,6 +118,7 @@ def label_for(key: str, lang: str, group_name: Callable[[str], str]) -> Callable
 
     labels: dict[str, Callable[[str], str]] = {
         "by_stars": stars,
+        "by_status": status,
         "by_group": group_name,
         "by_product_set": product_set,
         "by_producer_kind": kind,
@@ -92,21 +129,35 @@ def label_for(key: str, lang: str, group_name: Callable[[str], str]) -> Callable
 
 
 def read_breakdowns(
-    stats: dict[str, Any], lang: str, group_name: Callable[[str], str]
+    stats: dict[str, Any],
+    lang: str,
+    group_name: Callable[[str], str],
+    one_province: bool = False,
 ) -> list[Breakdown]:
-    """Every `by_*` breakdown the registry gives, known ones first, labelled and sorted."""
+    """Every `by_*` breakdown the registry gives, known ones first, labelled and sorted.
+
+    A dashboard of one province has no breakdown by province (it would be one bar)."""
     keys = [k for k in BREAKDOWNS if k in stats]
     keys += sorted(k for k in stats if k.startswith("by_") and k not in BREAKDOWNS)
+    if one_province:
+        keys = [k for k in keys if k != "by_province"]
     result: list[Breakdown] = []
     for key in keys:
         label = label_for(key, lang, group_name)
-        rows = [(label(name), value) for name, value in breakdown_rows(stats[key])]
+        raw = breakdown_rows(stats[key])
         if key == "by_stars":
-            rows.sort(key=lambda row: row[0])
+            raw.sort(key=lambda row: row[0])
+        elif key == "by_status":
+            raw.sort(key=lambda row: STATUS_ORDER.index(row[0]) if row[0] in STATUS_ORDER else 99)
         else:
-            rows.sort(key=lambda row: (-row[1], row[0]))
+            raw.sort(key=lambda row: (-row[1], label(row[0])))
+        rows = [(label(name), value) for name, value in raw]
         default_title = (key.removeprefix("by_").replace("_", " "),) * 2
-        result.append(Breakdown(key, BREAKDOWNS.get(key, default_title), rows))
+        result.append(
+            Breakdown(
+                key, BREAKDOWNS.get(key, default_title), rows, COLUMNS.get(key, ("Mục", "Item"))
+            )
+        )
     return result
 
 

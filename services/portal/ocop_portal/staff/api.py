@@ -12,6 +12,7 @@ from ocop_kit.auth import ROLES, Role, decode_token, issue_token
 from ocop_kit.client_address import client_address
 from ocop_kit.errors import ProblemError
 from ocop_portal.backends import BackendProblem, Backends, BackendUnavailable
+from ocop_portal.council.api import ROLES_IN_COUNCIL
 from ocop_portal.settings import Settings
 from ocop_portal.staff.auth import ROLE_NAMES, TOKEN_COOKIE
 from ocop_portal.web import pick_language, render, translator
@@ -41,14 +42,66 @@ def _signed_in(request: Request, token: str, target: str | None) -> Response:
     return response
 
 
+# Why a page sent the reader here: "Bạn cần đăng nhập để …" (first path segment → purpose).
+SIGN_IN_REASONS: dict[str, tuple[str, str]] = {
+    "dashboard": ("xem bảng số liệu OCOP của tỉnh", "see the province's OCOP dashboard"),
+    "council": ("vào các phiên đánh giá của hội đồng", "open the council's evaluation sessions"),
+    "sync": ("xem tình trạng đồng bộ sàn", "see the marketplace sync status"),
+    "imports": ("nhập danh sách sản phẩm", "import a product list"),
+    "my-products": ("xem sản phẩm của mình", "see your products"),
+    "accounts": ("quản lý tài khoản", "manage accounts"),
+}
+
+
+def sign_in_reason(target: str) -> tuple[str, str] | None:
+    """Why the reader was sent to sign in, from the page they wanted; None when they chose to."""
+    if target in ("", "/"):
+        return None
+    segment = target.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+    return SIGN_IN_REASONS.get(segment, ("mở trang này", "open this page"))
+
+
+def dev_members(request: Request) -> list[dict[str, str]]:
+    """Development sign-in only: the seats of every council session, to sign in as one of them
+    by name. Read with a short-lived admin token the portal signs itself (dev sign-in already
+    hands out any role); an empty list if the evaluation service does not answer."""
+    settings: Settings = request.app.state.settings
+    if not settings.dev_sign_in:
+        return []
+    backends: Backends = request.app.state.backends
+    token = issue_token(settings, "admin", subject="dev-sign-in", ttl_seconds=60)
+    try:
+        payload = backends.get_json("evaluation", "/v1/sessions", {"limit": 100}, token)
+    except (BackendProblem, BackendUnavailable):
+        return []
+    seats = []
+    for council in payload.get("items", []) if isinstance(payload, dict) else []:
+        for member in council.get("members") or []:
+            seats.append(
+                {
+                    "id": str(member["id"]),
+                    "name": str(member.get("name") or member["id"]),
+                    "role": str(member.get("role") or ""),
+                    "session": str(council.get("name") or council.get("id")),
+                }
+            )
+    return seats
+
+
 def _form(request: Request, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    target = _safe_next(request.query_params.get("next"))
+    settings: Settings = request.app.state.settings
     return render(
         request,
         "sign_in.html",
         {
             "error": error,
-            "next": _safe_next(request.query_params.get("next")),
+            "next": target,
+            "reason": sign_in_reason(request.query_params.get("next") or ""),
             "roles": [(role, ROLE_NAMES[role]) for role in ROLES],
+            "members": dev_members(request) if settings.dev_sign_in else [],
+            "council_roles": ROLES_IN_COUNCIL,
+            "password_was_reset": request.query_params.get("reset") == "1",
         },
         status_code=status_code,
     )
@@ -64,6 +117,17 @@ def sign_in_with_token(
     request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
 ) -> Response:
     tr = translator(pick_language(request))
+    settings: Settings = request.app.state.settings
+    if settings.environment == "production":
+        # In production people sign in with their account; pasted tokens are for development.
+        return _form(
+            request,
+            tr(
+                "Đăng nhập bằng mã truy cập không dùng trong môi trường chính thức.",
+                "Signing in with a pasted token is not offered in production.",
+            ),
+            403,
+        )
     token = token.strip().removeprefix("Bearer ").strip()
     try:
         decode_token(request.app.state.settings, request.app.state.token_versions, token)
@@ -115,9 +179,11 @@ def dev_sign_in(
     province_code: Annotated[str, Form()] = "",
     producer_id: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
+    member_id: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    """Development only: a token for the chosen role, as `ocop token` would print."""
+    """Development only: a token for the chosen role, as `ocop token` would print. A council
+    member is chosen by name from the sessions' seats (the token's subject is the seat's id)."""
     settings: Settings = request.app.state.settings
     tr = translator(pick_language(request))
     if not settings.dev_sign_in:
@@ -132,11 +198,24 @@ def dev_sign_in(
     if role not in ROLES:
         return _form(request, tr("Vai trò không hợp lệ.", "Unknown role."), 400)
     chosen: Role = role
+    person = name.strip() or None
+    subject = person
+    if chosen == "council_member" and member_id.strip():
+        # (`next` is the form's field here, not the builtin.)
+        seats = [m for m in dev_members(request) if m["id"] == member_id.strip()]
+        if not seats:
+            return _form(
+                request,
+                tr("Không có thành viên hội đồng này.", "No such council member."),
+                400,
+            )
+        subject, person = seats[0]["id"], seats[0]["name"]
     try:
         token = issue_token(
             settings,
             chosen,
-            subject=name.strip() or None,
+            subject=subject,
+            name=person,
             province_code=province_code.strip() or None,
             producer_id=producer_id.strip() or None,
         )
@@ -160,5 +239,6 @@ def sign_out(request: Request) -> Response:
 
 
 def sign_in_redirect(request: Request) -> RedirectResponse:
+    """To the sign-in form, remembering the page wanted (the form says why it is asked)."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)

@@ -17,6 +17,32 @@ STATUS_NAMES: dict[str, tuple[str, str]] = {
     "failed": ("Lỗi", "Failed"),
     "delisted": ("Đã gỡ", "Delisted"),
 }
+# What a channel may find missing on a product (`missing` of a blocked listing), as the office
+# names it; an unknown field shows as it came.
+FIELD_NAMES: dict[str, tuple[str, str]] = {
+    "category": ("ngành hàng trên sàn", "the channel's category"),
+    "price_vnd": ("giá bán (VNĐ)", "price (VND)"),
+    "images": ("ảnh sản phẩm", "product photos"),
+    "weight_grams": ("khối lượng (gam)", "weight (grams)"),
+    "description": ("mô tả sản phẩm", "product description"),
+    "name": ("tên sản phẩm", "product name"),
+    "brand": ("thương hiệu", "brand"),
+    "barcode": ("mã vạch", "barcode"),
+    "stock": ("số lượng tồn kho", "stock"),
+    "unit": ("đơn vị tính", "unit"),
+    "attributes": ("thuộc tính theo ngành hàng", "category attributes"),
+}
+
+
+def field_names(fields: list[str] | None, lang: str) -> str:
+    """`["images", "weight_grams"]` → `ảnh sản phẩm, khối lượng (gam)`."""
+    names = []
+    for field in fields or []:
+        pair = FIELD_NAMES.get(str(field))
+        names.append((pair[1] if lang == "en" else pair[0]) if pair else str(field))
+    return ", ".join(names)
+
+
 PAGE = 500
 MAX_PAGES = 20  # 10,000 listings: beyond that the counts say "at least"
 

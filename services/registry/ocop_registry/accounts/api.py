@@ -18,10 +18,20 @@ from ocop_registry.accounts.schemas import (
     AccountCreate,
     AccountOut,
     AccountUpdate,
+    PasswordResetDone,
+    PasswordResetIssued,
+    PasswordResetUse,
     SignIn,
     TokenOut,
 )
-from ocop_registry.accounts.service import create_account, get_account, sign_in, update_account
+from ocop_registry.accounts.service import (
+    create_account,
+    get_account,
+    issue_password_reset,
+    sign_in,
+    update_account,
+    use_password_reset,
+)
 from ocop_registry.products.schemas import HistoryEntry
 
 router = APIRouter(tags=["accounts"])
@@ -104,3 +114,34 @@ def account_history(account_id: str, session: DbSession, principal: Manager) -> 
         HistoryEntry.model_validate(r, from_attributes=True)
         for r in history_of(session, "account", account.id)
     ]
+
+
+@router.post(
+    "/v1/accounts/{account_id}/password-reset",
+    status_code=201,
+    summary="Issue a one-time, expiring password reset code (administrators)",
+)
+def post_password_reset(
+    account_id: str, request: Request, session: DbSession, principal: Admin
+) -> PasswordResetIssued:
+    account = get_account(session, account_id, principal)
+    reset, code = issue_password_reset(session, request.app.state.settings, account, principal)
+    session.commit()
+    return PasswordResetIssued(
+        account_id=account.id, username=account.username, code=code, expires_at=reset.expires_at
+    )
+
+
+@router.post(
+    "/v1/auth/password-reset",
+    summary="Set a new password with a reset code; the account's older tokens stop working",
+    responses={422: {"description": "Unknown, used or expired code, or a weak password"}},
+)
+def post_use_password_reset(
+    data: PasswordResetUse, request: Request, session: DbSession
+) -> PasswordResetDone:
+    account = use_password_reset(session, data.code, data.password)
+    session.commit()
+    # After the commit: a failed write here is repaired when the registry next starts.
+    request.app.state.token_versions.publish({account.id: account.token_version})
+    return PasswordResetDone(username=account.username)

@@ -74,3 +74,23 @@ class AccountOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     last_sign_in_at: datetime | None
+
+
+class PasswordResetIssued(BaseModel):
+    """A reset code, shown once to the administrator who hands it to the person."""
+
+    account_id: str
+    username: str
+    code: str
+    expires_at: datetime
+
+
+class PasswordResetUse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=12, max_length=256)
+
+
+class PasswordResetDone(BaseModel):
+    username: str

@@ -10,7 +10,9 @@ right password, so guessing stays slow while one guesser cannot lock the owner o
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,7 +35,7 @@ from ocop_kit.errors import (
 )
 from ocop_kit.history import record_change
 from ocop_kit.revocation import TokenVersions
-from ocop_registry.accounts.models import Account, SignInFailure
+from ocop_registry.accounts.models import Account, PasswordReset, SignInFailure
 from ocop_registry.accounts.password_policy import password_problem
 from ocop_registry.accounts.schemas import AccountCreate, AccountUpdate, SignIn, TokenOut
 from ocop_registry.producers.models import Producer
@@ -144,6 +146,98 @@ def update_account(
     record_change(session, "account", account.id, "updated", principal.subject, before, after)
 
 
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+def issue_password_reset(
+    session: Session, settings: Settings, account: Account, principal: Principal
+) -> tuple[PasswordReset, str]:
+    """A new one-time reset code for `account` (administrators only); earlier unused codes of
+    the account stop working, so only the last one handed out is valid."""
+    if not principal.is_admin:
+        raise Forbidden(
+            "Chỉ quản trị viên được cấp mã đặt lại mật khẩu",
+            "Only an administrator may issue a password reset code",
+        )
+    if not account.active:
+        raise Conflict(
+            "Tài khoản đã bị khóa; hãy mở lại trước khi đặt lại mật khẩu",
+            "The account is deactivated; reactivate it before resetting its password",
+        )
+    now = utc_now()
+    for earlier in session.scalars(
+        select(PasswordReset).where(
+            PasswordReset.account_id == account.id, PasswordReset.used_at.is_(None)
+        )
+    ):
+        earlier.expires_at = min(earlier.expires_at, now)
+    code = secrets.token_urlsafe(18)
+    reset = PasswordReset(
+        account_id=account.id,
+        code_hash=_code_hash(code),
+        expires_at=now + timedelta(seconds=settings.password_reset_ttl_seconds),
+        created_by=principal.subject,
+        created_at=now,
+    )
+    session.add(reset)
+    session.flush()
+    record_change(
+        session,
+        "account",
+        account.id,
+        "password_reset_issued",
+        principal.subject,
+        None,
+        {"expires_at": reset.expires_at.isoformat()},
+    )
+    return reset, code
+
+
+def use_password_reset(session: Session, code: str, password: str) -> Account:
+    """Set a new password with a reset code: the code is used up, the password must pass the
+    same strength rule as any other, and the account's older tokens stop working. Nothing is
+    written unless all of it holds."""
+    now = utc_now()
+    reset = session.scalar(select(PasswordReset).where(PasswordReset.code_hash == _code_hash(code)))
+    account = session.get(Account, reset.account_id) if reset is not None else None
+    if (
+        reset is None
+        or account is None
+        or reset.used_at is not None
+        or reset.expires_at <= now
+        or not account.active
+    ):
+        raise ValidationFailed(
+            "Mã đặt lại mật khẩu không dùng được",
+            "The password reset code cannot be used",
+            errors=[
+                FieldError(
+                    "code",
+                    "Mã không đúng, đã dùng hoặc đã hết hạn; hãy xin quản trị viên mã mới",
+                    "The code is wrong, used or expired; ask your administrator for a new one",
+                )
+            ],
+        )
+    _refuse_weak_password(password, account.username)
+    before = account_snapshot(account)
+    account.password_hash = _hasher.hash(password)
+    account.token_version += 1
+    account.version += 1
+    account.updated_at = now
+    reset.used_at = now
+    record_change(
+        session,
+        "account",
+        account.id,
+        "password_reset",
+        account.id,
+        before,
+        {**account_snapshot(account), "password_changed": True},
+    )
+    return account
+
+
 def sign_in(session: Session, settings: Settings, data: SignIn, client: str) -> TokenOut:
     """A token for the right user name and password; 401 otherwise, 429 while throttled.
 
@@ -178,6 +272,7 @@ def sign_in(session: Session, settings: Settings, data: SignIn, client: str) -> 
         producer_id=account.producer_id,
         ttl_seconds=ttl,
         token_version=account.token_version,
+        name=account.display_name or account.username,
     )
     return TokenOut(
         access_token=token,
