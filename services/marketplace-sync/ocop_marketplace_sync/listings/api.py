@@ -118,7 +118,7 @@ def get_channel(code: str, request: Request) -> ChannelOut:
 
 def channel_out(channel: Channel) -> ChannelOut:
     return ChannelOut(
-        **channel.model_dump(exclude={"shops", "path_prefix", "attribute_map"}),
+        **channel.model_dump(exclude={"shops", "attribute_map"}),
         shops=[ShopOut(**s.model_dump(exclude={"credentials"})) for s in channel.shops],
     )
 
