@@ -44,7 +44,7 @@ from ocop_contracts import (
     ProductChanged,
     ProductSnapshot,
 )
-from ocop_kit.consumer import EventHandlers, consume
+from ocop_kit.consumer import consume
 from ocop_kit.db import ServiceDatabase, run_migrations
 from ocop_kit.outbox import publish, publish_many
 from ocop_kit.service_cli import migrations_dir
@@ -52,9 +52,9 @@ from ocop_kit.tables import ProcessedEvent
 from ocop_kit.testing import free_port_block
 from ocop_marketplace_simulator import channel_urls
 from ocop_marketplace_sync.channels.config import load_channels
+from ocop_marketplace_sync.consumers import consumer_handlers
 from ocop_marketplace_sync.listings.models import Listing
 from ocop_marketplace_sync.settings import Settings
-from ocop_marketplace_sync.worker import add_product_handlers
 
 CHANNELS = ("postmart", "shopee")
 SIM_RATE_LIMIT = 200
@@ -187,8 +187,7 @@ def main() -> None:
     run_migrations(sync_db, migrations_dir("ocop_marketplace_sync"))
     n = args.products
     if args.listings_first:
-        handlers = EventHandlers()
-        add_product_handlers(handlers, load_channels(settings), lambda session, codes: None)
+        handlers = consumer_handlers(load_channels(settings), lambda session, codes: None)
         for i in range(n):
             event = CertificateIssued(
                 aggregate_id=f"bench-{i:05d}", version=1, payload=product(i, 100_000)

@@ -21,7 +21,7 @@ from ocop_kit.tables import OutboxEvent
 from ocop_marketplace_simulator import SimConfig, SimState, channel_urls
 from ocop_marketplace_sync.app import create_app
 from ocop_marketplace_sync.channels.config import load_channels
-from ocop_marketplace_sync.listings.sync import ChannelSync
+from ocop_marketplace_sync.listings.run import ChannelSync
 from ocop_marketplace_sync.settings import Settings
 
 
@@ -49,8 +49,8 @@ def make_api(postgres_url: str, tmp_path: Path, sim_url: str | None) -> Iterator
     settings = Settings(
         database_url=postgres_url,
         data_dir=tmp_path,
-        channel_base_urls=channel_urls(sim_url),
-        channel_rate_limit_cap=50,
+        channel_base_urls=channel_urls(sim_url) if sim_url else {},
+        channel_rate_limit_cap=50 if sim_url else None,
         retry_base_seconds=0.01,
     )
     with TestClient(create_app(settings)) as client:

@@ -129,7 +129,7 @@ def test_rejections_are_never_retried_and_transient_failures_are():
 
 
 def test_backoff_grows_exponentially_and_is_capped():
-    from ocop_marketplace_sync.listings.service import backoff_delay
+    from ocop_marketplace_sync.listings.transitions import backoff_delay
 
     assert backoff_delay(1, 1, 60) == timedelta(seconds=2)
     assert backoff_delay(3, 1, 60) == timedelta(seconds=8)

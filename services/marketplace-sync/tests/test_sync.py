@@ -20,9 +20,10 @@ from ocop_kit.service_cli import migrations_dir
 from ocop_marketplace_simulator import channel_urls
 from ocop_marketplace_sync.adapters.base import PriceStock
 from ocop_marketplace_sync.channels.config import Channel, load_channels
+from ocop_marketplace_sync.listings.lease import ChannelLease
 from ocop_marketplace_sync.listings.models import Listing
 from ocop_marketplace_sync.listings.reconcile import reconcile_channel
-from ocop_marketplace_sync.listings.sync import ChannelLease, ChannelSync
+from ocop_marketplace_sync.listings.run import ChannelSync
 from ocop_marketplace_sync.settings import Settings
 
 
