@@ -49,6 +49,7 @@ DIALECT_APPS: dict[str, Callable[[SimState, str, dict[str, dict[str, str]]], Fas
 
 
 def create_simulator(config: SimConfig | None = None) -> FastAPI:
+    """The simulator app: every simulated channel under `/<code>`, plus `/_sim/*` inspection."""
     config = config or SimConfig()
     state = SimState(config, random.Random(config.seed))
     app = FastAPI(title="OCOP Hub — marketplace simulator")
@@ -128,6 +129,7 @@ def channel_prefixes() -> list[tuple[str, str]]:
 
 
 def channel_of(prefixes: list[tuple[str, str]], path: str) -> str | None:
+    """The channel a request path belongs to (None: not a channel's path)."""
     for prefix, code in prefixes:
         if path.startswith(prefix + "/"):
             return code
@@ -163,6 +165,7 @@ def per_channel(options: list[str]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """`ocop simulate-marketplace` / `python -m ocop_marketplace_simulator`."""
     parser = argparse.ArgumentParser(prog="ocop simulate-marketplace")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")

@@ -15,6 +15,7 @@ from ocop_marketplace_simulator.state import REJECTION, Item, SimState, arrival,
 
 
 def generic_app(state: SimState, channel: str, shop_creds: dict[str, dict[str, str]]) -> FastAPI:
+    """The generic signed-JSON dialect for one channel: products and the price batch."""
     app = FastAPI()
     secrets_by_client = {c["client_id"]: c["client_secret"] for c in shop_creds.values()}
 

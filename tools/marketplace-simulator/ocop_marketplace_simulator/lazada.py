@@ -16,6 +16,7 @@ from ocop_marketplace_simulator.state import REJECTION, Item, SimState, arrival,
 
 
 def lazada_app(state: SimState, channel: str, shop_creds: dict[str, dict[str, str]]) -> FastAPI:
+    """Lazada's API for one channel: signed calls, products, the price/quantity batch."""
     app = FastAPI()
     apps = {c["app_key"]: (shop_id, c) for shop_id, c in shop_creds.items()}
 

@@ -15,6 +15,7 @@ from ocop_marketplace_simulator.state import REJECTION, Item, SimState, arrival,
 
 
 def shopee_app(state: SimState, channel: str, shop_creds: dict[str, dict[str, str]]) -> FastAPI:
+    """Shopee v2 for one channel: signed calls, rotating tokens, items, per-item price and stock."""
     app = FastAPI()
     partner_keys = {c["partner_id"]: c["partner_key"] for c in shop_creds.values()}
     for creds in shop_creds.values():

@@ -23,6 +23,8 @@ REJECTION = (
 
 @dataclass
 class SimConfig:
+    """What the simulator was started with (the command line's options)."""
+
     error_rate: float = 0.0
     rate_limit: float = 20.0
     reject_rate: float = 0.0
@@ -37,6 +39,8 @@ class SimConfig:
 
 @dataclass
 class Item:
+    """One listing the simulator holds."""
+
     channel: str
     shop_id: str
     external_id: str
@@ -51,6 +55,8 @@ class Item:
 
 @dataclass
 class SimState:
+    """Everything the simulator remembers, shared by every channel."""
+
     config: SimConfig
     rng: random.Random
     items: list[Item] = field(default_factory=list)
@@ -123,11 +129,14 @@ class SimState:
 
 
 class Fault(Exception):
+    """An injected failure's response."""
+
     def __init__(self, response: Response) -> None:
         self.response = response
 
 
 def too_many() -> Response:
+    """429 with `Retry-After: 1`, as the platforms answer over their limit."""
     return JSONResponse(
         {"error": "too_many_requests", "message": "Rate limit exceeded"},
         status_code=429,
@@ -136,6 +145,7 @@ def too_many() -> Response:
 
 
 def server_error() -> Response:
+    """An injected 503."""
     return JSONResponse({"error": "server_error", "message": "Injected failure"}, status_code=503)
 
 

@@ -15,6 +15,7 @@ from ocop_marketplace_simulator.state import REJECTION, Item, SimState, arrival,
 
 
 def tiki_app(state: SimState, channel: str, shop_creds: dict[str, dict[str, str]]) -> FastAPI:
+    """Tiki for one channel: client-credential tokens, product requests under review, SKUs."""
     app = FastAPI()
     clients = {c["client_id"]: (shop_id, c["client_secret"]) for shop_id, c in shop_creds.items()}
     token_shop: dict[str, str] = {}

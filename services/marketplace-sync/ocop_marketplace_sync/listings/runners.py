@@ -36,7 +36,7 @@ class ChannelRunners:
         self.db = db
         self.settings = settings
         self.channels = channels
-        self._wakes: dict[str, threading.Event] = {}
+        self._sync_requested: dict[str, threading.Event] = {}
         self._threads: dict[str, threading.Thread] = {}
         self._stopping = threading.Event()
         self._guard = threading.Lock()
@@ -47,13 +47,13 @@ class ChannelRunners:
             if self._stopping.is_set():
                 return
             if code not in self._threads:
-                self._wakes[code] = threading.Event()
+                self._sync_requested[code] = threading.Event()
                 thread = threading.Thread(
                     target=self._serve, args=(code,), name=f"sync-{code}", daemon=True
                 )
                 self._threads[code] = thread
                 thread.start()
-            self._wakes[code].set()
+            self._sync_requested[code].set()
 
     def request_sync_after_commit(self, session: Session, codes: set[str]) -> None:
         """Request a sync of the channels once the transaction commits: one request per
@@ -73,20 +73,20 @@ class ChannelRunners:
         with self._guard:
             self._stopping.set()
             threads = list(self._threads.values())
-            for wake in self._wakes.values():
-                wake.set()
+            for requested in self._sync_requested.values():
+                requested.set()
         deadline = time.monotonic() + timeout
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
     def _serve(self, code: str) -> None:
-        wake = self._wakes[code]
+        requested = self._sync_requested[code]
         # Its own HTTP client (connection pool): a channel whose answers hang holds only its own.
         sync = ChannelSync(self.db, self.settings, self.channels[code])
         wait: float | None = None
         while True:
-            wake.wait(wait)
-            wake.clear()
+            requested.wait(wait)
+            requested.clear()
             if self._stopping.is_set():
                 return
             try:
