@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := libs/contracts libs/kit libs/cli \
-	services/registry services/evaluation services/marketplace-sync services/search services/portal
+	services/registry services/evaluation services/marketplace-sync services/search services/portal \
+	tools/marketplace-simulator
 STAMP := $(VENV)/.installed
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
@@ -29,7 +30,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy libs services
+	$(BIN)/mypy libs services tools
 
 # A compose tool for tests/platform/test_deploy_files.py (`docker compose config` needs no daemon;
 # where the docker CLI has no compose plugin, Debian's docker-compose reads the same file).

@@ -44,16 +44,17 @@ from ocop_contracts import (
     ProductChanged,
     ProductSnapshot,
 )
-from ocop_kit.consumer import EventHandlers, consume
+from ocop_kit.consumer import consume
 from ocop_kit.db import ServiceDatabase, run_migrations
 from ocop_kit.outbox import publish, publish_many
 from ocop_kit.service_cli import migrations_dir
 from ocop_kit.tables import ProcessedEvent
 from ocop_kit.testing import free_port_block
+from ocop_marketplace_simulator import channel_urls
 from ocop_marketplace_sync.channels.config import load_channels
+from ocop_marketplace_sync.consumers import consumer_handlers
 from ocop_marketplace_sync.listings.models import Listing
 from ocop_marketplace_sync.settings import Settings
-from ocop_marketplace_sync.worker import add_product_handlers
 
 CHANNELS = ("postmart", "shopee")
 SIM_RATE_LIMIT = 200
@@ -159,8 +160,8 @@ def main() -> None:
         **os.environ,
         "OCOP_DATA_DIR": str(data_dir),
         "OCOP_LOG_LEVEL": "WARNING",
-        "OCOP_MARKETPLACE_BASE_URL": sim,
-        "OCOP_SIM_RATE_LIMIT": str(SIM_RATE_LIMIT),
+        "OCOP_CHANNEL_BASE_URLS": json.dumps(channel_urls(sim)),
+        "OCOP_CHANNEL_RATE_LIMIT_CAP": str(SIM_RATE_LIMIT),
     }
     pg_db = None
     if args.broker == "redis":
@@ -176,8 +177,8 @@ def main() -> None:
         data_dir=data_dir,
         database_url=env.get("OCOP_DATABASE_URL"),
         broker_url=env.get("OCOP_BROKER_URL"),
-        marketplace_base_url=sim,
-        sim_rate_limit=SIM_RATE_LIMIT,
+        channel_base_urls=channel_urls(sim),
+        channel_rate_limit_cap=SIM_RATE_LIMIT,
     )
     limits = {code: load_channels(settings)[code].rate_limit_per_second for code in CHANNELS}
     registry = ServiceDatabase("registry", settings)
@@ -186,8 +187,7 @@ def main() -> None:
     run_migrations(sync_db, migrations_dir("ocop_marketplace_sync"))
     n = args.products
     if args.listings_first:
-        handlers = EventHandlers()
-        add_product_handlers(handlers, load_channels(settings), lambda session, codes: None)
+        handlers = consumer_handlers(load_channels(settings), lambda session, codes: None)
         for i in range(n):
             event = CertificateIssued(
                 aggregate_id=f"bench-{i:05d}", version=1, payload=product(i, 100_000)
@@ -195,7 +195,7 @@ def main() -> None:
             consume(sync_db, event, handlers)
     log = (data_dir / "processes.log").open("wb")
     python = sys.executable
-    simulate = ["ocop_marketplace_sync.simulator", "--port", str(port), "--rate-limit"]
+    simulate = ["ocop_marketplace_simulator", "--port", str(port), "--rate-limit"]
     processes = [
         subprocess.Popen(
             [python, "-m", *simulate, str(SIM_RATE_LIMIT)],

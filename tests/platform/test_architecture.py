@@ -58,3 +58,35 @@ def test_libs_import_no_service():
             if module in SERVICE_PACKAGES:
                 offences.append(f"{file} imports {module}")
     assert offences == []
+
+
+SIMULATOR = ROOT / "tools/marketplace-simulator/ocop_marketplace_simulator"
+
+
+def package_imports(package: Path) -> set[tuple[str, str]]:
+    """(file, top-level module) for every import inside one package (its tests left out)."""
+    return {pair for pair in imported_modules(package / "__init__.py") if "/tests/" not in pair[0]}
+
+
+def test_the_product_never_imports_the_marketplace_simulator():
+    """A test double is not the product: no service imports it, and of the libs only the CLI,
+    which starts it for `ocop up` when no channel URL is configured."""
+    offences = []
+    packages = {**SERVICE_PACKAGES, **LIB_PACKAGES}
+    for package, path in packages.items():
+        if package == "ocop_cli":
+            continue
+        for file, module in package_imports(path):
+            if module == "ocop_marketplace_simulator":
+                offences.append(f"{file} imports {module}")
+    assert offences == []
+
+
+def test_the_marketplace_simulator_imports_no_service():
+    assert (SIMULATOR / "__init__.py").exists()
+    offences = [
+        f"{file} imports {module}"
+        for file, module in imported_modules(SIMULATOR)
+        if module in SERVICE_PACKAGES
+    ]
+    assert offences == []

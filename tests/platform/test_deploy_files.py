@@ -232,3 +232,16 @@ def test_kubernetes_processes_get_what_they_need_and_secrets_only_from_the_secre
                 checked += 1
                 assert unset_required(settings, environment) == [], doc["metadata"]["name"]
     assert checked >= 2 * len(PACKAGES) + 2
+
+
+def test_production_images_carry_no_marketplace_simulator():
+    """The simulator is a test double (tools/marketplace-simulator): the image copies and
+    installs `libs` and `services` only, and no deployment file starts it."""
+    dockerfiles = [ROOT / "deploy/Dockerfile", *ROOT.glob("services/*/Dockerfile")]
+    for dockerfile in dockerfiles:
+        text = dockerfile.read_text()
+        assert "tools" not in text and "simulator" not in text, dockerfile
+    assert "COPY libs ./libs" in (ROOT / "deploy/Dockerfile").read_text()
+    for path in [ROOT / "deploy/Procfile", K8S, COMPOSE]:
+        assert "simulator" not in path.read_text(), path
+    assert importlib.util.find_spec("ocop_marketplace_sync.simulator") is None

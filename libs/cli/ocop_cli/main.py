@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
             [
                 sys.executable,
                 "-m",
-                "ocop_marketplace_sync.simulator",
+                "ocop_marketplace_simulator",
                 "--port",
                 str(args.port),
                 "--error-rate",

@@ -1,11 +1,14 @@
 """`ocop up`: start every process of the system, watch them, stop them all on Ctrl-C or SIGTERM.
 
 Services are started by module name (`python -m ocop_<service> api|worker`); nothing here imports a
-service. Each process logs JSON lines to `<data dir>/logs/<process>.log`.
+service. Where no channel URL is configured the marketplace simulator (a development tool, absent
+from production images) is started too and the sync service pointed at it. Each process logs
+JSON lines to `<data dir>/logs/<process>.log`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -79,7 +82,7 @@ def plan_children(port: int, with_simulator: bool) -> list[Child]:
                 [
                     python,
                     "-m",
-                    "ocop_marketplace_sync.simulator",
+                    "ocop_marketplace_simulator",
                     "--port",
                     str(port + SIMULATOR_PORT_OFFSET),
                     "--error-rate",
@@ -90,6 +93,22 @@ def plan_children(port: int, with_simulator: bool) -> list[Child]:
             )
         )
     return children
+
+
+def simulator_channel_environment(simulator_url: str) -> dict[str, str]:
+    """What points the sync service at the marketplace simulator: every simulated channel's
+    base URL (ordinary channel configuration) and a rate cap at what the simulator allows."""
+    try:
+        from ocop_marketplace_simulator import channel_urls
+    except ImportError:
+        raise SystemExit(
+            "No channel URL is configured (OCOP_CHANNEL_BASE_URLS) and the marketplace "
+            "simulator is not installed (tools/marketplace-simulator, a development tool)."
+        ) from None
+    return {
+        "OCOP_CHANNEL_BASE_URLS": json.dumps(channel_urls(simulator_url)),
+        "OCOP_CHANNEL_RATE_LIMIT_CAP": os.environ.get("OCOP_SIM_RATE_LIMIT", "20"),
+    }
 
 
 class Supervisor:
@@ -192,9 +211,10 @@ def up(data_dir: Path, port: int, demo: bool) -> int:
     env = child_environment(data_dir, port)
     # Create the token signing key once, before several processes could race to create it.
     KitSettings(data_dir=data_dir).signing_key()
-    with_simulator = not os.environ.get("OCOP_MARKETPLACE_BASE_URL")
+    simulator_url = f"http://127.0.0.1:{port + SIMULATOR_PORT_OFFSET}"
+    with_simulator = not os.environ.get("OCOP_CHANNEL_BASE_URLS")
     if with_simulator:
-        env["OCOP_MARKETPLACE_BASE_URL"] = f"http://127.0.0.1:{port + SIMULATOR_PORT_OFFSET}"
+        env.update(simulator_channel_environment(simulator_url))
 
     print(f"OCOP Hub: starting in {data_dir} (logs in {log_dir})", flush=True)
     migrate_all(env, log_dir)
@@ -208,7 +228,7 @@ def up(data_dir: Path, port: int, demo: bool) -> int:
         supervisor.start_all()
         urls = list(service_urls(port).values())
         if with_simulator:
-            urls.append(env["OCOP_MARKETPLACE_BASE_URL"])
+            urls.append(simulator_url)
         wait_until_healthy(urls, supervisor, READY_TIMEOUT_SECONDS)
         print(f"OCOP Hub is ready in {time.monotonic() - started:.1f} s:", flush=True)
         for service in SERVICES:
@@ -218,7 +238,7 @@ def up(data_dir: Path, port: int, demo: bool) -> int:
                 flush=True,
             )
         if with_simulator:
-            print(f"  {'simulator':<17} {env['OCOP_MARKETPLACE_BASE_URL']}", flush=True)
+            print(f"  {'simulator':<17} {simulator_url}", flush=True)
         if demo:
             from ocop_cli.demo import load_demo
 

@@ -9,25 +9,22 @@ from ocop_kit.settings import KitSettings
 
 
 class Settings(KitSettings):
-    marketplace_base_url: str | None = Field(
-        default=None,
-        description="One base URL for every channel (the simulator in development and tests). "
-        "Unset: each channel's own `base_url` from the channel file.",
-    )
     channel_base_urls: dict[str, str] = Field(
         default_factory=dict,
-        description="Per-channel base URLs as JSON (OCOP_CHANNEL_BASE_URLS); "
-        "they win over marketplace_base_url.",
+        description="Per-channel base URLs as JSON (OCOP_CHANNEL_BASE_URLS); a channel not "
+        "named keeps the `base_url` of the channel file. `ocop up` points every channel at "
+        "the marketplace simulator this way when none is set.",
     )
     channels_file: Path | None = Field(
         default=None, description="A channel configuration file replacing the built-in one."
     )
-    sim_rate_limit: float = Field(
-        default=20.0,
-        description="Requests a second the simulator allows per channel and shop "
-        "(OCOP_SIM_RATE_LIMIT); pointed at the simulator, no channel is driven faster.",
+    channel_rate_limit_cap: float | None = Field(
+        default=None,
+        gt=0,
+        description="Requests a second no channel is driven faster than, whatever its file "
+        "says (OCOP_CHANNEL_RATE_LIMIT_CAP): for a sandbox or test server allowing less than "
+        "the platform. Unset: each channel's own rate.",
     )
-    sim_error_rate: float = 0.0
     http_timeout_seconds: float = 10.0
     sync_concurrency: int = Field(default=8, description="Concurrent HTTP requests in one run.")
     sync_batch_size: int = 200

@@ -25,7 +25,7 @@ def simulator() -> Iterator[Callable[..., str]]:
 
     def start(**options: Any) -> str:
         port = free_port_block(1)
-        args = [sys.executable, "-m", "ocop_marketplace_sync.simulator", "--port", str(port)]
+        args = [sys.executable, "-m", "ocop_marketplace_simulator", "--port", str(port)]
         for key, value in options.items():
             args += [f"--{key.replace('_', '-')}", str(value)]
         process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -68,12 +68,10 @@ class Deliver:
     """Delivers product events to the service the way its worker does (consume + handlers)."""
 
     def __init__(self, db: Any, channels: dict[str, Any]) -> None:
-        from ocop_kit.consumer import EventHandlers
-        from ocop_marketplace_sync.worker import add_product_handlers
+        from ocop_marketplace_sync.consumers import consumer_handlers
 
         self.db = db
-        self.handlers = EventHandlers()
-        add_product_handlers(self.handlers, channels, lambda session, codes: None)
+        self.handlers = consumer_handlers(channels, lambda session, codes: None)
 
     def __call__(self, event_type: type[Any], product: ProductSnapshot) -> str:
         from ocop_kit.consumer import consume

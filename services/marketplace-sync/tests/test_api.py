@@ -18,11 +18,11 @@ from sync_factories import Deliver, make_product, with_status
 from ocop_contracts import CertificateExpired, CertificateIssued, ProductChanged, ProductMerged
 from ocop_kit.auth import issue_token
 from ocop_kit.tables import OutboxEvent
+from ocop_marketplace_simulator import SimConfig, SimState, channel_urls
 from ocop_marketplace_sync.app import create_app
 from ocop_marketplace_sync.channels.config import load_channels
-from ocop_marketplace_sync.listings.sync import ChannelSync
+from ocop_marketplace_sync.listings.run import ChannelSync
 from ocop_marketplace_sync.settings import Settings
-from ocop_marketplace_sync.simulator import SimConfig, SimState
 
 
 @dataclass
@@ -49,8 +49,8 @@ def make_api(postgres_url: str, tmp_path: Path, sim_url: str | None) -> Iterator
     settings = Settings(
         database_url=postgres_url,
         data_dir=tmp_path,
-        marketplace_base_url=sim_url,
-        sim_rate_limit=50,
+        channel_base_urls=channel_urls(sim_url) if sim_url else {},
+        channel_rate_limit_cap=50 if sim_url else None,
         retry_base_seconds=0.01,
     )
     with TestClient(create_app(settings)) as client:

@@ -13,16 +13,16 @@ from sqlalchemy import select
 from sync_factories import make_product, next_version, with_status
 
 from ocop_contracts import CertificateExpired, CertificateIssued, ProductChanged
-from ocop_kit.consumer import EventHandlers, consume
+from ocop_kit.consumer import consume
 from ocop_kit.db import ServiceDatabase, run_migrations
 from ocop_kit.service_cli import migrations_dir
+from ocop_marketplace_simulator import SimConfig, SimState, channel_urls
 from ocop_marketplace_sync.channels.config import load_channels
+from ocop_marketplace_sync.consumers import consumer_handlers
 from ocop_marketplace_sync.listings.models import Listing
+from ocop_marketplace_sync.listings.run import ChannelSync
 from ocop_marketplace_sync.listings.service import next_due_at
-from ocop_marketplace_sync.listings.sync import ChannelSync
 from ocop_marketplace_sync.settings import Settings
-from ocop_marketplace_sync.simulator import SimConfig, SimState
-from ocop_marketplace_sync.worker import add_product_handlers
 
 API_CHANNELS = ["shopee", "lazada", "tiki", "postmart"]
 REJECT_RATE = 0.15
@@ -60,8 +60,8 @@ def test_chaos_ends_with_each_certified_product_listed_exactly_once(
         database_url=postgres_url,
         broker_url=redis_url,
         data_dir=tmp_path,
-        marketplace_base_url=sim,
-        sim_rate_limit=8,
+        channel_base_urls=channel_urls(sim),
+        channel_rate_limit_cap=8,
         http_timeout_seconds=0.6,
         retry_base_seconds=0.05,
         retry_max_seconds=1.0,
@@ -70,8 +70,7 @@ def test_chaos_ends_with_each_certified_product_listed_exactly_once(
     db = ServiceDatabase("marketplace_sync", settings)
     run_migrations(db, migrations_dir("ocop_marketplace_sync"))
     channels = load_channels(settings)
-    handlers = EventHandlers()
-    add_product_handlers(handlers, channels, lambda session, codes: None)
+    handlers = consumer_handlers(channels, lambda session, codes: None)
 
     certified = [make_product(channels=API_CHANNELS, name=f"Sản phẩm {i}") for i in range(16)]
     # The simulator rejects by a hash of the SKU: make sure some of ours are among them.

@@ -33,19 +33,22 @@ def test_every_channel_code_is_configured_with_known_product_groups(channels):
     assert channels["lazada"].batch_price_size == 50
 
 
-def test_one_base_url_points_every_api_channel_at_the_simulator(tmp_path):
+def test_channel_urls_and_the_rate_cap_come_from_the_settings(tmp_path):
     settings = Settings(
         data_dir=tmp_path,
-        marketplace_base_url="http://sim:9/",
-        sim_rate_limit=5,
-        channel_base_urls={"tiki": "https://tiki.example"},
+        channel_base_urls={"shopee": "http://sim:9/shopee/", "tiki": "https://tiki.example"},
+        channel_rate_limit_cap=5,
     )
     channels = load_channels(settings)
     assert channels["shopee"].base_url == "http://sim:9/shopee"
-    assert channels["lazada"].base_url == "http://sim:9/lazada/rest"
-    assert channels["shopee"].rate_limit_per_second == 5
     assert channels["tiki"].base_url == "https://tiki.example"
+    assert channels["lazada"].base_url == "https://api.lazada.vn/rest"  # the file's own
+    assert channels["shopee"].rate_limit_per_second == 5
+    assert channels["lazada"].rate_limit_per_second == 5
+    assert channels["voso"].rate_limit_per_second == 1  # a cap never raises a rate
     assert channels["voso"].base_url is None
+    uncapped = load_channels(Settings(data_dir=tmp_path))
+    assert uncapped["lazada"].rate_limit_per_second == 50
 
 
 def test_product_missing_weight_and_image_is_blocked_with_both_listed(channels):
@@ -126,7 +129,7 @@ def test_rejections_are_never_retried_and_transient_failures_are():
 
 
 def test_backoff_grows_exponentially_and_is_capped():
-    from ocop_marketplace_sync.listings.service import backoff_delay
+    from ocop_marketplace_sync.listings.transitions import backoff_delay
 
     assert backoff_delay(1, 1, 60) == timedelta(seconds=2)
     assert backoff_delay(3, 1, 60) == timedelta(seconds=8)

@@ -17,11 +17,13 @@ from sync_factories import Deliver, make_product, with_status
 from ocop_contracts import CertificateExpired, CertificateIssued, ProductChanged
 from ocop_kit.db import ServiceDatabase, run_migrations
 from ocop_kit.service_cli import migrations_dir
+from ocop_marketplace_simulator import channel_urls
 from ocop_marketplace_sync.adapters.base import PriceStock
 from ocop_marketplace_sync.channels.config import Channel, load_channels
+from ocop_marketplace_sync.listings.lease import ChannelLease
 from ocop_marketplace_sync.listings.models import Listing
 from ocop_marketplace_sync.listings.reconcile import reconcile_channel
-from ocop_marketplace_sync.listings.sync import ChannelLease, ChannelSync
+from ocop_marketplace_sync.listings.run import ChannelSync
 from ocop_marketplace_sync.settings import Settings
 
 
@@ -68,7 +70,10 @@ class Rig:
 def rig(simulator, tmp_path: Path) -> Iterator[Rig]:
     sim = simulator(rate_limit=100, review_seconds=0.3)
     settings = Settings(
-        data_dir=tmp_path, marketplace_base_url=sim, sim_rate_limit=100, retry_base_seconds=0.02
+        data_dir=tmp_path,
+        channel_base_urls=channel_urls(sim),
+        channel_rate_limit_cap=100,
+        retry_base_seconds=0.02,
     )
     db = ServiceDatabase("marketplace_sync", settings)
     run_migrations(db, migrations_dir("ocop_marketplace_sync"))
@@ -92,8 +97,8 @@ def test_unchanged_snapshot_sends_nothing_to_the_channel(rig):
 def test_price_change_of_listed_products_goes_to_lazada_fifty_skus_a_call(rig):
     products = [make_product(channels=["lazada"], name=f"Gạo {i}") for i in range(120)]
     paths = rig.list_and_reprice(products, "lazada", 99_000)
-    assert paths["/lazada/rest/product/price_quantity/update"] == 3
-    assert "/lazada/rest/product/update" not in paths
+    assert paths["/lazada/product/price_quantity/update"] == 3
+    assert "/lazada/product/update" not in paths
     assert {row["price_vnd"] for row in rig.held("lazada")} == {99_000}
 
 

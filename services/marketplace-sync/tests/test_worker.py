@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase, run_migrations
 from ocop_kit.service_cli import migrations_dir
 from ocop_kit.testing import wait_for
+from ocop_marketplace_simulator import channel_urls
 from ocop_marketplace_sync.listings.models import Listing
 from ocop_marketplace_sync.settings import Settings
 
@@ -68,8 +70,8 @@ def start_worker(
                 "OCOP_DATA_DIR": str(tmp_path),
                 "OCOP_DATABASE_URL": postgres_url,
                 "OCOP_BROKER_URL": redis_url,
-                "OCOP_MARKETPLACE_BASE_URL": sim,
-                "OCOP_SIM_RATE_LIMIT": str(rate_limit),
+                "OCOP_CHANNEL_BASE_URLS": json.dumps(channel_urls(sim)),
+                "OCOP_CHANNEL_RATE_LIMIT_CAP": str(rate_limit),
                 **env,
             },
             stdout=log,

@@ -1,4 +1,5 @@
-"""Request signatures of each dialect: pure functions, shared by the adapters and the simulator."""
+"""Request signatures of each dialect: pure functions the adapters sign with. (The simulator
+checks signatures with its own code; tests/test_signing.py holds both to the same vectors.)"""
 
 from __future__ import annotations
 

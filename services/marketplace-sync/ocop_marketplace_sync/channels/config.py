@@ -40,7 +40,6 @@ class Channel(BaseModel):
     mode: Literal["api", "bulk_file"]
     dialect: Dialect
     base_url: str | None
-    path_prefix: str = ""
     rate_limit_per_second: float = Field(gt=0)
     batch_price_size: int = Field(ge=1, description="SKUs per price/stock call the dialect allows")
     default_stock: int = Field(ge=0)
@@ -93,18 +92,15 @@ def _read(path: Path) -> ChannelFile:
 
 
 def load_channels(settings: Settings) -> dict[str, Channel]:
-    """The configured channels by code, with base URLs and rate limits from the settings."""
+    """The configured channels by code, with base URLs and the rate cap from the settings."""
     channels = {}
     for channel in _read(settings.channels_file or BUILT_IN).channels:
         update: dict[str, object] = {}
         if channel.code in settings.channel_base_urls:
             update["base_url"] = settings.channel_base_urls[channel.code].rstrip("/")
-            update["path_prefix"] = ""
-        elif settings.marketplace_base_url and channel.mode == "api":
-            # One simulator serves every dialect, each channel under its own prefix.
-            update["base_url"] = settings.marketplace_base_url.rstrip("/") + channel.path_prefix
+        if settings.channel_rate_limit_cap is not None:
             update["rate_limit_per_second"] = min(
-                channel.rate_limit_per_second, settings.sim_rate_limit
+                channel.rate_limit_per_second, settings.channel_rate_limit_cap
             )
         channels[channel.code] = channel.model_copy(update=update)
     return channels

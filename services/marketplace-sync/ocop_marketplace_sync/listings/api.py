@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -10,11 +11,13 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Select, func, select
 
 from ocop_kit.app import DbSession
-from ocop_kit.auth import CurrentPrincipal, Principal, require_roles
+from ocop_kit.auth import CurrentPrincipal, Principal
 from ocop_kit.db import utc_now
-from ocop_kit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from ocop_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from ocop_kit.pagination import Page, paginate
+from ocop_marketplace_sync.access import Operator, check_may_act_on, visible_listings
 from ocop_marketplace_sync.channels.config import Channel, load_channels
+from ocop_marketplace_sync.events import set_status
 from ocop_marketplace_sync.listings.models import Listing, ProductSnapshotRow, SyncReport
 from ocop_marketplace_sync.listings.schemas import (
     ChannelOut,
@@ -30,13 +33,13 @@ from ocop_marketplace_sync.listings.schemas import (
     UploadedIn,
     UploadedOut,
 )
-from ocop_marketplace_sync.listings.service import retry_listing, set_status
+from ocop_marketplace_sync.listings.service import retry_listing
+from ocop_marketplace_sync.listings.transitions import after_upload
 from ocop_marketplace_sync.listings.upload_sheet import as_csv, as_xlsx
 from ocop_marketplace_sync.settings import Settings
-from ocop_marketplace_sync.task_names import RECONCILE, SYNC_CHANNEL
+from ocop_marketplace_sync.task_names import RECONCILE, REQUEST_SYNC
 
 router = APIRouter(prefix="/v1", tags=["marketplace sync"])
-Operator = Annotated[Principal, require_roles("sync_operator")]
 
 
 def channels_of(request: Request) -> dict[str, Channel]:
@@ -51,10 +54,11 @@ def channel_or_404(request: Request, code: str) -> Channel:
     return channel
 
 
-def ask_for_sync(request: Request, channel: Channel) -> None:
+def request_sync(request: Request, channel: Channel) -> None:
+    """Ask the worker for a sync run of an API channel (it runs after whatever runs now)."""
     if channel.mode == "api":
         celery: Celery = request.app.state.celery
-        celery.send_task(SYNC_CHANNEL, args=[channel.code])
+        celery.send_task(REQUEST_SYNC, args=[channel.code])
 
 
 def listing_out(listing: Listing, detail: bool = False) -> ListingOut:
@@ -81,28 +85,6 @@ def listing_out(listing: Listing, detail: bool = False) -> ListingOut:
     return ListingOut(**data)
 
 
-def visible_to(query: Select[Any], principal: Principal) -> Select[Any]:
-    """Producers see their own listings, province officers their province's."""
-    if principal.role == "producer":
-        return query.where(Listing.producer_id == principal.producer_id)
-    if principal.role == "province_officer":
-        return query.where(Listing.province_code == principal.province_code)
-    if principal.role == "council_member":
-        raise Forbidden(
-            "Thành viên hội đồng không xem được tình trạng đăng bán",
-            "Council members have no access to listings",
-        )
-    return query
-
-
-def may_act_on(principal: Principal, listing: Listing) -> bool:
-    if principal.role in ("admin", "sync_operator"):
-        return True
-    if principal.role == "producer":
-        return listing.producer_id == principal.producer_id
-    return principal.may_act_in_province(listing.province_code)
-
-
 # --- channels ---------------------------------------------------------------------------------
 
 
@@ -118,7 +100,7 @@ def get_channel(code: str, request: Request) -> ChannelOut:
 
 def channel_out(channel: Channel) -> ChannelOut:
     return ChannelOut(
-        **channel.model_dump(exclude={"shops", "path_prefix", "attribute_map"}),
+        **channel.model_dump(exclude={"shops", "attribute_map"}),
         shops=[ShopOut(**s.model_dump(exclude={"credentials"})) for s in channel.shops],
     )
 
@@ -126,14 +108,14 @@ def channel_out(channel: Channel) -> ChannelOut:
 @router.post(
     "/channels/{code}/sync", status_code=202, summary="Run the channel's sync now (operators)"
 )
-def sync_now(code: str, request: Request, _: Operator) -> SyncRequested:
+def request_channel_sync(code: str, request: Request, _: Operator) -> SyncRequested:
     channel = channel_or_404(request, code)
     if channel.mode != "api":
         raise Conflict(
             f"Kênh {code} dùng tệp tải lên, không đồng bộ qua API",
             f"Channel {code} runs in bulk_file mode: use its upload sheet",
         )
-    ask_for_sync(request, channel)
+    request_sync(request, channel)
     return SyncRequested(channel=code)
 
 
@@ -230,28 +212,15 @@ def mark_uploaded(
                     )
                 ],
             )
-    result = UploadedOut(listed=0, delisted=0, updated=0)
+    done = Counter[str]()
     now = utc_now()
     for listing in rows:
-        if not listing.desired_present:
-            listing.remote_present = False
-            result.delisted += 1
-        else:
-            if listing.remote_present:
-                result.updated += 1
-            else:
-                result.listed += 1
-            listing.remote_present = True
-            listing.pushed_hash = listing.payload_hash
-            listing.pushed_payload = listing.payload
-            listing.external_id = listing.external_id or listing.product_id
-            set_status(session, listing, "listed")
-        listing.dirty = False
-        listing.synced_at = now
-        listing.uploaded_by = principal.subject
-        listing.attempts += 1
+        kind, status = after_upload(listing, principal.subject, now)
+        done[kind] += 1
+        if status is not None:
+            set_status(session, listing, status)
     session.commit()
-    return result
+    return UploadedOut(listed=done["listed"], delisted=done["delisted"], updated=done["updated"])
 
 
 # --- listings ---------------------------------------------------------------------------------
@@ -267,7 +236,7 @@ def list_listings(
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
 ) -> Page[ListingOut]:
-    query = visible_to(select(Listing), principal)
+    query = visible_listings(select(Listing), principal)
     if product_id:
         query = query.where(Listing.product_id == product_id)
     if channel:
@@ -282,8 +251,7 @@ def listing_or_404(session: DbSession, listing_id: str, principal: Principal) ->
     listing = session.get(Listing, listing_id)
     if listing is None:
         raise NotFound("Không tìm thấy bản ghi đăng bán", "No such listing")
-    if principal.role == "council_member" or not may_act_on(principal, listing):
-        raise Forbidden("Không có quyền với bản ghi này", "Not allowed on this listing")
+    check_may_act_on(principal, listing)
     return listing
 
 
@@ -344,7 +312,7 @@ def retry(
         raise Conflict("Sản phẩm đã được đăng bán", "The listing is already in sync")
     retry_listing(session, listing)
     session.commit()
-    ask_for_sync(request, channel_or_404(request, listing.channel))
+    request_sync(request, channel_or_404(request, listing.channel))
     return listing_out(listing)
 
 

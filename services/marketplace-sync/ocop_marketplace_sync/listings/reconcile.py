@@ -10,12 +10,14 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from ocop_kit.db import ServiceDatabase
+from ocop_kit.db import ServiceDatabase, new_id, utc_now
 from ocop_marketplace_sync.adapters.base import ChannelError, RemoteListing
 from ocop_marketplace_sync.channels.config import Channel
-from ocop_marketplace_sync.listings.models import Listing, ProductSnapshotRow
-from ocop_marketplace_sync.listings.service import set_status
-from ocop_marketplace_sync.listings.sync import ChannelLease, ChannelSync, save_report
+from ocop_marketplace_sync.events import set_status
+from ocop_marketplace_sync.listings.lease import ChannelLease
+from ocop_marketplace_sync.listings.models import Listing, ProductSnapshotRow, SyncReport
+from ocop_marketplace_sync.listings.run import ChannelSync
+from ocop_marketplace_sync.listings.transitions import found_missing, found_stale
 from ocop_marketplace_sync.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -81,10 +83,7 @@ def compare(
                 if not held:
                     if listing.remote_present:
                         report["missing"] += 1
-                        listing.remote_present = False
-                        listing.dirty = True
-                        listing.next_attempt_at = None
-                        set_status(session, listing, "pending")
+                        set_status(session, listing, found_missing(listing))
                     continue
                 keep = next((h for h in held if h[1].external_id == listing.external_id), held[0])
                 extras = [h for h in held if h is not keep]
@@ -98,12 +97,7 @@ def compare(
                 stale_stock = item.stock is not None and item.stock != payload["stock"]
                 if stale_price or stale_stock:
                     report["stale"] += 1
-                    shown = dict(listing.pushed_payload or payload)
-                    shown.update(price_vnd=item.price_vnd, stock=item.stock)
-                    listing.pushed_payload = shown
-                    listing.pushed_hash = None
-                    listing.dirty = True
-                    listing.next_attempt_at = None
+                    found_stale(listing, item.price_vnd, item.stock)
             elif not listing.desired_present and held:
                 report["extra_removed"] += len(held)
                 doomed += held
@@ -117,3 +111,13 @@ def compare(
                 # Not one of ours (a listing the shop manages by hand): report, never touch.
                 report["unknown_left_alone"] += len(held)
     return doomed
+
+
+def save_report(db: ServiceDatabase, channel: str, kind: str, summary: dict[str, Any]) -> str:
+    """Keep a run's report (`GET /v1/sync/reports`); returns its id."""
+    with db.session() as session:
+        report = SyncReport(
+            id=new_id(), channel=channel, kind=kind, summary=summary, finished_at=utc_now()
+        )
+        session.add(report)
+        return report.id

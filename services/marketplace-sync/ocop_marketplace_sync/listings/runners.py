@@ -2,10 +2,11 @@
 
 Channels are independent. Each has its own thread, HTTP client, rate limiter and lease, so a
 channel whose marketplace answers slowly or throttles us holds back no other channel, and the
-worker's main thread keeps taking events while the channels push. A runner is woken in-process
-right after the commit that gave its channel work, so a channel runs at its own rate limit from
-the moment work arrives. Runs of one channel never overlap across workers (the lease); when a
-worker dies its leases expire and the 30 s sweep (`sync_due`) wakes a live worker's runners.
+worker's main thread keeps taking events while the channels push. A sync of a channel is
+requested in-process right after the commit that gave it work (`request_sync_after_commit`), so
+a channel runs at its own rate limit from the moment work arrives. Runs of one channel never
+overlap across workers (the lease); when a worker dies its leases expire and the 30 s sweep
+(`sync_due`) requests syncs from a live worker's runners.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import logging
 import threading
 import time
 
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
 from ocop_kit.db import ServiceDatabase, utc_now
 from ocop_marketplace_sync.channels.config import Channel
+from ocop_marketplace_sync.listings.run import ChannelSync
 from ocop_marketplace_sync.listings.service import has_due_work, next_due_at
-from ocop_marketplace_sync.listings.sync import ChannelSync
 from ocop_marketplace_sync.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,44 +36,57 @@ class ChannelRunners:
         self.db = db
         self.settings = settings
         self.channels = channels
-        self._wakes: dict[str, threading.Event] = {}
+        self._sync_requested: dict[str, threading.Event] = {}
         self._threads: dict[str, threading.Thread] = {}
         self._stopping = threading.Event()
         self._guard = threading.Lock()
 
-    def wake(self, code: str) -> None:
+    def request_sync(self, code: str) -> None:
         """Have this process converge the channel now (or right after its current run)."""
         with self._guard:
             if self._stopping.is_set():
                 return
             if code not in self._threads:
-                self._wakes[code] = threading.Event()
+                self._sync_requested[code] = threading.Event()
                 thread = threading.Thread(
                     target=self._serve, args=(code,), name=f"sync-{code}", daemon=True
                 )
                 self._threads[code] = thread
                 thread.start()
-            self._wakes[code].set()
+            self._sync_requested[code].set()
+
+    def request_sync_after_commit(self, session: Session, codes: set[str]) -> None:
+        """Request a sync of the channels once the transaction commits: one request per
+        channel, however many events of the transaction gave it work (run coalescing)."""
+        pending: set[str] = session.info.setdefault("sync_channels", set())
+        if not pending:
+
+            @sa_event.listens_for(session, "after_commit", once=True)
+            def _request(_: Session) -> None:
+                for code in sorted(session.info.pop("sync_channels", set())):
+                    self.request_sync(code)
+
+        pending.update(codes)
 
     def stop(self, timeout: float) -> None:
         """Claim nothing more, write what is in flight, release the leases (worker shutdown)."""
         with self._guard:
             self._stopping.set()
             threads = list(self._threads.values())
-            for wake in self._wakes.values():
-                wake.set()
+            for requested in self._sync_requested.values():
+                requested.set()
         deadline = time.monotonic() + timeout
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
     def _serve(self, code: str) -> None:
-        wake = self._wakes[code]
+        requested = self._sync_requested[code]
         # Its own HTTP client (connection pool): a channel whose answers hang holds only its own.
         sync = ChannelSync(self.db, self.settings, self.channels[code])
         wait: float | None = None
         while True:
-            wake.wait(wait)
-            wake.clear()
+            requested.wait(wait)
+            requested.clear()
             if self._stopping.is_set():
                 return
             try:

@@ -1,43 +1,23 @@
 """The desired state: product snapshots in, listings per product × channel out.
 
-Every status change of a listing publishes `ListingChanged` in the same transaction, with the
-listing's own increasing version.
+The rules of each status change live in `transitions.py`; every change is published as
+`ListingChanged` (`events.set_status`) in the same transaction.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from ocop_contracts import ListingChanged, ListingPayload, ProductSnapshot
+from ocop_contracts import ProductSnapshot
 from ocop_kit.db import new_id, utc_now
-from ocop_kit.outbox import publish
 from ocop_marketplace_sync.channels.config import Channel
+from ocop_marketplace_sync.events import set_status
 from ocop_marketplace_sync.listings.desired import desired_listing, wants_listing
 from ocop_marketplace_sync.listings.models import Listing, ProductSnapshotRow
-
-
-def set_status(session: Session, listing: Listing, status: str) -> None:
-    """Move a listing to `status`, telling the other services when it really changed."""
-    if listing.status == status and listing.version > 0:
-        return
-    listing.status = status
-    listing.version += 1
-    publish(
-        session,
-        ListingChanged(
-            aggregate_id=listing.id,
-            version=listing.version,
-            payload=ListingPayload(
-                product_id=listing.product_id,
-                channel=listing.channel,
-                status=status,
-                external_id=listing.external_id,
-            ),
-        ),
-    )
+from ocop_marketplace_sync.listings.transitions import desire_delisted, desire_listed, retry_asked
 
 
 def apply_products(
@@ -82,6 +62,7 @@ def apply_products(
 def want_listed(
     session: Session, listing: Listing | None, product: ProductSnapshot, channel: Channel
 ) -> Listing:
+    """Bring (or create) a product's listing on a channel to the snapshot's desired state."""
     desired = desired_listing(product, channel)
     if listing is None:
         listing = Listing(
@@ -102,50 +83,24 @@ def want_listed(
         session.add(listing)
     listing.producer_id = product.producer.id
     listing.province_code = product.address.province_code
-    unchanged_failure = listing.status == "failed" and listing.payload_hash == desired.payload_hash
-    listing.desired_present = True
-    listing.payload = desired.payload
-    listing.payload_hash = desired.payload_hash
-    listing.missing = desired.missing
-    if desired.missing:
-        # Completeness before push: nothing goes out until the channel has what it requires.
-        listing.dirty = False
-        set_status(session, listing, "blocked")
-    elif unchanged_failure:
-        # The channel refused this very content: wait for a change or an operator's retry.
-        listing.dirty = False
-    elif listing.remote_present and listing.pushed_hash == desired.payload_hash:
-        listing.dirty = False
-        set_status(session, listing, "listed")
-    else:
-        listing.dirty = True
-        listing.next_attempt_at = None
-        if listing.remote_present and listing.status != "failed":
-            set_status(session, listing, "listed")
-        elif listing.request_id and not listing.external_id:
-            set_status(session, listing, "syncing")
-        else:
-            set_status(session, listing, "pending")
+    set_status(session, listing, desire_listed(listing, desired))
     return listing
 
 
 def want_delisted(session: Session, listing: Listing) -> None:
     """Expired, revoked, deleted or no longer chosen: off the channel."""
-    listing.desired_present = False
-    listing.next_attempt_at = None
-    listing.dirty = bool(listing.remote_present or listing.request_id or listing.create_attempted)
-    set_status(session, listing, "delisted")
+    set_status(session, listing, desire_delisted(listing))
 
 
 def retry_listing(session: Session, listing: Listing) -> None:
     """An operator asks to try a failed (or waiting) listing again now."""
-    listing.dirty = listing.desired_present or listing.remote_present
-    listing.next_attempt_at = None
-    if listing.desired_present and listing.status in ("failed", "pending", "syncing"):
-        set_status(session, listing, "pending" if not listing.request_id else "syncing")
+    status = retry_asked(listing)
+    if status is not None:
+        set_status(session, listing, status)
 
 
 def due_filter(channel: str, now: datetime) -> list[ColumnElement[bool]]:
+    """The listings of a channel a sync run has work for now."""
     return [
         Listing.channel == channel,
         Listing.dirty.is_(True),
@@ -154,16 +109,14 @@ def due_filter(channel: str, now: datetime) -> list[ColumnElement[bool]]:
 
 
 def has_due_work(session: Session, channel: str) -> bool:
+    """Whether a sync run of the channel has anything to do now."""
     query = select(func.count()).select_from(Listing).where(*due_filter(channel, utc_now()))
     return bool(session.scalar(query))
 
 
 def next_due_at(session: Session, channel: str) -> datetime | None:
+    """When the channel's earliest held-back listing is due again (None: nothing waits)."""
     query = select(func.min(Listing.next_attempt_at)).where(
         Listing.channel == channel, Listing.dirty.is_(True)
     )
     return session.scalar(query)
-
-
-def backoff_delay(attempts: int, base: float, cap: float) -> timedelta:
-    return timedelta(seconds=min(cap, base * 2 ** min(attempts, 16)))

@@ -1,4 +1,4 @@
-"""The adapter class of each dialect."""
+"""The adapter class of each dialect (the table a sync run picks its adapter from)."""
 
 from __future__ import annotations
 

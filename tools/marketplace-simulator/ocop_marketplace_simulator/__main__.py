@@ -1,0 +1,3 @@
+from ocop_marketplace_simulator.app import main
+
+main()
