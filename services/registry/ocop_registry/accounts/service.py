@@ -25,7 +25,6 @@ from ocop_kit.db import ServiceDatabase, utc_now
 from ocop_kit.errors import (
     Conflict,
     FieldError,
-    Forbidden,
     NotFound,
     TooManyRequests,
     Unauthorized,
@@ -33,6 +32,7 @@ from ocop_kit.errors import (
 )
 from ocop_kit.history import record_change
 from ocop_kit.revocation import TokenVersions
+from ocop_registry import access
 from ocop_registry.accounts.models import Account, SignInFailure
 from ocop_registry.accounts.password_policy import password_problem
 from ocop_registry.accounts.schemas import AccountCreate, AccountUpdate, SignIn, TokenOut
@@ -57,20 +57,6 @@ def account_snapshot(account: Account) -> dict[str, Any]:
     }
 
 
-def _ensure_may_manage(
-    session: Session, principal: Principal, role: str, producer_id: str | None
-) -> None:
-    """Admins manage every account; a province officer only producer accounts of producers in
-    their province."""
-    if principal.is_admin:
-        return
-    if principal.role == "province_officer" and role == "producer" and producer_id:
-        producer = session.get(Producer, producer_id)
-        if producer is not None and principal.may_act_in_province(producer.province_code):
-            return
-    raise Forbidden("Bạn không được quản lý tài khoản này", "You may not manage this account")
-
-
 def _refuse_weak_password(password: str, username: str) -> None:
     problem = password_problem(password, username)
     if problem is not None:
@@ -82,7 +68,7 @@ def _refuse_weak_password(password: str, username: str) -> None:
 
 
 def create_account(session: Session, data: AccountCreate, principal: Principal) -> Account:
-    _ensure_may_manage(session, principal, data.role, data.producer_id)
+    access.ensure_may_manage_account(session, principal, data.role, data.producer_id)
     _refuse_weak_password(data.password, data.username)
     if data.producer_id and session.get(Producer, data.producer_id) is None:
         raise ValidationFailed(
@@ -118,7 +104,7 @@ def get_account(session: Session, account_id: str, principal: Principal) -> Acco
     account = session.get(Account, account_id)
     if account is None:
         raise NotFound("Không có tài khoản này", "No such account")
-    _ensure_may_manage(session, principal, account.role, account.producer_id)
+    access.ensure_may_manage_account(session, principal, account.role, account.producer_id)
     return account
 
 
