@@ -236,20 +236,6 @@ class Ping(EventBase):
     payload: dict[str, Any] = {}
 
 
-Event = Annotated[
-    ProductChanged
-    | CertificateIssued
-    | CertificateExpiring
-    | CertificateExpired
-    | CertificateRevoked
-    | ProductMerged
-    | EvaluationDecided
-    | ListingChanged
-    | SearchIndexed
-    | Ping,
-    Field(discriminator="type"),
-]
-
 # The events that carry a product's whole snapshot; consumers keep their read models with them.
 ProductEvent = (
     ProductChanged
@@ -260,7 +246,12 @@ ProductEvent = (
     | ProductMerged
 )
 
-# Their type names, for subscribing (routing) and registering one batch handler.
+Event = Annotated[
+    ProductEvent | EvaluationDecided | ListingChanged | SearchIndexed | Ping,
+    Field(discriminator="type"),
+]
+
+# The product events' type names, for subscribing (routing) and registering one batch handler.
 PRODUCT_EVENTS: tuple[str, ...] = tuple(
     event.model_fields["type"].default for event in get_args(ProductEvent)
 )

@@ -13,14 +13,10 @@ import pytest
 
 from ocop_registry.imports.sheet import SheetUnreadable, read_sheet
 
-HEADERS = [
-    "Tên chủ thể",
-    "Loại hình chủ thể",
-    "Địa chỉ",
-    "Tên sản phẩm",
-    "Nhóm sản phẩm",
-    "Kênh bán hàng",
-]
+from .test_imports import HEADERS as IMPORT_HEADERS
+
+# The import tests' headers, without those of the certificate.
+HEADERS = [*IMPORT_HEADERS[:5], IMPORT_HEADERS[-1]]
 ROWS = [
     [
         "HTX Hải Đông",
