@@ -100,6 +100,7 @@ def history_out(records: list[ChangeRecord]) -> list[dict[str, object]]:
 
 
 def application_out(db: DbSession, application: Application) -> ApplicationOut:
+    """One application as the API answers it."""
     return applications_out(db, [application])[0]
 
 
@@ -115,6 +116,7 @@ def applications_out(db: DbSession, applications: list[Application]) -> list[App
 def application_answer(
     application: Application, decision: Decision | None, sheets_submitted: int
 ) -> ApplicationOut:
+    """The answer for an application whose decision and sheet count are already read."""
     expected = decision.stars if decision and decision.outcome == "recognised" else None
     return ApplicationOut(
         id=application.id,

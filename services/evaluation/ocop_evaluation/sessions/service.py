@@ -931,6 +931,7 @@ def propose_to_central(
 
 
 def latest_decision(session: Session, application_id: str) -> Decision | None:
+    """The application's newest decision, if any."""
     return latest_decisions(session, [application_id]).get(application_id)
 
 
@@ -952,10 +953,6 @@ def latest_decisions(session: Session, application_ids: Sequence[str]) -> dict[s
         )
     )
     return {decision.application_id: decision for decision in rows}
-
-
-def sheets_submitted(session: Session, application_id: str) -> int:
-    return sheets_submitted_to(session, [application_id]).get(application_id, 0)
 
 
 def sheets_submitted_to(session: Session, application_ids: Sequence[str]) -> dict[str, int]:
