@@ -33,6 +33,7 @@ from measure import percentiles
 from ocop_contracts import ProductSnapshot
 from ocop_kit.db import ServiceDatabase, insert_rows, new_id, run_migrations, utc_now
 from ocop_kit.service_cli import migrations_dir
+from ocop_kit.text import matching_key
 from ocop_registry.admin_units import resolve_ward_code
 from ocop_registry.duplicates.rules import DuplicateIndex, ProductFacts, place_keys
 from ocop_registry.duplicates.service import find_likely_duplicates, product_facts
@@ -40,7 +41,6 @@ from ocop_registry.producers.models import Producer
 from ocop_registry.producers.service import new_producer
 from ocop_registry.products.models import Product
 from ocop_registry.settings import Settings
-from ocop_registry.text import fold_vietnamese
 
 VARIANTS = [" 500g", " hộp 10 gói", " loại 1", " đặc sản", " 1kg"]
 
@@ -52,7 +52,7 @@ def new_names(products: list[ProductSnapshot], count: int, rng: random.Random) -
         base = rng.choice(products).name
         if n % 2 == 0:
             variant = rng.choice(VARIANTS)
-            names.append(fold_vietnamese(base) + variant if n % 4 == 0 else base + variant)
+            names.append(matching_key(base) + variant if n % 4 == 0 else base + variant)
         else:
             names.append(
                 f"Sản phẩm mới {n} {rng.choice(['xanh', 'đỏ', 'vàng'])} {base.split()[-1]}"
@@ -118,7 +118,7 @@ def bench_postgres(url: str, products: list[ProductSnapshot], names: list[str]) 
                     "producer_id": producer.id,
                     "province_code": ward.province_code,
                     "name": p.name,
-                    "name_key": fold_vietnamese(p.name) + f" {len(rows)}",
+                    "name_key": matching_key(p.name) + f" {len(rows)}",
                     "group": p.group,
                     "version": 1,
                     "created_at": now,

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 from ocop_contracts import ProductChanged, ProductSnapshot
 from ocop_evaluation.app import create_app
-from ocop_evaluation.events import handlers
+from ocop_evaluation.consumers import handlers
 from ocop_evaluation.settings import Settings
 from ocop_kit.auth import issue_token
 from ocop_kit.consumer import consume

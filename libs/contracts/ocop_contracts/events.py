@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -236,27 +236,24 @@ class Ping(EventBase):
     payload: dict[str, Any] = {}
 
 
-Event = Annotated[
+# The events that carry a product's whole snapshot; consumers keep their read models with them.
+ProductEvent = (
     ProductChanged
     | CertificateIssued
     | CertificateExpiring
     | CertificateExpired
     | CertificateRevoked
     | ProductMerged
-    | EvaluationDecided
-    | ListingChanged
-    | SearchIndexed
-    | Ping,
+)
+
+Event = Annotated[
+    ProductEvent | EvaluationDecided | ListingChanged | SearchIndexed | Ping,
     Field(discriminator="type"),
 ]
 
-PRODUCT_EVENTS = (
-    "product.changed",
-    "certificate.issued",
-    "certificate.expiring",
-    "certificate.expired",
-    "certificate.revoked",
-    "product.merged",
+# The product events' type names, for subscribing (routing) and registering one batch handler.
+PRODUCT_EVENTS: tuple[str, ...] = tuple(
+    event.model_fields["type"].default for event in get_args(ProductEvent)
 )
 
 _event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

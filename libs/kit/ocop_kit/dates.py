@@ -4,10 +4,12 @@ does not exist)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator
+
+from ocop_contracts import VIETNAM_TZ
 
 # Decision 490/QĐ-TTg of 7 May 2018 approved the national OCOP programme; its records start in
 # 2018.
@@ -15,6 +17,12 @@ PROGRAMME_START = date(2018, 1, 1)
 # A decision may be dated a little ahead (signed for the start of next month, or read in
 # another time zone).
 FUTURE_MARGIN = timedelta(days=31)
+
+
+def today_local() -> date:
+    """Today's date in Vietnam: the day people see on decisions, certificates and sheets (the
+    server's clock runs in UTC, seven hours behind at Vietnam's morning)."""
+    return datetime.now(VIETNAM_TZ).date()
 
 
 class DateOutOfRange(ValueError):

@@ -7,6 +7,10 @@ their inner runs of spaces collapsed to one, and need a letter or a digit.
 
 Schemas use the annotated types (`Name`, `Line`, `Text`, `WebUrl`); the registry's sheet import
 calls the same functions on its cells, so a refused cell is a row error with the same message.
+
+Vietnamese folding lives here too, one implementation for every service: `fold_vietnamese`
+(search's highlighting and synonyms, the registry's keys) and `matching_key` (the registry's
+name, address and code keys).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -27,6 +32,8 @@ REFUSED_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 REFUSED_IN_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 LINE_BREAKS = re.compile(r"\r\n?")
 SPACES = re.compile(r"\s+")
+# What separates words in a name or code as people type it: spaces, dashes, underscores.
+WORD_SEPARATORS = re.compile(r"[\s_\-–—]+")
 WEB_SCHEMES = ("http", "https")
 
 
@@ -126,3 +133,28 @@ Line = Annotated[str, _on_text(clean_line)]
 Text = Annotated[str, _on_text(clean_multiline)]
 # A link shown to people or channels: http(s) only.
 WebUrl = Annotated[str, _on_text(check_web_url)]
+
+
+def nfc(text: str) -> str:
+    """Compose the text (NFC): decomposed input splits words in every tokenizer we use, and two
+    spellings of one name would not compare equal."""
+    return unicodedata.normalize("NFC", text)
+
+
+@lru_cache(maxsize=65_536)
+def fold_vietnamese(text: str) -> str:
+    """Lower-case without diacritics, đ → d, composed: `Nước mắm Đặc biệt` → `nuoc mam dac
+    biet`. Every nonspacing mark goes (tone marks, the breve and horn, invisible variation
+    selectors); what remains is recomposed, so Korean or Tamil letters stay whole. Tantivy's
+    `ascii_fold` and Meilisearch's tokenizer fold Vietnamese the same way."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", bare.replace("đ", "d"))
+
+
+@lru_cache(maxsize=65_536)
+def matching_key(text: str) -> str:
+    """`fold_vietnamese` with runs of spaces, dashes and underscores as one space, trimmed:
+    `Lưu niệm – nội thất` → `luu niem noi that`. How typed names, addresses and codes are
+    matched against stored ones."""
+    return WORD_SEPARATORS.sub(" ", fold_vietnamese(text)).strip()

@@ -1,43 +1,45 @@
-"""The events this service consumes, and what each does (the worker registers these handlers).
+"""The events this service publishes (through the outbox, in the caller's transaction).
 
-Product events carry the registry's whole product snapshot: they keep the read model of products
-that sessions check applications against and `GET /v1/due` lists.
+`evaluation.decided`: a council's decision with the sheets it counted; the registry issues the
+certificate of a recognised outcome.
 """
+
+from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ocop_contracts import (
-    PRODUCT_EVENTS,
-    CertificateExpired,
-    CertificateExpiring,
-    CertificateIssued,
-    CertificateRevoked,
-    Ping,
-    ProductChanged,
-    ProductMerged,
-)
-from ocop_evaluation.products.service import apply_snapshots
-from ocop_kit.consumer import EventHandlers
-
-handlers = EventHandlers()
+from ocop_contracts import EvaluationDecided, EvaluationDecisionPayload, ScoreSheetSnapshot
+from ocop_evaluation.sessions.models import Application, CouncilSession, Decision
+from ocop_kit.outbox import publish
 
 
-@handlers.on("system.ping")
-def on_ping(session: Session, event: Ping) -> None:
-    """Nothing to do: the inbox record is the proof of delivery."""
-
-
-@handlers.on_batch(*PRODUCT_EVENTS)
-def on_product_events(
+def announce_decision(
     session: Session,
-    events: list[
-        ProductChanged
-        | CertificateIssued
-        | CertificateExpiring
-        | CertificateExpired
-        | CertificateRevoked
-        | ProductMerged
-    ],
+    council: CouncilSession,
+    application: Application,
+    decision: Decision,
+    sheets: list[ScoreSheetSnapshot],
 ) -> None:
-    """Keep the read model of products (and their certificates) in step with the registry."""
-    apply_snapshots(session, [event.payload for event in events])
+    """Publish `evaluation.decided`; its version is the decision's number on the application."""
+    publish(
+        session,
+        EvaluationDecided(
+            aggregate_id=application.id,
+            version=decision.seq,
+            payload=EvaluationDecisionPayload(
+                session_id=council.id,
+                application_id=application.id,
+                product_id=application.product_id,
+                level=council.level,
+                province_code=application.province_code,
+                criteria_set=council.criteria_set,
+                criteria_set_version=council.criteria_set_version,
+                total=decision.total,
+                stars=decision.stars,
+                outcome=decision.outcome,
+                decision_no=decision.decision_no,
+                decided_on=decision.decided_on,
+                sheets=sheets,
+            ),
+        ),
+    )

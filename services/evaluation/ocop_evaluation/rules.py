@@ -55,6 +55,22 @@ def stars_for_total(
     return min(thresholds)
 
 
+def chairs_among(roles: Iterable[str]) -> int:
+    """How many of these council seats are the chair's."""
+    return sum(1 for role in roles if role == "chair")
+
+
+def seats_one_chair(roles: Iterable[str]) -> bool:
+    """A council has exactly one chair: the quorum may require the chair's sheet and the chair
+    signs the minutes, so a council with none or two cannot decide."""
+    return chairs_among(roles) == 1
+
+
+def room_for_chairs(seated: Iterable[str], joining: Iterable[str]) -> bool:
+    """Whether members may join a council without seating a second chair."""
+    return chairs_among([*seated, *joining]) <= 1
+
+
 def required_sheets(scoring_members: int, quorum: Fraction = DEFAULT_QUORUM) -> int:
     """How many members must have scored: the quorum share of the council, rounded up."""
     return math.ceil(quorum * scoring_members)

@@ -1,7 +1,8 @@
-"""The Evaluation service's Celery worker: consumes the `evaluation` queue (see `events.py`)."""
+"""The Evaluation service's Celery worker: consumes the `evaluation` queue (the handlers are in
+`consumers.py`)."""
 
 from ocop_evaluation import SERVICE
-from ocop_evaluation.events import handlers
+from ocop_evaluation.consumers import handlers
 from ocop_evaluation.settings import get_settings
 from ocop_kit.celery_app import make_celery
 from ocop_kit.consumer import register_event_consumer

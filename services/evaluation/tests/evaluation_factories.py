@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from ocop_contracts import ProductChanged, ProductSnapshot
-from ocop_evaluation.events import handlers
+from ocop_evaluation.consumers import handlers
 from ocop_kit.auth import Role, issue_token
 from ocop_kit.consumer import consume
 

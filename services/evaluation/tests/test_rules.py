@@ -148,3 +148,22 @@ def test_a_provincial_council_proposes_exactly_the_totals_from_90(member_totals)
     verdict = rules.decide("provincial", member_totals)
     assert (verdict.outcome == "proposed_to_central") is (verdict.total >= 90)
     assert verdict.outcome != "not_recognised"
+
+
+@pytest.mark.parametrize(
+    ("roles", "one_chair"),
+    [
+        (["chair", "member", "secretary"], True),
+        (["member", "member"], False),
+        (["chair", "chair", "member"], False),
+    ],
+)
+def test_a_council_seats_exactly_one_chair(roles, one_chair):
+    assert rules.seats_one_chair(roles) is one_chair
+
+
+def test_members_may_join_only_without_a_second_chair():
+    assert rules.room_for_chairs(["chair", "member"], ["member"])
+    assert rules.room_for_chairs(["member"], ["chair"])
+    assert not rules.room_for_chairs(["chair"], ["chair"])
+    assert not rules.room_for_chairs([], ["chair", "chair"])

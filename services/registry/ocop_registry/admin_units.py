@@ -16,7 +16,7 @@ from vietnam_provinces import Province, Ward
 from vietnamadminunits import ParseMode, convert_address, parse_address
 from vietnamadminunits.parser import parser_from_2025, parser_legacy
 
-from ocop_registry.text import fold_vietnamese, nfc
+from ocop_kit.text import matching_key, nfc
 
 # Prefixes that mark a commune-level unit, so "Xã Hải Đông, Nam Định" is not read as a street.
 _WARD_PREFIXES = ("xa ", "phuong ", "thi tran ", "dac khu ")
@@ -125,7 +125,7 @@ def resolve_address_text(text: str) -> ResolvedAddress:
     Raises AddressNotUnderstood naming the first part (province, district, commune) that did not
     match. A street or village before the commune is kept as `street`.
     """
-    address = nfc(text)
+    address = nfc(text).strip()
     parts = _parts(address)
     if not parts:
         raise AddressNotUnderstood("province", address)
@@ -139,9 +139,9 @@ def resolve_address_text(text: str) -> ResolvedAddress:
     if street and current.ward:
         # The parser sometimes repeats the ward at the end of the street.
         street_parts = _parts(street)
-        if street_parts and fold_vietnamese(street_parts[-1]) == fold_vietnamese(current.ward):
+        if street_parts and matching_key(street_parts[-1]) == matching_key(current.ward):
             street = ", ".join(street_parts[:-1]) or None
-    street_is_ward = bool(street) and fold_vietnamese(street).startswith(_WARD_PREFIXES)
+    street_is_ward = bool(street) and matching_key(street).startswith(_WARD_PREFIXES)
     # The current-units parser also reads the last words of a legacy address; trust it only when
     # it placed every part (nothing that looks like a commune left over as "street").
     if current.ward_code and not street_is_ward and len(parts) <= (3 if street else 2):
@@ -169,17 +169,13 @@ def _current_ward(
     by_code: ResolvedAddress | None = None
     with contextlib.suppress(AddressNotUnderstood):
         by_code = resolve_ward_code(ward_code)
-    wanted = fold_vietnamese(ward_name or "")
+    wanted = matching_key(ward_name or "")
     in_province = by_code and by_code.province_code == province_code_text(int(province_code))
-    if (
-        by_code
-        and in_province
-        and (not wanted or fold_vietnamese(by_code.ward_name or "") == wanted)
-    ):
+    if by_code and in_province and (not wanted or matching_key(by_code.ward_name or "") == wanted):
         return by_code
     # The name is the stronger signal where the codes of the two packages disagree.
     for ward in Ward.iter_by_province(int(province_code)):  # type: ignore[arg-type]
-        if fold_vietnamese(ward.name) == wanted:
+        if matching_key(ward.name) == wanted:
             return resolve_ward_code(str(ward.code))
     if by_code and in_province:
         return by_code
@@ -195,7 +191,7 @@ def _from_current(
         province_name=resolved.province_name,
         ward_code=resolved.ward_code,
         ward_name=resolved.ward_name,
-        street=nfc(street) if street else None,
+        street=nfc(street).strip() if street else None,
     )
 
 
@@ -216,7 +212,7 @@ def _from_legacy(address: str, legacy: object) -> ResolvedAddress:
         province_name=current.province_name,
         ward_code=current.ward_code,
         ward_name=current.ward_name,
-        street=nfc(street) if street else None,
+        street=nfc(street).strip() if street else None,
         legacy=address,
         legacy_commune=ward or None,
         legacy_district=district or None,

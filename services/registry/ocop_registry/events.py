@@ -24,10 +24,11 @@ from ocop_contracts import (
     ProductMerged,
     ProductSnapshot,
 )
+from ocop_kit.dates import today_local
 from ocop_kit.outbox import publish
 from ocop_registry.catalog.groups import group_name, product_set_name
 from ocop_registry.certificates.models import Certificate
-from ocop_registry.certificates.rules import certificate_status, today_local
+from ocop_registry.certificates.rules import certificate_status
 from ocop_registry.producers.models import Producer
 from ocop_registry.products.models import Product
 

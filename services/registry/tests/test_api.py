@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 
 from ocop_contracts import PRODUCT_GROUP_CODES, EvaluationDecided, ListingChanged, parse_event
 from ocop_kit.consumer import consume
-from ocop_registry.certificates.rules import expiry_for, today_local
+from ocop_kit.dates import today_local
+from ocop_registry.certificates.rules import expiry_for
 from ocop_registry.consumers import handlers
 from ocop_registry.stats.service import stats_workbook
 

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from ocop_registry.certificates.rules import expiry_for, today_local
+from ocop_kit.dates import today_local
+from ocop_registry.certificates.rules import expiry_for
 from ocop_registry.certificates.service import refresh_certificate_statuses
 from ocop_registry.notifications.mailer import log_mail, send_pending_emails, use_mail_sender
 

@@ -326,7 +326,7 @@ def test_old_sheet_imported_again_does_not_undo_a_later_evaluation(registry):
 
     from ocop_contracts import EvaluationDecided
     from ocop_kit.consumer import consume
-    from ocop_registry.certificates.rules import today_local
+    from ocop_kit.dates import today_local
     from ocop_registry.consumers import handlers
 
     import_sheet(registry, sheet_csv(GOOD_ROWS[:1]))

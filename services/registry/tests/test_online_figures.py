@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from ocop_contracts import ListingChanged
 from ocop_kit.consumer import consume
-from ocop_registry.certificates.rules import today_local
+from ocop_kit.dates import today_local
 from ocop_registry.consumers import handlers
 from ocop_registry.stats.listing_rules import ListingFacts, lacks_for_channel
 

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 
 from ocop_contracts import EvaluationDecided, event_task, queue_for
 from ocop_kit.auth import issue_token
+from ocop_kit.dates import today_local
 from ocop_kit.testing import wait_for
 from ocop_registry.app import create_app
-from ocop_registry.certificates.rules import today_local
 from ocop_registry.settings import Settings
 
 from .test_imports import GOOD_ROWS, sheet_csv

@@ -8,7 +8,8 @@ from datetime import date
 from pydantic import BaseModel
 
 from ocop_contracts import ProductSnapshot, top_level_group
-from ocop_search.text import fold_vietnamese, nfc
+from ocop_kit.text import fold_vietnamese, nfc
+from ocop_search.access import may_be_shown
 
 # Names of the six groups of Decision 148/QĐ-TTg, for snapshots that carry only the code.
 GROUP_NAMES = {
@@ -94,9 +95,10 @@ def group_codes(group: str) -> list[str]:
 
 def document_from_snapshot(snapshot: ProductSnapshot) -> SearchDocument | None:
     """The search document of a product, or None when the product may not be shown."""
-    if not snapshot.is_public or snapshot.certificate is None:
+    if not may_be_shown(snapshot):
         return None
     certificate = snapshot.certificate
+    assert certificate is not None  # may_be_shown requires one
     address = snapshot.address
     top = top_level_group(snapshot.group)
     schemes = [nfc(c.scheme) for c in snapshot.certifications]

@@ -1,25 +1,35 @@
-"""Keeping the index in step with the registry: products queued by events and applied in
-batches, or all of them rebuilt from the registry's export."""
+"""Writing the index: keeping it in step with the registry.
+
+Event handlers (`consumers.py`) only queue a product's newest snapshot; the indexer, a thread of
+the search worker (`BatchIndexer`), applies up to `BATCH_SIZE` of them per index commit
+(`index_queued`). When it has been idle it runs a batch as soon as the worker finishes a task
+(`wake`), so a lone certificate is searchable after one commit. When events come faster than
+that (a batch found several products), batches start at most every `BATCH_INTERVAL_SECONDS`, so
+each commit (a cost on Tantivy whatever its size; figures in bench/search/README.md) covers what
+came meanwhile rather than one or two products. A full rebuild from the registry's export
+(`reindex_from_registry`) holds the index alone while it runs.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import httpx
 from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from ocop_contracts import EventBase, ProductSnapshot, SearchIndexed, SearchIndexedPayload
+from ocop_contracts import ProductSnapshot, SearchIndexedPayload
 from ocop_kit.auth import issue_token
-from ocop_kit.db import ServiceDatabase, new_id, upsert_rows, utc_now
-from ocop_kit.outbox import publish
+from ocop_kit.db import ServiceDatabase
 from ocop_kit.tables import AggregateVersion
 from ocop_search.documents import SearchDocument, document_from_snapshot
 from ocop_search.engines import SearchEngine
+from ocop_search.events import announce_indexed
 from ocop_search.models import QueuedProduct
 from ocop_search.settings import Settings
 
@@ -52,36 +62,6 @@ def index_writes(db: ServiceDatabase, *, exclusive: bool) -> Iterator[Session]:
             yield session
 
 
-def queue_products(session: Session, events: Sequence[EventBase]) -> None:
-    """The product events' handler: queue their products for the indexer in one statement,
-    each replacing an older snapshot of it still waiting. A product appears once (the consumer
-    applies only the newest event of each product in a batch)."""
-    now = utc_now()
-    upsert_rows(
-        session,
-        QueuedProduct.__table__,
-        [
-            {
-                "product_id": snapshot.id,
-                "version": event.version,
-                "snapshot": snapshot.model_dump(mode="json"),
-                "queued_at": now,
-            }
-            for event in events
-            for snapshot in [_snapshot(event)]
-        ],
-        key=["product_id"],
-        update=["version", "snapshot"],
-    )
-
-
-def _snapshot(event: EventBase) -> ProductSnapshot:
-    payload = getattr(event, "payload", None)
-    if not isinstance(payload, ProductSnapshot):
-        raise TypeError(f"{event.type} carries no product snapshot")
-    return payload
-
-
 def index_queued(engine: SearchEngine, db: ServiceDatabase, limit: int) -> int:
     """Apply up to `limit` queued products to the index as one batch; returns how many.
 
@@ -105,7 +85,7 @@ def index_queued(engine: SearchEngine, db: ServiceDatabase, limit: int) -> int:
         if taken:
             indexed = apply_snapshots(engine, [ProductSnapshot.model_validate(s) for s in taken])
             # Told once the rows' deletion commits; sent again with them if this commit fails.
-            publish(session, SearchIndexed(aggregate_id=new_id(), payload=indexed))
+            announce_indexed(session, indexed)
     return len(taken)
 
 
@@ -236,7 +216,7 @@ def reindex_from_registry(
                 payload = SearchIndexedPayload(
                     searchable=searchable[start : start + INDEXED_PER_EVENT]
                 )
-                publish(session, SearchIndexed(aggregate_id=new_id(), payload=payload))
+                announce_indexed(session, payload)
     finally:
         if own_client:
             client.close()
@@ -245,3 +225,76 @@ def reindex_from_registry(
         extra={"documents": count, "products_seen": seen, "queued_dropped": dropped},
     )
     return count
+
+
+# --- the indexer thread ---------------------------------------------------------------------------
+
+BATCH_SIZE = 500
+BATCH_INTERVAL_SECONDS = 0.25
+# Without a wake-up (rows queued by another worker process, or left by one that died), the
+# queue is still looked at this often.
+POLL_SECONDS = 1.0
+RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+class BatchIndexer:
+    """Applies the queue to the index until stopped; a failed batch is retried with backoff."""
+
+    def __init__(
+        self,
+        open_engine: Callable[[], SearchEngine],
+        db: ServiceDatabase,
+        batch_size: int = BATCH_SIZE,
+        batch_interval: float = BATCH_INTERVAL_SECONDS,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self.open_engine = open_engine
+        self.db = db
+        self.batch_size = batch_size
+        self.batch_interval = batch_interval
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread (once)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self.run, name="search-indexer", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Look at the queue now (something may have been queued)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the batch under way and end the thread."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def run(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            # Cleared before looking, so a wake-up during the batch starts the next one at once.
+            self._wake.clear()
+            started = time.monotonic()
+            try:
+                applied = index_queued(self.open_engine(), self.db, self.batch_size)
+            except Exception:
+                delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+                failures += 1
+                log.exception("indexing a batch failed; retrying in %s s", delay)
+                self._stop.wait(delay)
+                continue
+            failures = 0
+            if applied:
+                log.info("indexed a batch", extra={"products": applied})
+            if applied == self.batch_size:
+                continue  # a backlog: the next batch is full too
+            if applied > 1:
+                # Events come faster than batches: let the next ones gather for one commit.
+                self._stop.wait(started + self.batch_interval - time.monotonic())
+            self._wake.wait(self.poll_seconds)

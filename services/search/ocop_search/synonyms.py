@@ -16,7 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from ocop_search.text import QueryTerm, fold_vietnamese, words
+from ocop_kit.text import fold_vietnamese
+from ocop_search.text import QueryTerm, words
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "synonyms.json"
 # Meilisearch looks synonyms up only for terms of 1 to 3 words; the embedded engine does the same.

@@ -1,6 +1,7 @@
 """Vietnamese text as search sees it: NFC in, folded terms, typo budgets and highlighting.
 
-Pure functions, no I/O. The Tantivy analyzer (lowercase + `ascii_fold`) and Meilisearch's charabia
+Pure functions, no I/O. NFC and folding are the kit's (`ocop_kit.text`, one implementation for
+every service); the Tantivy analyzer (lowercase + `ascii_fold`) and Meilisearch's charabia
 tokenizer fold the same way as `fold_vietnamese`: diacritics dropped, đ → d.
 """
 
@@ -8,10 +9,10 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+
+from ocop_kit.text import fold_vietnamese, nfc
 
 # Private-use characters mark matches while text is being escaped; they never occur in real data.
 MARK_START = "\ue000"
@@ -19,18 +20,6 @@ MARK_END = "\ue001"
 CROP_MARK = "…"
 _WORD = re.compile(r"[^\W_]+")
 _HTML_SPECIAL = re.compile(r"[&<>\"']")
-
-
-def nfc(text: str) -> str:
-    """Compose the text (decomposed input splits words in every tokenizer we use)."""
-    return unicodedata.normalize("NFC", text)
-
-
-def fold_vietnamese(text: str) -> str:
-    """Lowercase without diacritics: `Nước mắm Đặc biệt` → `nuoc mam dac biet`."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return unicodedata.normalize("NFC", stripped.replace("đ", "d"))
 
 
 # Longer tokens (in UTF-8 bytes) are junk, not words; the analyzer drops them too.
@@ -119,11 +108,6 @@ class QueryTerm:
         return self.typos > 1 and edit_distance(word, self.text, self.typos) <= self.typos
 
 
-@lru_cache(maxsize=65_536)
-def _fold_word(word: str) -> str:
-    return fold_vietnamese(word)
-
-
 def query_terms(query: str) -> list[QueryTerm]:
     """The terms of a search box query: every word with its typo budget, the last as a prefix."""
     folded = words(query)
@@ -154,14 +138,14 @@ class Highlighter:
     def matches(self, word: str) -> bool:
         verdict = self._verdicts.get(word)
         if verdict is None:
-            folded = _fold_word(word)
+            folded = fold_vietnamese(word)
             verdict = any(term.matches(folded) for term in self.terms)
             self._verdicts[word] = verdict
         return verdict
 
     def _in_phrases(self, found: list[re.Match[str]]) -> set[int]:
         """Positions of the words that belong to one of the phrases."""
-        folded = [_fold_word(match.group()) for match in found]
+        folded = [fold_vietnamese(match.group()) for match in found]
         covered: set[int] = set()
         for start, word in enumerate(folded):
             for phrase in self._phrases_from.get(word, ()):

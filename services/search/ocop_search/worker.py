@@ -1,9 +1,8 @@
 """The Search service's Celery worker: the one process that writes the index.
 
-It follows the registry through product and certificate events (each carries the whole product
-snapshot; the kit's consumer drops duplicates and stale versions): an event only queues the
-product, in the transaction that marks it consumed, and the indexer thread applies the queue in
-batches, one index commit each. It also runs full reindexes.
+It follows the registry through product and certificate events (handlers in `consumers.py`: an
+event only queues the product, in the transaction that marks it consumed), and the indexer thread
+(`indexing.py`) applies the queue in batches, one index commit each. It also runs full reindexes.
 """
 
 from __future__ import annotations
@@ -13,16 +12,14 @@ from functools import lru_cache
 from typing import Any
 
 from celery.signals import task_postrun, worker_ready, worker_shutdown
-from sqlalchemy.orm import Session
 
-from ocop_contracts import PRODUCT_EVENTS, Ping
 from ocop_kit.celery_app import make_celery
-from ocop_kit.consumer import EventHandlers, register_event_consumer
+from ocop_kit.consumer import register_event_consumer
 from ocop_kit.db import ServiceDatabase
 from ocop_search import SERVICE
+from ocop_search.consumers import handlers
 from ocop_search.engines import SearchEngine, open_engine
-from ocop_search.indexer import BatchIndexer
-from ocop_search.indexing import queue_products, reindex_from_registry
+from ocop_search.indexing import BatchIndexer, reindex_from_registry
 from ocop_search.search.api import REINDEX_TASK
 from ocop_search.settings import get_settings
 
@@ -30,7 +27,6 @@ log = logging.getLogger(__name__)
 settings = get_settings()
 db = ServiceDatabase(SERVICE, settings)
 celery = make_celery(SERVICE, settings, db)
-handlers = EventHandlers()
 
 
 @lru_cache(maxsize=1)
@@ -70,16 +66,6 @@ def wake_indexer(**_: Any) -> None:
 def stop_indexing(**_: Any) -> None:
     """Finish the batch under way; what is still queued waits in the table for the next start."""
     indexer.stop()
-
-
-@handlers.on("system.ping")
-def on_ping(session: Session, event: Ping) -> None:
-    """Nothing to do: the inbox record is the proof of delivery."""
-
-
-# Products are queued for the indexer, which indexes each if it may be shown (valid or expiring
-# certificate) and removes it otherwise.
-handlers.on_batch(*PRODUCT_EVENTS)(queue_products)
 
 
 @celery.task(name=REINDEX_TASK)

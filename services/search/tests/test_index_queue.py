@@ -27,10 +27,15 @@ from ocop_kit.consumer import EventHandlers, consume
 from ocop_kit.db import ServiceDatabase, run_migrations
 from ocop_kit.service_cli import migrations_dir
 from ocop_kit.testing import wait_for
+from ocop_search.consumers import queue_products
 from ocop_search.documents import SearchDocument
 from ocop_search.engines.base import SearchEngine, SearchEngineError, SearchQuery
-from ocop_search.indexer import BatchIndexer
-from ocop_search.indexing import index_queued, index_writes, queue_products, reindex_from_registry
+from ocop_search.indexing import (
+    BatchIndexer,
+    index_queued,
+    index_writes,
+    reindex_from_registry,
+)
 from ocop_search.models import QueuedProduct
 from ocop_search.settings import Settings
 

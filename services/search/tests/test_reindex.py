@@ -14,10 +14,11 @@ from ocop_kit.consumer import EventHandlers, consume
 from ocop_kit.db import ServiceDatabase, run_migrations
 from ocop_kit.service_cli import migrations_dir
 from ocop_kit.tables import AggregateVersion
+from ocop_search.consumers import queue_products
 from ocop_search.documents import document_from_snapshot
 from ocop_search.engines.base import SearchQuery
 from ocop_search.engines.tantivy_engine import TantivyEngine
-from ocop_search.indexing import index_queued, queue_products, reindex_from_registry
+from ocop_search.indexing import index_queued, reindex_from_registry
 from ocop_search.settings import Settings
 
 

@@ -7,13 +7,13 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ocop_kit.text import fold_vietnamese
 from ocop_search.engines.tantivy_engine import vietnamese_analyzer
 from ocop_search.text import (
     Highlighter,
     QueryTerm,
     edit_distance,
     escape_marked,
-    fold_vietnamese,
     highlight,
     query_terms,
     typo_budget,

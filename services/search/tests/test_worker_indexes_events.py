@@ -32,9 +32,9 @@ from ocop_kit.consumer import EventHandlers, consume
 from ocop_kit.db import ServiceDatabase
 from ocop_kit.settings import KitSettings
 from ocop_kit.testing import wait_for
+from ocop_search.consumers import queue_products
 from ocop_search.engines.base import SearchQuery
 from ocop_search.engines.tantivy_engine import TantivyEngine
-from ocop_search.indexing import queue_products
 from ocop_search.models import QueuedProduct
 from ocop_search.settings import Settings
 

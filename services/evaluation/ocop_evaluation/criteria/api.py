@@ -11,15 +11,14 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from ocop_evaluation.access import Admin
 from ocop_evaluation.criteria import store
 from ocop_evaluation.criteria.schemas import CriteriaSet
 from ocop_evaluation.criteria.workbook import read_workbook, template_workbook
 from ocop_kit.app import DbSession
-from ocop_kit.auth import Principal, require_roles
 from ocop_kit.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
 
 router = APIRouter(prefix="/v1/criteria-sets", tags=["criteria"])
-Admin = Annotated[Principal, require_roles("admin")]
 MAX_BYTES = 5_000_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

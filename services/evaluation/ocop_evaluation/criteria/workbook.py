@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from ocop_contracts import PRODUCT_SETS
 from ocop_evaluation.criteria.schemas import CriteriaSet
 from ocop_kit.sheets import inert_cell, inert_row, restore_cell
-from ocop_kit.text import TextRefused, clean_text
+from ocop_kit.text import TextRefused, clean_text, matching_key, nfc
 
 INFO_SHEET = "Thông tin"
 CARDS_SHEET = "Phiếu chấm"
@@ -73,11 +72,6 @@ class CellError:
     cell: str
     message: str
     message_en: str
-
-
-def _fold(text: str) -> str:
-    bare = unicodedata.normalize("NFD", text.strip().lower().replace("đ", "d"))
-    return " ".join("".join(ch for ch in bare if not unicodedata.combining(ch)).split())
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -180,7 +174,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return restore_cell(unicodedata.normalize("NFC", str(value)).strip())
+    return restore_cell(nfc(str(value)).strip())
 
 
 def _number(text: str) -> float | None:
@@ -223,11 +217,11 @@ class _Reader:
     # -- information sheet --
 
     def info(self, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
-        by_label = {_fold(label): name for name, label in INFO_LABELS.items()}
+        by_label = {matching_key(label): name for name, label in INFO_LABELS.items()}
         found: dict[str, tuple[Any, str]] = {}
         sources: list[str] = []
         for number, row in enumerate(rows, start=1):
-            label = _fold(_text(row[0] if row else ""))
+            label = matching_key(_text(row[0] if row else ""))
             name = by_label.get(label)
             value = row[1] if len(row) > 1 else None
             cell = f"B{number}"
@@ -261,7 +255,7 @@ class _Reader:
                     f"{name} must be a date (dd/mm/yyyy)",
                 )
         value, cell = found.get("confirmed", (None, "B1"))
-        answer = _fold(_text(value))
+        answer = matching_key(_text(value))
         if answer not in _YES | _NO:
             self.bad(INFO_SHEET, cell, "Ghi «có» hoặc «không»", "Write “có” (yes) or “không” (no)")
         result["confirmed"] = answer in _YES
@@ -575,15 +569,15 @@ def read_workbook(data: bytes, version: int) -> dict[str, Any] | list[CellError]
         workbook = load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # openpyxl raises many kinds on a file that is not a workbook
         return [CellError("", "", "Tệp không phải bảng tính Excel (.xlsx)", "Not an .xlsx file")]
-    sheets = {_fold(name): name for name in workbook.sheetnames}
-    missing = [s for s in (INFO_SHEET, CARDS_SHEET) if _fold(s) not in sheets]
+    sheets = {matching_key(name): name for name in workbook.sheetnames}
+    missing = [s for s in (INFO_SHEET, CARDS_SHEET) if matching_key(s) not in sheets]
     if missing:
         return [
             CellError(s, "", f"Thiếu trang «{s}» của mẫu", f"The template's sheet {s!r} is missing")
             for s in missing
         ]
-    info_rows = list(workbook[sheets[_fold(INFO_SHEET)]].iter_rows(values_only=True))
-    card_rows = list(workbook[sheets[_fold(CARDS_SHEET)]].iter_rows(values_only=True))
+    info_rows = list(workbook[sheets[matching_key(INFO_SHEET)]].iter_rows(values_only=True))
+    card_rows = list(workbook[sheets[matching_key(CARDS_SHEET)]].iter_rows(values_only=True))
     info = reader.info(info_rows)
     cards = reader.cards(card_rows)
     reader.check_sums(cards)

@@ -8,12 +8,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from ocop_contracts import CERTIFICATE_EXPIRING_WITHIN_DAYS
+from ocop_evaluation import access
 from ocop_evaluation.products.models import KnownProduct
 from ocop_evaluation.products.service import due_products_query
-from ocop_evaluation.sessions.service import today_local
 from ocop_kit.app import DbSession
 from ocop_kit.auth import CurrentPrincipal
-from ocop_kit.errors import Forbidden
+from ocop_kit.dates import today_local
 from ocop_kit.pagination import Page, paginate
 
 router = APIRouter(prefix="/v1", tags=["re-evaluation"])
@@ -41,14 +41,7 @@ def due_products(
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[DueProduct]:
-    if not principal.is_admin:
-        if principal.role != "province_officer":
-            raise Forbidden(
-                "Chỉ cán bộ OCOP xem được danh sách này", "Only OCOP officers may read this list"
-            )
-        if province_code and province_code != principal.province_code:
-            raise Forbidden("Bạn chỉ xem được tỉnh của mình", "You may only read your province")
-        province_code = principal.province_code
+    province_code = access.due_list_province(principal, province_code)
     today = today_local()
     query = due_products_query(province_code, today, max(0, min(within_days, 3650)))
     rows, next_cursor = paginate(db, query, KnownProduct.id, cursor, limit)

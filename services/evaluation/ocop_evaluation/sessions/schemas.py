@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from ocop_contracts import is_province_code
-from ocop_evaluation.rules import DEFAULT_MAX_SPREAD
+from ocop_evaluation.rules import DEFAULT_MAX_SPREAD, seats_one_chair
 from ocop_kit.dates import ProgrammeDate
 from ocop_kit.text import Line, Name, Text
 
@@ -107,8 +107,7 @@ class SessionCreate(Strict):
 
     @model_validator(mode="after")
     def _council_shape(self) -> SessionCreate:
-        chairs = [m for m in self.members if m.role == "chair"]
-        if len(chairs) != 1:
+        if not seats_one_chair(m.role for m in self.members):
             raise ValueError(
                 "Hội đồng phải có đúng một chủ tịch / A council needs exactly one chair"
             )

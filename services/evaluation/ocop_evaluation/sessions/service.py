@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -11,18 +12,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ocop_contracts import (
-    VIETNAM_TZ,
-    EvaluationDecided,
-    EvaluationDecisionPayload,
-    ScoreSheetSnapshot,
-)
-from ocop_evaluation import rules
+from ocop_contracts import ScoreSheetSnapshot
+from ocop_evaluation import access, rules
 from ocop_evaluation.criteria import store
 from ocop_evaluation.criteria.loader import find_criteria_set
 from ocop_evaluation.criteria.schemas import CriteriaSet, Criterion
+from ocop_evaluation.events import announce_decision
 from ocop_evaluation.products.models import KnownProduct
-from ocop_evaluation.sessions import access
 from ocop_evaluation.sessions.documents import carry_documents
 from ocop_evaluation.sessions.models import (
     Application,
@@ -40,10 +36,10 @@ from ocop_evaluation.sessions.schemas import (
     SheetPreview,
 )
 from ocop_kit.auth import Principal
+from ocop_kit.dates import today_local
 from ocop_kit.db import utc_now
-from ocop_kit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from ocop_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from ocop_kit.history import record_change
-from ocop_kit.outbox import publish
 
 SYSTEM_ACTOR = "system:evaluation"
 # draft → open for scoring → closed → decided; a closed session reopens for revisions.
@@ -54,11 +50,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "decided": (),
 }
 STATUS_VI = {"draft": "nháp", "open": "đang chấm", "closed": "đã đóng", "decided": "đã kết luận"}
-
-
-def today_local() -> date:
-    """Decisions are dated in Vietnam's time zone."""
-    return datetime.now(VIETNAM_TZ).date()
 
 
 def actor_of(principal: Principal) -> str:
@@ -124,16 +115,7 @@ def default_session_name(level: str) -> str:
 def create_session(session: Session, principal: Principal, body: SessionCreate) -> CouncilSession:
     """Create a council session; a provincial one by that province's officer, a central one by an
     admin (the Ministry's office)."""
-    if body.level == "central" and not principal.is_admin:
-        raise Forbidden(
-            "Chỉ quản trị viên cấp trung ương được lập hội đồng cấp trung ương",
-            "Only an admin may create a central council session",
-        )
-    if body.level == "provincial" and not principal.may_act_in_province(body.province_code):
-        raise Forbidden(
-            "Bạn không được lập hội đồng cho tỉnh này",
-            "You may not create a council for this province",
-        )
+    access.require_create(principal, body.level, body.province_code)
     criteria_set = criteria_set_in_force(session, body.criteria_set, body.meets_on or today_local())
     quorum = body.quorum
     council = CouncilSession(
@@ -199,7 +181,7 @@ def add_members(
             "That account already holds a seat on this council",
             errors=[FieldError("members", "Đã có ghế", "Already seated")],
         )
-    if any(m.role == "chair" for m in members) and any(m.role == "chair" for m in council.members):
+    if not rules.room_for_chairs((m.role for m in council.members), (m.role for m in members)):
         raise ValidationFailed(
             "Hội đồng đã có chủ tịch",
             "The council already has a chair",
@@ -233,7 +215,7 @@ def change_status(
             f"A session cannot go from {council.status} to {new_status}",
             allowed=list(TRANSITIONS[council.status]),
         )
-    if new_status == "open" and not any(m.role == "chair" for m in council.members):
+    if new_status == "open" and not rules.chairs_among(m.role for m in council.members):
         raise Conflict("Hội đồng chưa có chủ tịch", "The council has no chair yet")
     if new_status == "decided":
         undecided = session.scalar(
@@ -607,22 +589,8 @@ def put_scores(
 ) -> tuple[ScoreSheet, Member]:
     """Store (or revise) a member's sheet; every version is kept as a revision."""
     member = next((m for m in council.members if m.id == member_id), None)
-    standing = access.standing_in(principal, council)
-    if member is None:
-        raise Forbidden(
-            "Người chấm không phải thành viên của hội đồng này",
-            "The member does not sit on this council",
-        )
-    if standing is None:
-        raise Forbidden("Bạn không thuộc hội đồng này", "You do not sit on this council")
-    seat = access.member_of(principal, council)
-    if standing in ("chair", "member") and (seat is None or seat.id != member_id):
-        raise Forbidden(
-            "Thành viên chỉ được chấm phiếu của chính mình",
-            "A member may only fill in their own score sheet",
-        )
-    if not member.scores:
-        raise Forbidden("Thư ký hội đồng không chấm điểm", "The secretary does not score")
+    access.require_own_sheet(principal, council, member, member_id)
+    assert member is not None  # require_own_sheet refused a missing one
     # One writer per application at a time: sheets and the decision never interleave.
     session.refresh(application, with_for_update=True)
     if council.status != "open":
@@ -776,7 +744,7 @@ def decision_readiness(
         )
         if s.member_id in members_by_id
     ]
-    chair_scored = any(members_by_id[s.member_id].role == "chair" for s in sheets)
+    chair_scored = rules.chairs_among(members_by_id[s.member_id].role for s in sheets) > 0
     quorum = quorum_of(council)
     # Sheets that leave criteria unscored do not count: the member must finish them.
     incomplete = (
@@ -812,6 +780,30 @@ def decide_application(
     transaction). A result for the central council opens an application there."""
     access.require_decide(principal, council)
     session.refresh(application, with_for_update=True)
+    ensure_open_to_decision(council, application)
+    ready = decision_readiness(session, council, application)
+    ensure_quorum(council, ready)
+    sheets = ready.sheets
+    failed = rules.failed_mandatory_criteria([s.mandatory_failed for s in sheets])
+    verdict = verdict_on(council, application, [Decimal(str(s.total)) for s in sheets], failed)
+    decision = record_decision(
+        session,
+        council,
+        application,
+        DecisionTaken(
+            verdict=verdict,
+            failed_mandatory=sorted(failed),
+            sheets=sheet_snapshots(council, sheets),
+            decision_no=decision_no,
+            decided_on=decided_on or today_local(),
+            actor=actor_of(principal),
+        ),
+    )
+    return decision, verdict, len(sheets)
+
+
+def ensure_open_to_decision(council: CouncilSession, application: Application) -> None:
+    """Refuse a decision outside an open or closed session, or on a decided application."""
     if council.status not in ("open", "closed"):
         raise Conflict(
             f"Phiên đang ở trạng thái «{STATUS_VI[council.status]}», chưa thể kết luận",
@@ -819,31 +811,35 @@ def decide_application(
         )
     if application.status == "decided":
         raise Conflict("Hồ sơ đã có kết luận", "The application is already decided")
-    ready = decision_readiness(session, council, application)
-    if not ready.quorum_met:
-        raise Conflict(
-            f"Chưa đủ túc số: cần {ready.required}/{ready.scoring_members} phiếu chấm đầy đủ"
-            + (" và phiếu của chủ tịch" if council.chair_required else "")
-            + f"; hiện có {ready.received}",
-            f"No quorum: {ready.required} of {ready.scoring_members} complete sheets are needed"
-            + (", the chair's among them" if council.chair_required else "")
-            + f"; {ready.received} received",
-            required=ready.required,
-            received=ready.received,
-            incomplete_sheets=ready.incomplete_sheets,
-            chair_scored=ready.chair_scored,
-        )
-    sheets = ready.sheets
-    members_by_id = ready.members_by_id
-    failed = rules.failed_mandatory_criteria([s.mandatory_failed for s in sheets])
-    verdict = verdict_on(council, application, [Decimal(str(s.total)) for s in sheets], failed)
-    application.decisions_count += 1
-    seq = application.decisions_count
-    sheet_snapshots = [
+
+
+def ensure_quorum(council: CouncilSession, ready: Readiness) -> None:
+    """Refuse (409, with what is missing) unless enough members, the chair among them where the
+    council requires it, handed in complete sheets."""
+    if ready.quorum_met:
+        return
+    raise Conflict(
+        f"Chưa đủ túc số: cần {ready.required}/{ready.scoring_members} phiếu chấm đầy đủ"
+        + (" và phiếu của chủ tịch" if council.chair_required else "")
+        + f"; hiện có {ready.received}",
+        f"No quorum: {ready.required} of {ready.scoring_members} complete sheets are needed"
+        + (", the chair's among them" if council.chair_required else "")
+        + f"; {ready.received} received",
+        required=ready.required,
+        received=ready.received,
+        incomplete_sheets=ready.incomplete_sheets,
+        chair_scored=ready.chair_scored,
+    )
+
+
+def sheet_snapshots(council: CouncilSession, sheets: list[ScoreSheet]) -> list[ScoreSheetSnapshot]:
+    """The counted sheets as the decision keeps them and the event carries them."""
+    members = {m.id: m for m in council.members}
+    return [
         ScoreSheetSnapshot(
             member_id=s.member_id,
-            member_name=members_by_id[s.member_id].name,
-            role=members_by_id[s.member_id].role,
+            member_name=members[s.member_id].name,
+            role=members[s.member_id].role,
             total=s.total,
             scores=s.scores,
             answers=s.answers,
@@ -851,19 +847,39 @@ def decide_application(
         )
         for s in sheets
     ]
-    day = decided_on or today_local()
+
+
+@dataclass(frozen=True)
+class DecisionTaken:
+    """What the council decided on an application, before it is recorded."""
+
+    verdict: rules.Verdict
+    failed_mandatory: list[str]
+    sheets: list[ScoreSheetSnapshot]
+    decision_no: str | None
+    decided_on: date
+    actor: str
+
+
+def record_decision(
+    session: Session, council: CouncilSession, application: Application, taken: DecisionTaken
+) -> Decision:
+    """Store the decision as the application's next one, move the application on (a 5★ result
+    goes to the central council), publish `evaluation.decided` and keep the history."""
+    verdict = taken.verdict
+    application.decisions_count += 1
     decision = Decision(
         application_id=application.id,
-        seq=seq,
+        seq=application.decisions_count,
         total=float(verdict.total),
         stars=verdict.stars,
         outcome=verdict.outcome,
         spread=float(verdict.spread),
-        failed_mandatory=sorted(failed),
-        sheets=[s.model_dump(mode="json") for s in sheet_snapshots],
-        decision_no=decision_no,
-        decided_on=day,
-        decided_by=actor_of(principal),
+        failed_mandatory=taken.failed_mandatory,
+        sheets=[s.model_dump(mode="json") for s in taken.sheets],
+        decision_no=taken.decision_no,
+        decided_on=taken.decided_on,
+        decided_by=taken.actor,
     )
     session.add(decision)
     application.status = "needs_discussion" if verdict.outcome == "needs_discussion" else "decided"
@@ -871,45 +887,24 @@ def decide_application(
         central = propose_to_central(session, council, application)
         decision.central_application_id = central.id
     session.flush()
-    publish(
-        session,
-        EvaluationDecided(
-            aggregate_id=application.id,
-            version=seq,
-            payload=EvaluationDecisionPayload(
-                session_id=council.id,
-                application_id=application.id,
-                product_id=application.product_id,
-                level=council.level,
-                province_code=application.province_code,
-                criteria_set=council.criteria_set,
-                criteria_set_version=council.criteria_set_version,
-                total=float(verdict.total),
-                stars=verdict.stars,
-                outcome=verdict.outcome,
-                decision_no=decision_no,
-                decided_on=day,
-                sheets=sheet_snapshots,
-            ),
-        ),
-    )
+    announce_decision(session, council, application, decision, taken.sheets)
     record_change(
         session,
         "application",
         application.id,
         "decided",
-        actor_of(principal),
+        taken.actor,
         None,
         {
-            "seq": seq,
-            "total": float(verdict.total),
-            "stars": verdict.stars,
-            "outcome": verdict.outcome,
-            "failed_mandatory": sorted(failed),
+            "seq": decision.seq,
+            "total": decision.total,
+            "stars": decision.stars,
+            "outcome": decision.outcome,
+            "failed_mandatory": decision.failed_mandatory,
             "central_application_id": decision.central_application_id,
         },
     )
-    return decision, verdict, len(sheets)
+    return decision
 
 
 def central_session_for(session: Session, proposing: CouncilSession) -> CouncilSession:
@@ -969,20 +964,38 @@ def propose_to_central(
 
 
 def latest_decision(session: Session, application_id: str) -> Decision | None:
-    return session.scalar(
-        select(Decision)
-        .where(Decision.application_id == application_id)
-        .order_by(Decision.seq.desc())
-        .limit(1)
+    """The application's newest decision, if any."""
+    return latest_decisions(session, [application_id]).get(application_id)
+
+
+def latest_decisions(session: Session, application_ids: Sequence[str]) -> dict[str, Decision]:
+    """Each application's newest decision (applications without one are left out), in one
+    query whatever the number of applications."""
+    if not application_ids:
+        return {}
+    newest = (
+        select(Decision.application_id, func.max(Decision.seq).label("seq"))
+        .where(Decision.application_id.in_(application_ids))
+        .group_by(Decision.application_id)
+        .subquery()
     )
-
-
-def sheets_submitted(session: Session, application_id: str) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(ScoreSheet)
-            .where(ScoreSheet.application_id == application_id, ScoreSheet.complete.is_(True))
+    rows = session.scalars(
+        select(Decision).join(
+            newest,
+            (Decision.application_id == newest.c.application_id) & (Decision.seq == newest.c.seq),
         )
-        or 0
     )
+    return {decision.application_id: decision for decision in rows}
+
+
+def sheets_submitted_to(session: Session, application_ids: Sequence[str]) -> dict[str, int]:
+    """How many complete sheets each application has (applications with none are left out),
+    in one query."""
+    if not application_ids:
+        return {}
+    rows = session.execute(
+        select(ScoreSheet.application_id, func.count())
+        .where(ScoreSheet.application_id.in_(application_ids), ScoreSheet.complete.is_(True))
+        .group_by(ScoreSheet.application_id)
+    )
+    return {application_id: count for application_id, count in rows}

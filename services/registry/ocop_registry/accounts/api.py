@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from ocop_kit.app import DbSession
-from ocop_kit.auth import Principal, require_roles
 from ocop_kit.client_address import client_address
 from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.history import history_of
 from ocop_kit.pagination import Page, paginate
+from ocop_registry.access import Admin
+from ocop_registry.access import Officer as Manager
 from ocop_registry.accounts.models import Account
 from ocop_registry.accounts.schemas import (
     AccountCreate,
@@ -35,8 +34,6 @@ from ocop_registry.accounts.service import (
 from ocop_registry.products.schemas import HistoryEntry
 
 router = APIRouter(tags=["accounts"])
-Manager = Annotated[Principal, require_roles("province_officer")]
-Admin = Annotated[Principal, require_roles()]
 
 
 @router.post(

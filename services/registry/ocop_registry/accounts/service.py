@@ -27,7 +27,6 @@ from ocop_kit.db import ServiceDatabase, utc_now
 from ocop_kit.errors import (
     Conflict,
     FieldError,
-    Forbidden,
     NotFound,
     TooManyRequests,
     Unauthorized,
@@ -35,6 +34,7 @@ from ocop_kit.errors import (
 )
 from ocop_kit.history import record_change
 from ocop_kit.revocation import TokenVersions
+from ocop_registry import access
 from ocop_registry.accounts.models import Account, PasswordReset, SignInFailure
 from ocop_registry.accounts.password_policy import password_problem
 from ocop_registry.accounts.schemas import AccountCreate, AccountUpdate, SignIn, TokenOut
@@ -59,20 +59,6 @@ def account_snapshot(account: Account) -> dict[str, Any]:
     }
 
 
-def _ensure_may_manage(
-    session: Session, principal: Principal, role: str, producer_id: str | None
-) -> None:
-    """Admins manage every account; a province officer only producer accounts of producers in
-    their province."""
-    if principal.is_admin:
-        return
-    if principal.role == "province_officer" and role == "producer" and producer_id:
-        producer = session.get(Producer, producer_id)
-        if producer is not None and principal.may_act_in_province(producer.province_code):
-            return
-    raise Forbidden("Bạn không được quản lý tài khoản này", "You may not manage this account")
-
-
 def _refuse_weak_password(password: str, username: str) -> None:
     problem = password_problem(password, username)
     if problem is not None:
@@ -84,7 +70,7 @@ def _refuse_weak_password(password: str, username: str) -> None:
 
 
 def create_account(session: Session, data: AccountCreate, principal: Principal) -> Account:
-    _ensure_may_manage(session, principal, data.role, data.producer_id)
+    access.ensure_may_manage_account(session, principal, data.role, data.producer_id)
     _refuse_weak_password(data.password, data.username)
     if data.producer_id and session.get(Producer, data.producer_id) is None:
         raise ValidationFailed(
@@ -120,7 +106,7 @@ def get_account(session: Session, account_id: str, principal: Principal) -> Acco
     account = session.get(Account, account_id)
     if account is None:
         raise NotFound("Không có tài khoản này", "No such account")
-    _ensure_may_manage(session, principal, account.role, account.producer_id)
+    access.ensure_may_manage_account(session, principal, account.role, account.producer_id)
     return account
 
 
@@ -155,11 +141,7 @@ def issue_password_reset(
 ) -> tuple[PasswordReset, str]:
     """A new one-time reset code for `account` (administrators only); earlier unused codes of
     the account stop working, so only the last one handed out is valid."""
-    if not principal.is_admin:
-        raise Forbidden(
-            "Chỉ quản trị viên được cấp mã đặt lại mật khẩu",
-            "Only an administrator may issue a password reset code",
-        )
+    access.ensure_may_issue_password_reset(principal)
     if not account.active:
         raise Conflict(
             "Tài khoản đã bị khóa; hãy mở lại trước khi đặt lại mật khẩu",

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ocop_contracts import PRODUCT_GROUP_CODES, PRODUCT_SETS, top_level_group
-from ocop_registry.text import fold_vietnamese
+from ocop_kit.text import matching_key
 
 DATA_FILE = Path(__file__).parent / "product_groups.json"
 
@@ -150,18 +150,18 @@ def _lookup() -> dict[str, str]:
     table: dict[str, str] = {}
     # Legacy (1048) names first, so a current name that is also an old one maps to the current.
     for legacy in data.legacy_1048:
-        table[fold_vietnamese(legacy.name_vi)] = legacy.maps_to
+        table[matching_key(legacy.name_vi)] = legacy.maps_to
     for group in data.groups:
         for code, name_vi, name_en in [(group.code, group.name_vi, group.name_en)] + [
             (s.code, s.name_vi, s.name_en) for s in group.retired_subgroups
         ]:
             for text in (code, name_vi, name_en):
-                table[fold_vietnamese(text)] = code
+                table[matching_key(text)] = code
         for sub in group.subgroups:
-            table[fold_vietnamese(sub.code)] = sub.code
+            table[matching_key(sub.code)] = sub.code
             # A sub-group named like its group (tourism) leaves the name to the group.
             for text in (sub.name_vi, sub.name_en, *sub.aliases):
-                table.setdefault(fold_vietnamese(text), sub.code)
+                table.setdefault(matching_key(text), sub.code)
     return table
 
 
@@ -169,7 +169,7 @@ def match_group(text: str) -> str | None:
     """A group code from a code or an official name under Decision 26/2026, 148 or 1048,
     ignoring case, diacritics and the kind of dash: `Lưu niệm – nội thất – trang trí` →
     `thu_cong_my_nghe.trang_tri`."""
-    return _lookup().get(fold_vietnamese(text))
+    return _lookup().get(matching_key(text))
 
 
 def product_set_name(code: str | None) -> str | None:
@@ -183,14 +183,14 @@ def _set_lookup() -> dict[str, str]:
     table: dict[str, str] = {}
     for code, product_set in product_groups().product_sets().items():
         for text in (code, product_set.name_vi, product_set.name_en, *product_set.aliases):
-            table[fold_vietnamese(text)] = code
+            table[matching_key(text)] = code
     return table
 
 
 def match_product_set(text: str) -> str | None:
     """A product set code from its code, name or a known other spelling, ignoring case and
     diacritics: `ruou trang` → `ruou_trang`."""
-    return _set_lookup().get(fold_vietnamese(text))
+    return _set_lookup().get(matching_key(text))
 
 
 def sets_for_group(group: str) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from ocop_contracts import (
     CertificateRevoked,
     ProductChanged,
 )
+from ocop_kit.dates import today_local
 from ocop_kit.db import new_id, utc_now
 from ocop_kit.errors import Conflict
 from ocop_kit.history import Change, record_change
@@ -28,7 +29,6 @@ from ocop_registry.certificates.rules import (
     certificate_status,
     expiry_for,
     notice_due,
-    today_local,
 )
 from ocop_registry.events import announce, current_certificate
 from ocop_registry.notifications.mailer import notify_producer

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ocop_kit.app import DbSession
-from ocop_kit.auth import Principal, require_roles
 from ocop_kit.pagination import Page, paginate
+from ocop_registry.access import Officer
 from ocop_registry.duplicates.models import DuplicatePair
 from ocop_registry.duplicates.service import (
     dismiss_pair,
@@ -21,7 +21,6 @@ from ocop_registry.duplicates.service import (
 )
 
 router = APIRouter(prefix="/v1/duplicates", tags=["duplicates"])
-Officer = Annotated[Principal, require_roles("province_officer")]
 
 
 class PairProducer(BaseModel):

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process
 
-from ocop_registry.text import fold_vietnamese
+from ocop_kit.text import matching_key
 
 DATA_FILE = Path(__file__).parent / "words.json"
 PRODUCT_TYPE = "product_type"
@@ -153,7 +153,7 @@ def name_key(name: str) -> NameKey:
     core `30 dam do hai hau mam nuoc`, measure `do dam`: 30."""
     pack, attribute = _patterns()
     fillers, class_phrases, membership = _word_lists()
-    text = fold_vietnamese(name)
+    text = matching_key(name)
     has_digits = _DIGIT.search(text) is not None
     if has_digits:
         text = pack.sub(" ", text.replace("/", " / "))
@@ -302,7 +302,7 @@ def place_keys(ward_code: str | None, legacy_district: str | None) -> frozenset[
     if ward_code:
         keys.add(f"ward:{ward_code}")
     if legacy_district:
-        keys.add(f"district:{fold_vietnamese(legacy_district)}")
+        keys.add(f"district:{matching_key(legacy_district)}")
     return frozenset(keys)
 
 

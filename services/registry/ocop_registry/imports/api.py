@@ -12,17 +12,17 @@ from pydantic import BaseModel, Field
 
 from ocop_contracts import queue_for
 from ocop_kit.app import DbSession
-from ocop_kit.auth import Principal, require_roles
+from ocop_kit.auth import Principal
 from ocop_kit.errors import FieldError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from ocop_kit.sheets import csv_document
 from ocop_kit.text import TextRefused, clean_line
 from ocop_registry import SERVICE
+from ocop_registry.access import Officer
 from ocop_registry.imports.models import ImportJob
 from ocop_registry.imports.service import IMPORT_TASK, import_job_out
 from ocop_registry.imports.sheet import VI_HEADERS, SheetUnreadable, read_sheet
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
-Officer = Annotated[Principal, require_roles("province_officer")]
 MAX_BYTES = 20 * 1024 * 1024
 
 

@@ -17,12 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ocop_contracts import CertificateIssued, EventBase, ProductChanged
+from ocop_kit.dates import today_local
 from ocop_kit.db import ServiceDatabase, insert_rows, new_id, upsert_rows, utc_now
 from ocop_kit.history import Change, record_changes
 from ocop_kit.outbox import publish_many
+from ocop_kit.text import matching_key
 from ocop_registry.catalog.groups import sets_for_group
 from ocop_registry.certificates.models import Certificate
-from ocop_registry.certificates.rules import today_local
 from ocop_registry.certificates.service import prepare_certificate
 from ocop_registry.database import Base
 from ocop_registry.duplicates.rules import DuplicateIndex, ProductFacts
@@ -47,8 +48,7 @@ from ocop_registry.imports.sheet import (
 from ocop_registry.producers.models import Producer
 from ocop_registry.producers.service import address_key, new_producer, producer_record
 from ocop_registry.products.models import MarketListing, Product, SearchVisibility
-from ocop_registry.products.service import product_record
-from ocop_registry.text import fold_vietnamese, nfc
+from ocop_registry.products.service import new_product, product_record
 
 log = logging.getLogger(__name__)
 IMPORT_TASK = "ocop.registry.import_sheet"
@@ -249,7 +249,7 @@ def record_imported(session: Session, job_id: str, product_ids: list[str]) -> No
 
 
 def _producer_key(row: ImportRow) -> tuple[str, str]:
-    return fold_vietnamese(row.producer_name), address_key(row.address)
+    return matching_key(row.producer_name), address_key(row.address)
 
 
 @dataclass
@@ -397,18 +397,14 @@ def _upsert_product(
     actor: str,
     caught_up: set[str],
 ) -> tuple[Product, bool]:
-    name_key = fold_vietnamese(row.product_name)
+    name_key = matching_key(row.product_name)
     product = products.get((producer.id, name_key))
     if product is None:
-        now = utc_now()
-        product = Product(
-            id=new_id(),
-            producer_id=producer.id,
-            province_code=producer.province_code,
-            name=nfc(row.product_name),
-            name_key=name_key,
-            group=row.group,
-            product_set=row.product_set,
+        product = new_product(
+            producer,
+            row.product_name,
+            row.group,
+            row.product_set,
             certifications=row.certifications,
             channels=row.channels,
             price_vnd=row.price_vnd,
@@ -417,9 +413,6 @@ def _upsert_product(
             description=row.description,
             weight_grams=row.weight_grams,
             images=row.images,
-            version=0,
-            created_at=now,
-            updated_at=now,
         )
         writes.insert(product)
         mark_new(session, product)

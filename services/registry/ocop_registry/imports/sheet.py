@@ -12,10 +12,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from charset_normalizer import from_bytes
+
 from ocop_contracts import CHANNEL_CODES
 from ocop_kit.dates import DateOutOfRange, check_programme_date
 from ocop_kit.sheets import ILLEGAL_IN_SHEETS, restore_cell
-from ocop_kit.text import TextRefused, check_web_url, clean_line, clean_multiline, clean_name
+from ocop_kit.text import (
+    TextRefused,
+    check_web_url,
+    clean_line,
+    clean_multiline,
+    clean_name,
+    matching_key,
+    nfc,
+)
 from ocop_registry.admin_units import AddressNotUnderstood, ResolvedAddress, resolve_address_text
 from ocop_registry.catalog.groups import (
     infer_product_set,
@@ -25,9 +35,9 @@ from ocop_registry.catalog.groups import (
     sets_for_group,
     subgroup_of_set,
 )
+from ocop_registry.certificates.rules import default_level
 from ocop_registry.gtin import is_valid_gtin
 from ocop_registry.products.schemas import canonical_scheme
-from ocop_registry.text import fold_vietnamese, nfc
 
 # Column → the header spellings accepted for it (compared folded).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -85,7 +95,7 @@ VI_HEADERS = {
 }
 REQUIRED_COLUMNS = ("producer_name", "producer_kind", "address", "product_name", "group")
 _HEADER_LOOKUP = {
-    fold_vietnamese(alias): column for column, aliases in COLUMNS.items() for alias in aliases
+    matching_key(alias): column for column, aliases in COLUMNS.items() for alias in aliases
 }
 
 _KINDS = {
@@ -149,9 +159,11 @@ _MAX_LENGTHS = {
 # (lists take it as a separator), and single-line text for the rest.
 _NAME_COLUMNS = ("producer_name", "product_name")
 _MULTILINE_COLUMNS = ("description", "certifications", "channels", "images")
-# District councils recognised 3-star products until the reorganisation of 1 July 2025.
-DISTRICT_LEVEL_ENDS = date(2025, 7, 1)
 _LIST_SPLIT = re.compile(r"[;,\n]")
+# Delimiters a CSV sheet may use, and how much of it the sniffer reads to tell which.
+_DELIMITERS = ",;\t"
+_SNIFF_LINES = 20
+_SNIFF_CHARS = 64 * 1024
 
 
 class SheetUnreadable(ValueError):
@@ -225,7 +237,7 @@ def read_sheet(filename: str, content: bytes) -> Sheet:
 
 
 def _map_headers(headers: list[Any]) -> list[str | None]:
-    columns = [_HEADER_LOOKUP.get(fold_vietnamese(str(h or ""))) for h in headers]
+    columns = [_HEADER_LOOKUP.get(matching_key(str(h or ""))) for h in headers]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise SheetUnreadable(
@@ -236,13 +248,28 @@ def _map_headers(headers: list[Any]) -> list[str | None]:
 
 
 def _decode(content: bytes) -> str:
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return content.decode("utf-16")
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Older Vietnamese Windows exports.
-        return content.decode("cp1258", errors="replace")
+    """The sheet's text in the encoding charset-normalizer finds: UTF-8 (with or without BOM),
+    UTF-16 with its BOM, or an older Vietnamese Windows export (Windows-1258)."""
+    found = from_bytes(content).best()
+    if found is None:
+        raise SheetUnreadable(
+            "Tệp không phải bảng tính CSV hay Excel (.xlsx)",
+            "The file is not a CSV or Excel (.xlsx) sheet",
+        )
+    return str(found)
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter csv.Sniffer finds in the first lines (Excel in Vietnamese writes `;`,
+    others `,` or a tab), else in the header line alone; `,` for a single column."""
+    lines = text[:_SNIFF_CHARS].splitlines()
+    # The sniffer reads line ends as `\n` only: a `\r` before it would hide quoted cells.
+    for sample in ("\n".join(lines[:_SNIFF_LINES]), lines[0] if lines else ""):
+        try:
+            return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+        except csv.Error:
+            continue
+    return ","
 
 
 def _read_csv(content: bytes) -> Sheet:
@@ -253,8 +280,7 @@ def _read_csv(content: bytes) -> Sheet:
             "The file is not a CSV or Excel (.xlsx) sheet",
         )
     text = _decode(content)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
+    delimiter = _delimiter(text)
     try:
         records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
@@ -319,7 +345,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return nfc(str(value))
+    return nfc(str(value)).strip()
 
 
 def parse_date(value: Any) -> date:
@@ -345,7 +371,7 @@ def parse_stars(value: Any) -> int:
     text = _text(value)
     if text and set(text) <= {"★", "*", " "}:
         return text.count("★") + text.count("*")
-    match = re.fullmatch(r"(\d)\s*(sao|\*|★|stars?)?", fold_vietnamese(text))
+    match = re.fullmatch(r"(\d)\s*(sao|\*|★|stars?)?", matching_key(text))
     if not match:
         raise ValueError(text)
     return int(match.group(1))
@@ -353,16 +379,6 @@ def parse_stars(value: Any) -> int:
 
 def split_list(value: Any) -> list[str]:
     return [p.strip() for p in _LIST_SPLIT.split(_text(value)) if p.strip()]
-
-
-def default_level(stars: int, recognised_on: date) -> str:
-    """Who recognised a certificate when the sheet does not say: 5★ the central council, 3★
-    before July 2025 the district, otherwise the province."""
-    if stars == 5:
-        return "central"
-    if stars == 3 and recognised_on < DISTRICT_LEVEL_ENDS:
-        return "district"
-    return "provincial"
 
 
 def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
@@ -390,7 +406,7 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
         if len(values.get(column, "")) > limit:
             bad(column, f"Dài quá {limit} ký tự", f"Longer than {limit} characters")
 
-    kind = _KINDS.get(fold_vietnamese(values.get("producer_kind", "")).replace("_", " "))
+    kind = _KINDS.get(matching_key(values.get("producer_kind", "")).replace("_", " "))
     if values.get("producer_kind") and kind is None:
         bad(
             "producer_kind",
@@ -463,7 +479,7 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
                 f"Invalid date “{values['recognised_on']}” (dd/mm/yyyy)",
             )
     if values.get("level"):
-        level = _LEVELS.get(fold_vietnamese(values["level"]))
+        level = _LEVELS.get(matching_key(values["level"]))
         if level is None:
             bad(
                 "level",
@@ -473,7 +489,7 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
 
     channels: list[str] = []
     for name in split_list(raw.get("channels")):
-        code = _CHANNELS.get(fold_vietnamese(name))
+        code = _CHANNELS.get(matching_key(name))
         if code is None:
             bad(
                 "channels",
@@ -485,14 +501,14 @@ def check_row(number: int, raw: dict[str, Any]) -> ImportRow | list[RowError]:
 
     price = None
     if values.get("price_vnd"):
-        digits = re.sub(r"[.\s,đ₫]|vnd", "", fold_vietnamese(values["price_vnd"]))
+        digits = re.sub(r"[.\s,đ₫]|vnd", "", matching_key(values["price_vnd"]))
         if digits.isdigit():
             price = int(digits)
         else:
             bad("price_vnd", "Giá phải là số đồng", "Price must be a whole number of đồng")
     weight = None
     if values.get("weight_grams"):
-        digits = re.sub(r"[.\s,]|g$|gram$", "", fold_vietnamese(values["weight_grams"]))
+        digits = re.sub(r"[.\s,]|g$|gram$", "", matching_key(values["weight_grams"]))
         if digits.isdigit() and 0 < int(digits) <= 10_000_000:
             weight = int(digits)
         else:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from ocop_kit.app import DbSession
 from ocop_kit.auth import CurrentPrincipal
-from ocop_kit.errors import Forbidden
 from ocop_kit.pagination import Page, paginate
+from ocop_registry import access
 from ocop_registry.notifications.models import Notification
 from ocop_registry.producers.service import get_producer
 
@@ -38,8 +38,7 @@ def list_notifications(
     limit: int | None = None,
 ) -> Page[NotificationOut]:
     producer = get_producer(session, producer_id)
-    if not principal.may_act_for_producer(producer.id, producer.province_code):
-        raise Forbidden("Bạn không xem được thông báo này", "You may not read these notices")
+    access.ensure_may_read_notices(principal, producer)
     query = select(Notification).where(Notification.producer_id == producer.id)
     rows, next_cursor = paginate(session, query, Notification.id, cursor, limit)
     return Page(

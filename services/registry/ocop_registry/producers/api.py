@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from ocop_kit.app import DbSession
-from ocop_kit.auth import CurrentPrincipal, Principal, require_roles
-from ocop_kit.errors import Forbidden
+from ocop_kit.auth import CurrentPrincipal
 from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.history import history_of
 from ocop_kit.pagination import Page, paginate
+from ocop_registry import access
+from ocop_registry.access import Officer
 from ocop_registry.duplicates.service import producers_sharing_contacts
 from ocop_registry.producers.models import Producer
 from ocop_registry.producers.schemas import (
@@ -30,12 +29,6 @@ from ocop_registry.producers.service import (
 from ocop_registry.products.schemas import HistoryEntry
 
 router = APIRouter(prefix="/v1/producers", tags=["producers"])
-Officer = Annotated[Principal, require_roles("province_officer")]
-
-
-def _ensure_may_read(principal: Principal, producer: Producer) -> None:
-    if not principal.may_act_for_producer(producer.id, producer.province_code):
-        raise Forbidden("Bạn không xem được hồ sơ chủ thể này", "You may not read this producer")
 
 
 @router.post(
@@ -64,13 +57,7 @@ def list_producers(
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[ProducerOut]:
-    query = select(Producer)
-    if principal.role == "producer":
-        query = query.where(Producer.id == principal.producer_id)
-    elif principal.role == "province_officer":
-        query = query.where(Producer.province_code == principal.province_code)
-    elif not principal.is_admin:
-        raise Forbidden("Bạn không xem được danh sách chủ thể", "You may not list producers")
+    query = access.producers_visible_to(select(Producer), principal)
     if province_code:
         query = query.where(Producer.province_code == province_code)
     rows, next_cursor = paginate(session, query, Producer.id, cursor, limit)
@@ -82,7 +69,7 @@ def get_one(
     producer_id: str, session: DbSession, principal: CurrentPrincipal, response: Response
 ) -> ProducerOut:
     producer = get_producer(session, producer_id)
-    _ensure_may_read(principal, producer)
+    access.ensure_may_read_producer(principal, producer)
     set_etag(response, producer.id, producer.version)
     return producer_out(producer)
 
@@ -97,7 +84,7 @@ def patch_producer(
     principal: CurrentPrincipal,
 ) -> ProducerOut:
     producer = get_producer(session, producer_id)
-    _ensure_may_read(principal, producer)
+    access.ensure_may_read_producer(principal, producer)
     check_if_match(request, producer.id, producer.version)
     update_producer(session, producer, data, principal)
     session.commit()
@@ -110,7 +97,7 @@ def producer_history(
     producer_id: str, session: DbSession, principal: CurrentPrincipal
 ) -> list[HistoryEntry]:
     producer = get_producer(session, producer_id)
-    _ensure_may_read(principal, producer)
+    access.ensure_may_read_producer(principal, producer)
     return [
         HistoryEntry.model_validate(r, from_attributes=True)
         for r in history_of(session, "producer", producer.id)

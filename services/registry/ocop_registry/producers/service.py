@@ -12,6 +12,8 @@ from ocop_kit.auth import Principal
 from ocop_kit.db import utc_now
 from ocop_kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from ocop_kit.history import record_change
+from ocop_kit.text import matching_key, nfc
+from ocop_registry import access
 from ocop_registry.admin_units import (
     AddressNotUnderstood,
     ResolvedAddress,
@@ -22,7 +24,6 @@ from ocop_registry.events import address_document, announce
 from ocop_registry.producers.models import Producer
 from ocop_registry.producers.schemas import AddressIn, ProducerCreate, ProducerOut, ProducerUpdate
 from ocop_registry.products.models import Product
-from ocop_registry.text import fold_vietnamese, nfc
 
 
 def resolve_address(address: AddressIn, field: str = "address") -> ResolvedAddress:
@@ -40,15 +41,13 @@ def resolve_address(address: AddressIn, field: str = "address") -> ResolvedAddre
             errors=[FieldError(f"{field}.{sub}", exc.message_vi, exc.message_en, part=exc.part)],
         ) from exc
     if address.street:
-        resolved = ResolvedAddress(**{**resolved.__dict__, "street": nfc(address.street)})
+        resolved = ResolvedAddress(**{**resolved.__dict__, "street": nfc(address.street).strip()})
     return resolved
 
 
 def address_key(resolved: ResolvedAddress) -> str:
     """What makes two written addresses the same place: current ward plus street."""
-    return (
-        f"{resolved.ward_code or resolved.province_code}|{fold_vietnamese(resolved.street or '')}"
-    )
+    return f"{resolved.ward_code or resolved.province_code}|{matching_key(resolved.street or '')}"
 
 
 def apply_address(producer: Producer, resolved: ResolvedAddress) -> None:
@@ -88,18 +87,10 @@ def producer_out(producer: Producer) -> ProducerOut:
     )
 
 
-def ensure_may_write_producer(principal: Principal, producer: Producer) -> None:
-    if not principal.may_act_for_producer(producer.id, producer.province_code):
-        raise Forbidden(
-            "Bạn không có quyền sửa hồ sơ của chủ thể này",
-            "You may not change this producer's records",
-        )
-
-
 def find_producer(session: Session, name: str, resolved: ResolvedAddress) -> Producer | None:
     return session.scalars(
         select(Producer).where(
-            Producer.name_key == fold_vietnamese(name),
+            Producer.name_key == matching_key(name),
             Producer.address_key == address_key(resolved),
         )
     ).first()
@@ -115,8 +106,8 @@ def new_producer(
 ) -> Producer:
     now = utc_now()
     producer = Producer(
-        name=nfc(name),
-        name_key=fold_vietnamese(name),
+        name=nfc(name).strip(),
+        name_key=matching_key(name),
         kind=kind,
         tax_code=tax_code,
         phone=phone,
@@ -169,13 +160,13 @@ def update_producer(
     session: Session, producer: Producer, data: ProducerUpdate, principal: Principal
 ) -> Producer:
     """Change a producer; each of its products gets a new snapshot event."""
-    ensure_may_write_producer(principal, producer)
+    access.ensure_may_write_producer(principal, producer)
     before = producer_record(producer)
     changes = data.model_dump(exclude_unset=True, exclude={"address"})
     for key, value in changes.items():
         if key == "name" and value is not None:
-            producer.name = nfc(value)
-            producer.name_key = fold_vietnamese(value)
+            producer.name = nfc(value).strip()
+            producer.name_key = matching_key(value)
         elif value is not None or key in ("tax_code", "phone", "email"):
             setattr(producer, key, value)
     if data.address is not None:

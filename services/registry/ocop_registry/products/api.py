@@ -8,16 +8,17 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from ocop_kit.app import DbSession
-from ocop_kit.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
+from ocop_kit.auth import CurrentPrincipal, OptionalPrincipal
+from ocop_kit.dates import today_local
 from ocop_kit.etag import check_if_match, set_etag
 from ocop_kit.pagination import Page, paginate
 from ocop_kit.text import Line
+from ocop_registry import access
+from ocop_registry.access import Admin, Officer
 from ocop_registry.certificates.models import Certificate
-from ocop_registry.certificates.rules import today_local
 from ocop_registry.certificates.service import issue_certificate, revoke_certificate
 from ocop_registry.events import certificate_document
 from ocop_registry.producers.models import Producer
-from ocop_registry.producers.service import ensure_may_write_producer
 from ocop_registry.products.models import Product
 from ocop_registry.products.schemas import (
     CertificateIssue,
@@ -41,8 +42,6 @@ from ocop_registry.products.service import (
 )
 
 router = APIRouter(tags=["products"])
-Officer = Annotated[Principal, require_roles("province_officer")]
-Admin = Annotated[Principal, require_roles()]
 StatusFilter = Literal["valid", "expiring", "expired", "revoked", "none"]
 
 
@@ -209,7 +208,7 @@ def post_certificate(
     product = get_product(session, product_id)
     producer = session.get(Producer, product.producer_id)
     assert producer is not None
-    ensure_may_write_producer(principal, producer)
+    access.ensure_may_write_producer(principal, producer)
     issue_certificate(
         session,
         product,
@@ -232,7 +231,7 @@ def post_revoke(
     product = get_product(session, product_id)
     producer = session.get(Producer, product.producer_id)
     assert producer is not None
-    ensure_may_write_producer(principal, producer)
+    access.ensure_may_write_producer(principal, producer)
     revoke_certificate(session, product, data.reason, principal.subject)
     session.commit()
     return _out(read_product(session, product.id, principal))

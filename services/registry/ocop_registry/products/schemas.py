@@ -9,15 +9,15 @@ from pydantic import BaseModel, Field, field_validator
 
 from ocop_contracts import CHANNEL_CODES, CertificateSnapshot, ProductSnapshot
 from ocop_kit.dates import ProgrammeDate
-from ocop_kit.text import Line, Name, Text, WebUrl
+from ocop_kit.text import Line, Name, Text, WebUrl, matching_key
 from ocop_registry.catalog.groups import is_group_code, match_group, match_product_set
+from ocop_registry.certificates.rules import CERTIFICATE_LEVELS
 from ocop_registry.gtin import is_valid_gtin
 from ocop_registry.producers.schemas import AddressOut
-from ocop_registry.text import fold_vietnamese
 
 # Quality certification schemes by their folded spelling; anything else is kept as written.
 KNOWN_SCHEMES = {
-    fold_vietnamese(name).replace(" ", ""): name
+    matching_key(name).replace(" ", ""): name
     for name in ("VietGAP", "GlobalGAP", "HACCP", "ISO 22000", "FSSC 22000", "Halal", "organic")
 }
 KNOWN_SCHEMES["huuco"] = "organic"
@@ -25,7 +25,7 @@ KNOWN_SCHEMES["huuco"] = "organic"
 
 def canonical_scheme(text: str) -> str:
     """`vietgap`, `Viet GAP` → `VietGAP`; `hữu cơ` → `organic`; others unchanged."""
-    return KNOWN_SCHEMES.get(fold_vietnamese(text).replace(" ", ""), text.strip())
+    return KNOWN_SCHEMES.get(matching_key(text).replace(" ", ""), text.strip())
 
 
 def check_group(value: str) -> str:
@@ -176,7 +176,7 @@ class CertificateIssue(BaseModel):
     """A certificate entered by an officer (a decision made outside this system)."""
 
     stars: int = Field(ge=3, le=5, strict=True)
-    level: str = Field(pattern="^(district|commune|provincial|central)$")
+    level: str = Field(pattern=f"^({'|'.join(CERTIFICATE_LEVELS)})$")
     decision_no: Line | None = Field(default=None, max_length=100)
     recognised_on: ProgrammeDate
 

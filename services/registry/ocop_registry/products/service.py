@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ocop_contracts import CERTIFICATE_EXPIRING_WITHIN_DAYS, ProductChanged
 from ocop_kit.auth import Principal
+from ocop_kit.dates import today_local
 from ocop_kit.db import new_id, utc_now
-from ocop_kit.errors import FieldError, Forbidden, NotFound, ProblemError, ValidationFailed
+from ocop_kit.errors import FieldError, NotFound, ProblemError, ValidationFailed
 from ocop_kit.history import record_change
 from ocop_kit.tables import ChangeRecord
+from ocop_kit.text import matching_key, nfc
+from ocop_registry import access
 from ocop_registry.catalog.groups import infer_product_set, product_set_name, sets_for_group
 from ocop_registry.certificates.models import Certificate
-from ocop_registry.certificates.rules import today_local
 from ocop_registry.duplicates.service import refuse_or_record_duplicates
 from ocop_registry.events import (
     announce,
@@ -26,10 +28,8 @@ from ocop_registry.events import (
     product_document,
 )
 from ocop_registry.producers.models import Producer
-from ocop_registry.producers.service import ensure_may_write_producer
-from ocop_registry.products.models import MarketListing, Product
+from ocop_registry.products.models import Product
 from ocop_registry.products.schemas import ProductCreate, ProductUpdate
-from ocop_registry.text import fold_vietnamese, nfc
 
 EDITABLE = (
     "name",
@@ -74,6 +74,53 @@ def resolve_product_set(group: str, product_set: str | None) -> str | None:
     return product_set
 
 
+def new_product(
+    producer: Producer,
+    name: str,
+    group: str,
+    product_set: str | None,
+    *,
+    description: str | None = None,
+    price_vnd: int | None = None,
+    unit: str | None = None,
+    weight_grams: int | None = None,
+    barcode: str | None = None,
+    certifications: list[dict[str, Any]] | None = None,
+    channels: list[str] | None = None,
+    images: list[str] | None = None,
+    geographical_indication: str | None = None,
+    collective_trademark: str | None = None,
+    traceability_url: str | None = None,
+) -> Product:
+    """A new product of `producer`, not stored yet (registered by hand or imported from a
+    sheet): the name kept in NFC beside its matching key, the producer's province, version 0
+    (its first event makes it 1)."""
+    now = utc_now()
+    return Product(
+        id=new_id(),
+        producer_id=producer.id,
+        province_code=producer.province_code,
+        name=nfc(name).strip(),
+        name_key=matching_key(name),
+        group=group,
+        product_set=product_set,
+        description=description,
+        price_vnd=price_vnd,
+        unit=unit,
+        weight_grams=weight_grams,
+        barcode=barcode,
+        certifications=certifications or [],
+        channels=channels or [],
+        images=images or [],
+        geographical_indication=geographical_indication,
+        collective_trademark=collective_trademark,
+        traceability_url=traceability_url,
+        version=0,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def create_product(session: Session, data: ProductCreate, principal: Principal) -> Product:
     """Register a product of a producer the caller may act for; publishes ProductChanged."""
     producer = session.get(Producer, data.producer_id)
@@ -83,8 +130,8 @@ def create_product(session: Session, data: ProductCreate, principal: Principal) 
             "No such producer",
             errors=[FieldError("producer_id", "Không có chủ thể này", "No such producer")],
         )
-    ensure_may_write_producer(principal, producer)
-    name_key = fold_vietnamese(data.name)
+    access.ensure_may_write_producer(principal, producer)
+    name_key = matching_key(data.name)
     exists = session.scalars(
         select(Product.id).where(Product.producer_id == producer.id, Product.name_key == name_key)
     ).first()
@@ -94,29 +141,22 @@ def create_product(session: Session, data: ProductCreate, principal: Principal) 
             "The producer already has a product with this name",
             errors=[FieldError("name", "Trùng tên sản phẩm", "Duplicate product name")],
         )
-    now = utc_now()
-    product = Product(
-        id=new_id(),
-        producer_id=producer.id,
-        province_code=producer.province_code,
-        name=nfc(data.name),
-        name_key=name_key,
-        group=data.group,
-        product_set=resolve_product_set(data.group, data.product_set),
+    product = new_product(
+        producer,
+        data.name,
+        data.group,
+        resolve_product_set(data.group, data.product_set),
         description=data.description,
         price_vnd=data.price_vnd,
         unit=data.unit,
         weight_grams=data.weight_grams,
         barcode=data.barcode,
         certifications=[c.model_dump(mode="json") for c in data.certifications or []],
-        channels=data.channels or [],
-        images=data.images or [],
+        channels=data.channels,
+        images=data.images,
         geographical_indication=data.geographical_indication,
         collective_trademark=data.collective_trademark,
         traceability_url=data.traceability_url,
-        version=0,
-        created_at=now,
-        updated_at=now,
     )
     refuse_or_record_duplicates(
         session, product, producer, data.confirm_not_duplicate, principal, "create"
@@ -137,7 +177,7 @@ def update_product(
     """Change the fields sent; publishes ProductChanged when anything changed."""
     producer = session.get(Producer, product.producer_id)
     assert producer is not None
-    ensure_may_write_producer(principal, producer)
+    access.ensure_may_write_producer(principal, producer)
     before = product_record(product)
     sent = data.model_dump(exclude_unset=True, exclude={"confirm_not_duplicate"}, mode="json")
     group = sent.get("group") or product.group
@@ -151,8 +191,8 @@ def update_product(
         if key in ("name", "group") and value is None:
             continue
         if key == "name":
-            product.name = nfc(value)
-            product.name_key = fold_vietnamese(value)
+            product.name = nfc(value).strip()
+            product.name_key = matching_key(value)
         elif key in ("certifications", "channels", "images"):
             setattr(product, key, value or [])
         else:
@@ -160,7 +200,7 @@ def update_product(
     after = product_record(product)
     if after == before:
         return product
-    if product.name_key != fold_vietnamese(before["name"]):
+    if product.name_key != matching_key(before["name"]):
         with session.no_autoflush:
             clash = session.scalars(
                 select(Product.id).where(
@@ -191,39 +231,6 @@ def get_product(session: Session, product_id: str) -> Product:
     return product
 
 
-def publicly_visible(today: date) -> ColumnElement[bool]:
-    """Products holding a current, unrevoked, unexpired certificate (joined as Certificate)."""
-    return and_(
-        Certificate.id.is_not(None),
-        Certificate.status != "revoked",
-        Certificate.expires_on > today,
-    )
-
-
-def may_see_unlisted(
-    session: Session, principal: Principal | None, product: Product, producer: Producer
-) -> bool:
-    """Who may read a product without a valid certificate: admins, the province's officer, the
-    producer, and a sync operator once the product has a marketplace listing (what sync
-    handles). Council members read what they evaluate from the evaluation service's own copy
-    of the application's product, never unpublished products here."""
-    if principal is None:
-        return False
-    if principal.role == "producer":
-        return principal.producer_id == producer.id
-    if principal.role == "province_officer":
-        return principal.province_code == producer.province_code
-    if principal.role == "sync_operator":
-        listed = select(MarketListing.product_id).where(MarketListing.product_id == product.id)
-        return session.scalar(listed.limit(1)) is not None
-    return principal.is_admin
-
-
-def has_listing() -> Exists:
-    """Whether the sync service has told us of a listing of the product (any status)."""
-    return exists().where(MarketListing.product_id == Product.id)
-
-
 class ProductMovedTo(ProblemError):
     """The product was merged into another: its id answers 308 with `Location` and
     `merged_into` naming the product kept."""
@@ -252,16 +259,16 @@ def read_product(session: Session, product_id: str, principal: Principal | None)
         and product.deleted_at is None
         and document["certificate"]["status"] in ("valid", "expiring")
     )
-    if not public and not may_see_unlisted(session, principal, product, producer):
+    if not public and not access.may_see_unlisted(session, principal, product, producer):
         raise NotFound("Không có sản phẩm này", "No such product")
     return document
 
 
 def ensure_may_read_records(session: Session, product: Product, principal: Principal) -> Producer:
+    """The product's producer, once the caller is found in charge of the product's records."""
     producer = session.get(Producer, product.producer_id)
     assert producer is not None
-    if not may_see_unlisted(session, principal, product, producer):
-        raise Forbidden("Bạn không xem được hồ sơ này", "You may not read these records")
+    access.ensure_may_read_records(session, product, producer, principal)
     return producer
 
 
@@ -308,16 +315,7 @@ def list_query(
         query = query.where(Certificate.status == "revoked")
     elif status == "none":
         query = query.where(Certificate.id.is_(None))
-    visible = publicly_visible(today)
-    if principal is None or principal.role == "council_member":
-        query = query.where(visible)
-    elif principal.role == "province_officer":
-        query = query.where(or_(visible, Product.province_code == principal.province_code))
-    elif principal.role == "producer":
-        query = query.where(or_(visible, Product.producer_id == principal.producer_id))
-    elif principal.role == "sync_operator":
-        query = query.where(or_(visible, has_listing()))
-    return query
+    return access.products_visible_to(query, principal, today)
 
 
 def product_documents(session: Session, products: list[Product]) -> list[dict[str, Any]]:
@@ -368,7 +366,7 @@ def withdraw_product(session: Session, product: Product, reason: str, principal:
     `deleted: true` tells search and the marketplaces to drop it."""
     producer = session.get(Producer, product.producer_id)
     assert producer is not None
-    ensure_may_write_producer(principal, producer)
+    access.ensure_may_write_producer(principal, producer)
     if product.deleted_at is not None:
         return
     product.deleted_at = product.updated_at = utc_now()

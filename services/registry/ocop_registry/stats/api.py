@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ocop_kit.app import DbSession
-from ocop_kit.auth import Principal, require_roles
 from ocop_kit.errors import FieldError, ValidationFailed
 from ocop_kit.pagination import Page
+from ocop_registry.access import Officer
 from ocop_registry.admin_units import is_province_code
 from ocop_registry.stats.service import listing_gaps, province_stats, stats_workbook
 
 router = APIRouter(tags=["statistics"])
-Officer = Annotated[Principal, require_roles("province_officer")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -11,12 +11,13 @@ from sqlalchemy import Select, String, and_, case, cast, distinct, func, select
 from sqlalchemy.orm import Session
 
 from ocop_contracts import CERTIFICATE_EXPIRING_WITHIN_DAYS, top_level_group
+from ocop_kit.dates import today_local
 from ocop_kit.pagination import check_limit, decode_cursor, encode_cursor
 from ocop_kit.sheets import inert_row
 from ocop_registry.admin_units import province_name
 from ocop_registry.catalog.groups import group_name, product_set_name
 from ocop_registry.certificates.models import Certificate
-from ocop_registry.certificates.rules import certificate_status, today_local
+from ocop_registry.certificates.rules import certificate_status
 from ocop_registry.events import current_certificates
 from ocop_registry.producers.models import Producer
 from ocop_registry.products.models import MarketListing, Product

@@ -19,6 +19,7 @@ import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchError, MeilisearchTimeoutError
 from meilisearch.models.task import Task, TaskInfo
 
+from ocop_kit.text import nfc
 from ocop_search.documents import SearchDocument
 from ocop_search.engines.base import (
     CROP_WORDS,
@@ -38,7 +39,6 @@ from ocop_search.text import (
     ONE_TYPO_FROM,
     TWO_TYPOS_FROM,
     escape_marked,
-    nfc,
 )
 
 log = logging.getLogger(__name__)

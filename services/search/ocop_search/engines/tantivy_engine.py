@@ -33,6 +33,7 @@ from tantivy import (
     Tokenizer,
 )
 
+from ocop_kit.text import nfc
 from ocop_search.documents import SearchDocument
 from ocop_search.engines.base import (
     CROP_WORDS,
@@ -46,7 +47,7 @@ from ocop_search.engines.base import (
     hit_from_document,
 )
 from ocop_search.synonyms import Phrase, QuerySlot, expand
-from ocop_search.text import MAX_WORD_BYTES, Highlighter, QueryTerm, nfc, typo_budget
+from ocop_search.text import MAX_WORD_BYTES, Highlighter, QueryTerm, typo_budget
 
 log = logging.getLogger(__name__)
 

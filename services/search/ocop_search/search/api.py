@@ -8,7 +8,7 @@ from celery import Celery
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
-from ocop_kit.auth import Principal, require_roles
+from ocop_search.access import Admin
 from ocop_search.engines import SearchEngine, SearchEngineError
 from ocop_search.engines.base import SortOrder
 from ocop_search.search import service
@@ -34,7 +34,6 @@ async def get_engine(request: Request) -> SearchEngine:
 
 
 Engine = Annotated[SearchEngine, Depends(get_engine)]
-Admin = Annotated[Principal, require_roles("admin")]
 
 
 @router.get(

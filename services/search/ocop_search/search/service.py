@@ -6,10 +6,11 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
 
-from ocop_contracts import PRODUCT_GROUP_CODES, VIETNAM_TZ, top_level_group
+from ocop_contracts import PRODUCT_GROUP_CODES, top_level_group
 from ocop_kit.errors import FieldError, ProblemError, ValidationFailed
+from ocop_kit.text import nfc
+from ocop_search import access
 from ocop_search.documents import certification_code, day_number
 from ocop_search.engines import SearchEngine, SearchEngineError, SearchQuery
 from ocop_search.engines.base import SortOrder
@@ -20,7 +21,6 @@ from ocop_search.search.schemas import (
     Suggestion,
     SuggestResponse,
 )
-from ocop_search.text import nfc
 
 MAX_QUERY_LENGTH = 200
 SUGGESTIONS = 10
@@ -35,8 +35,8 @@ class SearchUnavailable(ProblemError):
 
 
 def today_day_number() -> int:
-    """Today in Vietnam, as the day number certificates' expiry dates are compared with."""
-    return day_number(datetime.now(VIETNAM_TZ).date())
+    """The day hits must hold a valid certificate on, as the engines compare expiry dates."""
+    return day_number(access.shown_on())
 
 
 def split_values(values: Sequence[str] | None) -> list[str]:
