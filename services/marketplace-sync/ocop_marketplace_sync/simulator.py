@@ -538,6 +538,7 @@ def lazada_app(state: SimState, channel: str, shop_creds: dict[str, dict[str, st
                 sku.get("price"),
                 sku.get("quantity"),
             )
+            item.payload = product
             return reply()
 
         return await handle(request, False, run)
@@ -730,6 +731,7 @@ def tiki_app(state: SimState, channel: str, shop_creds: dict[str, dict[str, str]
             if item is None:
                 return error(404, "Product not found")
             item.name = body.get("name", item.name)
+            item.payload.update(body)
             return JSONResponse({"track_id": secrets.token_hex(8), "state": "approved"})
 
         return await handle(request, False, run)
@@ -951,6 +953,7 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
                 "sku": i.sku,
                 "name": i.name,
                 "price_vnd": i.price_vnd,
+                "images": listing_images(i.payload),
             }
             for i in state.items
             if not i.deleted and i.active
@@ -986,6 +989,21 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
                 channel.path_prefix, DIALECT_APPS[channel.dialect](state, channel.code, creds)
             )
     return app
+
+
+def listing_images(payload: dict[str, Any]) -> list[str]:
+    """The photo addresses a listing request carried, whichever dialect sent them (Shopee
+    `image.image_id_list`, Lazada `Images.Image`, Tiki `image` + `images`, generic `images`)."""
+    shopee, lazada = payload.get("image"), payload.get("Images")
+    if isinstance(shopee, dict):
+        found: Any = shopee.get("image_id_list")
+    elif isinstance(lazada, dict):
+        found = lazada.get("Image")
+    elif isinstance(shopee, str):
+        found = [shopee, *(payload.get("images") or [])]
+    else:
+        found = payload.get("images")
+    return [str(url) for url in found or [] if url]
 
 
 def channel_prefixes(channels: ChannelFile) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from ocop_kit.app import create_service_app
 from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase
+from ocop_kit.media import open_media_store
 from ocop_kit.revocation import TokenVersions
 from ocop_kit.service_cli import migrations_dir
 from ocop_registry import SERVICE
@@ -14,6 +15,7 @@ from ocop_registry.catalog.api import router as catalog_router
 from ocop_registry.duplicates.api import router as duplicates_router
 from ocop_registry.imports.api import router as imports_router
 from ocop_registry.notifications.api import router as notifications_router
+from ocop_registry.photos.api import router as photos_router
 from ocop_registry.producers.api import router as producers_router
 from ocop_registry.products.api import router as products_router
 from ocop_registry.settings import Settings, get_settings
@@ -28,7 +30,7 @@ def start_accounts(db: ServiceDatabase, settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = ServiceDatabase(SERVICE, settings)
-    return create_service_app(
+    app = create_service_app(
         service=SERVICE,
         title="OCOP Hub — Registry",
         description=(
@@ -48,5 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             imports_router,
             stats_router,
             notifications_router,
+            photos_router,
         ],
     )
+    app.state.media = open_media_store(settings, settings.data_dir)
+    return app
