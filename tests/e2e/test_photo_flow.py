@@ -1,6 +1,7 @@
 """A producer's photo travels: uploaded to the registry, it is in the product, in the search
 hit's image, and on the marketplace listings (the simulator's), as the same absolute address that
-anyone can fetch. Runs on Redis + PostgreSQL and on the embedded default."""
+anyone can fetch; the demo's pictures arrive the same way. Runs on Redis + PostgreSQL and on the
+embedded default."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from ocop_cli.demo import demo_products, load_demo, upload_demo_photos
 from ocop_kit.media import thumbnail_url
 from ocop_kit.testing import System, wait_for
 
@@ -129,3 +131,21 @@ def test_an_uploaded_photo_reaches_the_product_search_and_every_marketplace_list
         assert answer.status_code == 200
         assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert Image.open(io.BytesIO(answer.content)).size[0] > 0
+
+
+def test_the_demo_brings_its_own_pictures_through_the_media_store(system: System):
+    line = load_demo(system.data_dir, system.urls)
+
+    with system.client("registry", "admin") as admin:
+        products = demo_products(admin)
+    assert products and f"{len(products)} pictures added" in line, line
+    media = f"{system.urls['registry']}/v1/media/products/"
+    for product in products:
+        [url] = product["images"]
+        assert url.startswith(media + product["id"] + "/") and url.endswith("/original.webp")
+    thumb = httpx.get(thumbnail_url(products[0]["images"][0]))
+    assert thumb.status_code == 200 and Image.open(io.BytesIO(thumb.content)).size == (320, 320)
+    # Loading again adds nothing.
+    (system.data_dir / "demo-loaded").unlink()
+    with system.client("registry", "admin") as admin:
+        assert upload_demo_photos(admin) == 0
