@@ -1,5 +1,7 @@
 """HTTP API of the Registry service."""
 
+import logging
+
 from fastapi import FastAPI
 
 from ocop_kit.app import create_service_app
@@ -20,6 +22,8 @@ from ocop_registry.producers.api import router as producers_router
 from ocop_registry.products.api import router as products_router
 from ocop_registry.settings import Settings, get_settings
 from ocop_registry.stats.api import router as stats_router
+
+log = logging.getLogger(__name__)
 
 
 def start_accounts(db: ServiceDatabase, settings: Settings) -> None:
@@ -54,4 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.media = open_media_store(settings, settings.data_dir)
+    if settings.environment == "production" and not settings.media_public_url:
+        log.warning(
+            "OCOP_MEDIA_PUBLIC_URL is not set: photo addresses will name the registry's own "
+            "listen address (%s), which shoppers and marketplaces cannot reach",
+            settings.media_base_url,
+        )
     return app
