@@ -76,7 +76,7 @@ def prepare_photo(data: bytes) -> PreparedPhoto:
     try:
         image.load()  # the first frame of an animation; a truncated file fails here
         upright = ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+    except (OSError, EOFError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise PhotoRefused(
             "unreadable",
             "Không đọc được ảnh (tệp hỏng hoặc không đầy đủ)",
@@ -101,7 +101,7 @@ def _open(data: bytes) -> Image.Image:
             return Image.open(io.BytesIO(data), formats=list(FORMATS))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels(None, None) from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except (UnidentifiedImageError, OSError, EOFError, ValueError, SyntaxError) as exc:
         raise PhotoRefused(
             "unsupported_type",
             "Chỉ nhận ảnh JPEG, PNG hoặc WebP",
