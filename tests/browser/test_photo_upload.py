@@ -6,6 +6,7 @@ registry's own bilingual reason."""
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -116,5 +117,37 @@ def test_an_officer_adds_a_photo_on_a_phone(
         shot(phone, "photos-officer-390px")
         [url] = catalog.registry.get(f"/v1/products/{product['id']}").json()["images"]
         assert url.endswith("/original.png")
+    finally:
+        context.close()
+
+
+def test_the_photo_page_passes_axe_wcag_aa(
+    browser: Any, system: Any, catalog: Any, signed_in: Any, tmp_path: Path
+) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_accessibility import violations
+
+    portal = system.urls["portal"]
+    producer = catalog.producer(
+        "HTX Gốm Bát Tràng Xanh", "Xã Bát Tràng, Huyện Gia Lâm, Thành phố Hà Nội"
+    )
+    empty = catalog.product(producer["id"], "Bình gốm men ngọc Bát Tràng")
+    with_photo = catalog.product(producer["id"], "Đĩa gốm vẽ lam Bát Tràng")
+    photo = photo_file(tmp_path / "dia.webp", "WEBP", (40, 80, 150))
+    answer = catalog.registry.post(
+        f"/v1/products/{with_photo['id']}/photos",
+        files={"file": (photo.name, photo.read_bytes(), "image/webp")},
+    )
+    assert answer.status_code == 201, answer.text
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    try:
+        audit = context.new_page()
+        signed_in(audit, portal, "admin", name="quan-tri")
+        found = {}
+        for product in (empty, with_photo):
+            path = f"/my-products/{product['id']}/photos"
+            audit.goto(portal + path)
+            found[path] = violations(audit)
+        assert {path: v for path, v in found.items() if v} == {}
     finally:
         context.close()
