@@ -100,9 +100,10 @@ def delete_photo(
     return Response(status_code=204)
 
 
-@router.api_route(
+# HEAD answers the same headers; it stays out of the OpenAPI (one operation per path there).
+@router.head("/v1/media/{key:path}", include_in_schema=False)
+@router.get(
     "/v1/media/{key:path}",
-    methods=["GET", "HEAD"],
     summary="A stored photo or thumbnail (public; cached for a year, never changes)",
     response_class=Response,
     responses={
