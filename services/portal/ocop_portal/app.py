@@ -24,6 +24,7 @@ from ocop_portal.council.manage import router as council_manage_router
 from ocop_portal.dashboard.api import router as dashboard_router
 from ocop_portal.imports.api import router as imports_router
 from ocop_portal.producer.api import router as producer_router
+from ocop_portal.producer.photo_upload import router as photo_upload_router
 from ocop_portal.products.api import router as products_router
 from ocop_portal.search.api import router as search_router
 from ocop_portal.settings import Settings, get_settings
@@ -45,6 +46,18 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+
+
+def security_headers_for(settings: Settings) -> dict[str, str]:
+    """SECURITY_HEADERS, with the origin product photos are served from allowed for images
+    (on the embedded default that is the registry's plain-http local address)."""
+    headers = dict(SECURITY_HEADERS)
+    origin = settings.media_origin
+    if not origin.startswith("https://"):  # https: is allowed already
+        headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+            "img-src 'self' https: data:", f"img-src 'self' https: data: {origin}"
+        )
+    return headers
 
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -165,10 +178,12 @@ def create_app(
             imports_router,
             producer_router,
             accounts_router,
+            photo_upload_router,
         ],
     )
     backends = Backends(settings, transport)
     app.state.backends = backends
+    security_headers = security_headers_for(settings)
     app.state.group_names = GroupNames(backends)
     app.state.criteria_sets = {}  # criteria sets are versioned legal texts: cached by id
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -204,7 +219,7 @@ def create_app(
         # The page's server time, readable in the browser's dev tools and by the benchmark.
         elapsed_ms = (time.perf_counter() - started) * 1000
         response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.2f}"
-        for header, value in SECURITY_HEADERS.items():
+        for header, value in security_headers.items():
             response.headers.setdefault(header, value)
         if settings.environment == "production":
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

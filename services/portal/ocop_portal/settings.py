@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
@@ -45,6 +46,12 @@ class Settings(KitSettings):
         "listens beyond loopback; every page shows a warning while it is on.",
     )
     search_page_size: int = Field(default=20, ge=1, le=100)
+    media_public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="Where product photos are served (OCOP_MEDIA_PUBLIC_URL, as the registry "
+        "reads it); pages may show images from there. Unset: the registry's address.",
+    )
 
     @model_validator(mode="after")
     def _refuse_what_production_or_an_open_port_must_not_have(self) -> Settings:
@@ -60,6 +67,12 @@ class Settings(KitSettings):
                 "link to it"
             )
         return self
+
+    @property
+    def media_origin(self) -> str:
+        """The scheme://host:port product photos come from (for the Content-Security-Policy)."""
+        parts = urlsplit(self.media_public_url or self.registry_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def page_base_url(self) -> str:

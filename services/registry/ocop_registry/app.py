@@ -1,10 +1,13 @@
 """HTTP API of the Registry service."""
 
+import logging
+
 from fastapi import FastAPI
 
 from ocop_kit.app import create_service_app
 from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase
+from ocop_kit.media import open_media_store
 from ocop_kit.revocation import TokenVersions
 from ocop_kit.service_cli import migrations_dir
 from ocop_registry import SERVICE
@@ -14,10 +17,13 @@ from ocop_registry.catalog.api import router as catalog_router
 from ocop_registry.duplicates.api import router as duplicates_router
 from ocop_registry.imports.api import router as imports_router
 from ocop_registry.notifications.api import router as notifications_router
+from ocop_registry.photos.api import router as photos_router
 from ocop_registry.producers.api import router as producers_router
 from ocop_registry.products.api import router as products_router
 from ocop_registry.settings import Settings, get_settings
 from ocop_registry.stats.api import router as stats_router
+
+log = logging.getLogger(__name__)
 
 
 def start_accounts(db: ServiceDatabase, settings: Settings) -> None:
@@ -28,7 +34,7 @@ def start_accounts(db: ServiceDatabase, settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = ServiceDatabase(SERVICE, settings)
-    return create_service_app(
+    app = create_service_app(
         service=SERVICE,
         title="OCOP Hub — Registry",
         description=(
@@ -48,5 +54,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             imports_router,
             stats_router,
             notifications_router,
+            photos_router,
         ],
     )
+    app.state.media = open_media_store(settings, settings.data_dir)
+    if settings.environment == "production" and not settings.media_public_url:
+        log.warning(
+            "OCOP_MEDIA_PUBLIC_URL is not set: photo addresses will name the registry's own "
+            "listen address (%s), which shoppers and marketplaces cannot reach",
+            settings.media_base_url,
+        )
+    return app

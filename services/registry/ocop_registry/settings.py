@@ -4,11 +4,12 @@ from functools import lru_cache
 
 from pydantic import Field, SecretStr
 
+from ocop_kit.media import MediaSettings
 from ocop_kit.settings import KitSettings
 
 
-class Settings(KitSettings):
-    SECRETS = KitSettings.SECRETS | {"bootstrap_admin_password"}
+class Settings(KitSettings, MediaSettings):
+    SECRETS = KitSettings.SECRETS | {"bootstrap_admin_password", "media_s3_secret_access_key"}
 
     mail_sender: str | None = Field(
         default=None,
@@ -43,6 +44,15 @@ class Settings(KitSettings):
         le=7 * 24 * 3600,
         description="How long a password reset code an administrator issues stays usable.",
     )
+
+    @property
+    def media_base_url(self) -> str:
+        """What photo addresses start with: the public media address, or the registry's own
+        listen address (the embedded default, where everything runs on one machine)."""
+        if self.media_public_url:
+            return self.media_public_url.rstrip("/")
+        host = f"[{self.listen_host}]" if ":" in self.listen_host else self.listen_host
+        return f"http://{host}:{self.listen_port}"
 
 
 @lru_cache

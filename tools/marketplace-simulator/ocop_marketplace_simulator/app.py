@@ -86,6 +86,7 @@ def create_simulator(config: SimConfig | None = None) -> FastAPI:
                 "sku": i.sku,
                 "name": i.name,
                 "price_vnd": i.price_vnd,
+                "images": listing_images(i.payload),
             }
             for i in state.items
             if not i.deleted and i.active
@@ -226,3 +227,18 @@ def main(argv: list[str] | None = None) -> None:
         log_config=None,
         access_log=False,
     )
+
+
+def listing_images(payload: dict[str, Any]) -> list[str]:
+    """The photo addresses a listing request carried, whichever dialect sent them (Shopee
+    `image.image_id_list`, Lazada `Images.Image`, Tiki `image` + `images`, generic `images`)."""
+    shopee, lazada = payload.get("image"), payload.get("Images")
+    if isinstance(shopee, dict):
+        found: Any = shopee.get("image_id_list")
+    elif isinstance(lazada, dict):
+        found = lazada.get("Image")
+    elif isinstance(shopee, str):
+        found = [shopee, *(payload.get("images") or [])]
+    else:
+        found = payload.get("images")
+    return [str(url) for url in found or [] if url]

@@ -134,6 +134,7 @@ def lazada_app(state: SimState, channel: str, shop_creds: dict[str, dict[str, st
                 sku.get("price"),
                 sku.get("quantity"),
             )
+            item.payload = product
             return reply()
 
         return await handle(request, False, run)

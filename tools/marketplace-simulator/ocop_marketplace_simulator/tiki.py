@@ -170,6 +170,7 @@ def tiki_app(state: SimState, channel: str, shop_creds: dict[str, dict[str, str]
             if item is None:
                 return error(404, "Product not found")
             item.name = body.get("name", item.name)
+            item.payload.update(body)
             return JSONResponse({"track_id": secrets.token_hex(8), "state": "approved"})
 
         return await handle(request, False, run)
