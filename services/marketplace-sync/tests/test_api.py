@@ -325,14 +325,20 @@ def test_shoppers_see_where_a_certified_product_is_on_sale_without_a_token(api):
 
 def test_where_to_buy_links_each_listing_to_its_page_on_the_marketplace(api_with_sim):
     api = api_with_sim
-    product = make_product(channels=["shopee", "lazada"], name="Nước mắm Hải Đông", price_vnd=85_000)
+    product = make_product(
+        channels=["shopee", "lazada"], name="Nước mắm Hải Đông", price_vnd=85_000
+    )
     api.deliver(CertificateIssued, product)
     api.sync("shopee")
     api.sync("lazada")
-    listed = {r["channel"]: r for r in api.listings(product_id=product.id) if r["status"] == "listed"}
+    listed = {
+        r["channel"]: r for r in api.listings(product_id=product.id) if r["status"] == "listed"
+    }
     assert set(listed) == {"shopee", "lazada"}
 
-    shops = {s["channel"]: s for s in api.client.get(f"/v1/products/{product.id}/where-to-buy").json()}
+    shops = {
+        s["channel"]: s for s in api.client.get(f"/v1/products/{product.id}/where-to-buy").json()
+    }
     shopee_shop = load_channels(api.settings)["shopee"].shops[0].shop_id
     assert shops["shopee"]["listing_url"] == (
         f"https://shopee.vn/product/{shopee_shop}/{listed['shopee']['external_id']}"

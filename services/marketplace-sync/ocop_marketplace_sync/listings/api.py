@@ -318,7 +318,9 @@ def where_to_buy(product_id: str, request: Request, session: DbSession) -> list[
                 external_id=row.external_id,
                 price_vnd=shown.get("price_vnd"),
                 synced_at=row.synced_at,
-                listing_url=channel.listing_page(row.shop_id, row.external_id, shown.get("name", ""))
+                listing_url=channel.listing_page(
+                    row.shop_id, row.external_id, shown.get("name", "")
+                )
                 if channel
                 else None,
             ),

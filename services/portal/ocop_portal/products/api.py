@@ -47,7 +47,9 @@ def where_to_buy(request: Request, product_id: str) -> list[dict[str, Any]]:
             "url": place.get("listing_url")
             if str(place.get("listing_url") or "").startswith("https://")
             else None,
-            "price_vnd": place.get("price_vnd") if isinstance(place.get("price_vnd"), int) else None,
+            "price_vnd": place.get("price_vnd")
+            if isinstance(place.get("price_vnd"), int)
+            else None,
         }
         for place in places or []
         if isinstance(place, dict) and place.get("channel")

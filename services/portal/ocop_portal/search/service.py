@@ -32,11 +32,7 @@ class SearchQuery:
     @property
     def filtered(self) -> bool:
         return bool(
-            self.province_code
-            or self.stars
-            or self.group
-            or self.certification
-            or self.product_set
+            self.province_code or self.stars or self.group or self.certification or self.product_set
         )
 
     @property
