@@ -15,10 +15,17 @@ import pytest
 
 from ocop_kit.testing import wait_for
 
+from .conftest import ARTIFACTS
+
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 NARROW = {"width": 360, "height": 780}
-FITS = "document.documentElement.scrollWidth <= window.innerWidth"
+# No sideways scrolling. In mobile emulation Chromium zooms out to show a too-wide page, which
+# widens window.innerWidth with it; the layout viewport (clientWidth) stays the screen's width.
+FITS = (
+    "document.documentElement.scrollWidth <= window.innerWidth"
+    " && document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+)
 # One good row and one refused, so the import's page shows its error table too.
 IMPORT_SHEET = (
     "producer_name,producer_kind,address,product_name,group,stars\n"
@@ -52,7 +59,10 @@ def many_products(catalog: Any) -> list[dict[str, Any]]:
     products = []
     for number in range(1, 22):
         product = catalog.product(
-            producer["id"], f"Bánh gai Giao Thủy loại {number}", price_vnd=30000 + number * 1000
+            producer["id"],
+            f"Bánh gai Giao Thủy loại {number}",
+            price_vnd=30000 + number * 1000,
+            confirm_not_duplicate=True,  # 21 look-alike names on purpose
         )
         catalog.certify(product["id"], stars=3 + number % 3)
         products.append(product)
@@ -219,7 +229,7 @@ def test_error_pages_offer_a_search_box_and_explain_an_old_qr_code(
         response = phone.goto(portal + path)
         assert response.status == 404
         assert phone.locator("#old-qr").count() == 1
-        assert "mã QR này có thể đã cũ" in phone.locator("#old-qr").inner_text().lower()
+        assert "mã qr này có thể đã cũ" in phone.locator("#old-qr").inner_text().lower()
         assert phone.evaluate(FITS)
         shot(phone, f"shopper-error-{name}-phone")
     response = phone.goto(portal + "/no-such-page")
@@ -366,6 +376,8 @@ def test_every_portal_page_fits_a_360_pixel_screen(
                 visit(page, role, path)
         finally:
             context.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "narrow-360-too-wide.json").write_text(json.dumps(too_wide, indent=1))
     assert too_wide == {}
 
 
