@@ -54,6 +54,12 @@ def test_public_pages_pass_axe_wcag_aa(
         "/sign-in?next=/dashboard",
         "/password-reset",
         "/no-such-page",
+        "/?lang=en",
+        "/search?q=nuoc+mam&page=1&sort=price_asc",
+        "/gioi-thieu",
+        "/gioi-thieu?lang=en",
+        "/products/0190aaaa-0000-7000-8000-000000000000",
+        "/q/ZZZZZZZZ",
     ):
         audit_page.goto(portal + path)
         found[path] = violations(audit_page)

@@ -321,3 +321,41 @@ def test_shoppers_see_where_a_certified_product_is_on_sale_without_a_token(api):
 
     api.deliver(CertificateExpired, with_status(product, "expired"))
     assert api.client.get(f"/v1/products/{product.id}/where-to-buy").json() == []
+
+
+def test_where_to_buy_links_each_listing_to_its_page_on_the_marketplace(api_with_sim):
+    api = api_with_sim
+    # This simulator refuses half the products (by id): take one it accepts.
+    judge = SimState(SimConfig(reject_rate=0.5), random.Random())
+    product = make_product(channels=["shopee", "lazada"], name="Nước mắm Hải Đông")
+    while judge.rejects(product.id):
+        product = make_product(channels=["shopee", "lazada"], name="Nước mắm Hải Đông")
+    api.deliver(CertificateIssued, product)
+    api.sync("shopee")
+    api.sync("lazada")
+    listed = {
+        r["channel"]: r for r in api.listings(product_id=product.id) if r["status"] == "listed"
+    }
+    assert set(listed) == {"shopee", "lazada"}
+
+    shops = {
+        s["channel"]: s for s in api.client.get(f"/v1/products/{product.id}/where-to-buy").json()
+    }
+    shopee_shop = load_channels(api.settings)["shopee"].shops[0].shop_id
+    assert shops["shopee"]["listing_url"] == (
+        f"https://shopee.vn/product/{shopee_shop}/{listed['shopee']['external_id']}"
+    )
+    assert shops["lazada"]["listing_url"] == (
+        f"https://www.lazada.vn/products/i{listed['lazada']['external_id']}.html"
+    )
+    assert shops["shopee"]["price_vnd"] == product.price_vnd
+
+
+def test_listing_pages_need_the_channels_item_id_and_spell_names_without_diacritics(api):
+    channels = load_channels(api.settings)
+    assert channels["sendo"].listing_page("s1", "5051845", "Đồng hồ nữ Đà Lạt") == (
+        "https://www.sendo.vn/san-pham/dong-ho-nu-da-lat-5051845/"
+    )
+    assert channels["shopee"].listing_page("220001", None) is None
+    # Voso's sheet upload never tells us Voso's own id: no page to link.
+    assert channels["voso"].listing_page("ocop-vn", "our-sku") is None

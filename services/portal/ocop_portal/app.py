@@ -16,6 +16,7 @@ from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase
 from ocop_kit.service_cli import migrations_dir
 from ocop_portal import SERVICE
+from ocop_portal.about.api import router as about_router
 from ocop_portal.accounts.api import router as accounts_router
 from ocop_portal.backends import SERVICE_LABELS, BackendProblem, Backends, BackendUnavailable
 from ocop_portal.catalog import GroupNames
@@ -85,6 +86,7 @@ def _wants_html(request: Request) -> bool:
 def install_page_errors(app: FastAPI) -> None:
     """Errors on pages are pages: bilingual, friendly, never a bare 500."""
     json_http_handler = app.exception_handlers[StarletteHTTPException]
+    json_unexpected_handler = app.exception_handlers[Exception]
 
     def error_page(request: Request, heading: str, message: str, status: int) -> HTMLResponse:
         context = {"heading": heading, "message": message, "status": status}
@@ -136,6 +138,22 @@ def install_page_errors(app: FastAPI) -> None:
         heading = headings.get(exc.status, tr("Yêu cầu không hợp lệ", "Invalid request"))
         return error_page(request, heading, exc.message(lang), exc.status)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        if not _wants_html(request):
+            return await json_unexpected_handler(request, exc)  # type: ignore[misc]
+        log.exception("unhandled error", extra={"path": request.url.path})
+        tr = translator(pick_language(request))
+        return error_page(
+            request,
+            tr("Lỗi hệ thống", "Something went wrong"),
+            tr(
+                "Trang này tạm thời gặp lỗi. Vui lòng thử lại sau, hoặc tìm sản phẩm bên dưới.",
+                "This page hit an error. Please try again later, or search for a product below.",
+            ),
+            500,
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if not _wants_html(request):
@@ -170,6 +188,7 @@ def create_app(
         routers=[
             search_router,
             products_router,
+            about_router,
             staff_router,
             dashboard_router,
             council_manage_router,

@@ -2,5 +2,6 @@
 
 from ocop_portal.dashboard.models import ProvinceTarget
 from ocop_portal.database import Base
+from ocop_portal.products.models import ProductShortCode
 
-__all__ = ["Base", "ProvinceTarget"]
+__all__ = ["Base", "ProductShortCode", "ProvinceTarget"]

@@ -52,6 +52,30 @@ class Settings(KitSettings):
         description="Where product photos are served (OCOP_MEDIA_PUBLIC_URL, as the registry "
         "reads it); pages may show images from there. Unset: the registry's address.",
     )
+    # Who publishes the portal: shown in every page's header and footer and on the about page.
+    agency_name: str = Field(
+        default="Văn phòng Điều phối nông thôn mới Trung ương",
+        description="The office that issues OCOP certificates and runs this portal "
+        "(OCOP_AGENCY_NAME), in Vietnamese.",
+    )
+    agency_name_en: str = Field(
+        default="Central Coordination Office for New Rural Development",
+        description="The same office's name in English (OCOP_AGENCY_NAME_EN).",
+    )
+    agency_address: str = Field(
+        default="Số 2 Ngọc Hà, phường Ba Đình, Thành phố Hà Nội",
+        description="The office's postal address (OCOP_AGENCY_ADDRESS).",
+    )
+    agency_phone: str | None = Field(
+        default=None,
+        pattern=r"^[0-9+() .-]{6,20}$",
+        description="The office's contact phone (OCOP_AGENCY_PHONE); unset: not shown.",
+    )
+    agency_email: str | None = Field(
+        default=None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="The office's contact e-mail (OCOP_AGENCY_EMAIL); unset: not shown.",
+    )
 
     @model_validator(mode="after")
     def _refuse_what_production_or_an_open_port_must_not_have(self) -> Settings:

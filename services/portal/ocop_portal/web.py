@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from ocop_contracts import VIETNAM_TZ
+from ocop_portal.photos import photo_url
 
 Lang = Literal["vi", "en"]
 LANG_COOKIE = "lang"
@@ -24,6 +25,8 @@ PACKAGE_DIR = Path(__file__).parent
 STATIC_DIR = PACKAGE_DIR / "static"
 
 templates = Jinja2Templates(directory=str(PACKAGE_DIR / "templates"))
+# Product pictures go through one function, so thumbnails can plug in without touching templates.
+templates.env.globals["photo_url"] = photo_url
 
 
 def pick_language(request: Request) -> Lang:

@@ -45,7 +45,16 @@ def test_product_page_shows_certificate_addresses_where_to_buy_and_qr(
         "marketplace_sync",
         "GET",
         "/v1/products/p1/where-to-buy",
-        [{"channel": "postmart", "channel_name": "Postmart (Bưu điện)", "external_id": "PM-9"}],
+        [
+            {
+                "channel": "postmart",
+                "channel_name": "Postmart (Bưu điện)",
+                "external_id": "PM-9",
+                "price_vnd": 82000,
+                "listing_url": "https://postmart.vn/p/nuoc-mam-PM-9.html",
+            },
+            {"channel": "voso", "channel_name": "Voso", "external_id": "p1", "price_vnd": 85000},
+        ],
     )
     page = client.get("/products/p1")
     assert page.status_code == 200
@@ -56,11 +65,15 @@ def test_product_page_shows_certificate_addresses_where_to_buy_and_qr(
     assert "85.000 ₫ / chai 500 ml" in html
     assert "Hợp tác xã" in html and "VietGAP" in html
     where = html.split('id="where-to-buy"')[1].split("</ul>")[0]
-    assert "Postmart" in where and "PM-9" in where
+    # A button per marketplace to its listing page, with the price there; no internal codes.
+    assert 'href="https://postmart.vn/p/nuoc-mam-PM-9.html"' in where
+    assert "Mua trên <strong>Postmart</strong>" in where and "82.000 ₫" in where
+    assert "Voso" in where and "85.000 ₫" in where and "mã" not in where
     # Public: asked without a token, even by a signed-in reader.
     asked = stubs.requests_to("marketplace_sync", "/v1/products/p1/where-to-buy")
     assert "authorization" not in asked[0].headers
-    assert "<svg" in html and "http://127.0.0.1:8000/products/p1" in html
+    assert "<svg" in html and "http://127.0.0.1:8000/products/p1" in html  # canonical, og:url
+    assert "http://127.0.0.1:8000/q/" in html  # what the QR code encodes
     qr = client.get("/products/p1/qr.svg")
     assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
 
@@ -76,7 +89,7 @@ def test_product_links_come_from_the_configured_address_never_the_host_header(
         assert "https://ocop.example.vn/products/p1" in html
         assert "evil.example" not in html
         plain = client.get("/products/p1/qr.svg", headers={"Host": "evil.example"})
-        assert "https://ocop.example.vn/products/p1" in plain.text  # the SVG's title
+        assert "https://ocop.example.vn/q/" in plain.text  # the SVG's title: the short address
         assert "evil.example" not in plain.text
     fields = settings.model_dump(exclude={"public_base_url", "environment", "dev_sign_in"})
     with pytest.raises(ValueError, match="OCOP_PUBLIC_BASE_URL"):

@@ -39,7 +39,8 @@ def test_results_show_stars_province_producer_and_facet_counts(
     )
     assert page.status_code == 200
     html = page.text
-    assert '<a href="/products/p1">Nước mắm cá cơm Hải Đông</a>' in html
+    card = html.split('<a class="card-link" href="/products/p1">')[1].split("</a>")[0]
+    assert '<img class="card-photo"' in card and "Nước mắm cá cơm Hải Đông</h2>" in card
     assert "★★★★☆" in html and "HTX Hải Đông" in html and "Ninh Bình" in html
     assert "Huyện Hải Hậu" in html
     assert "Ninh Bình (45)" in html  # province facet named from the official list
@@ -49,7 +50,10 @@ def test_results_show_stars_province_producer_and_facet_counts(
     sent = stubs.requests_to("search", "/v1/search")[-1].url.params
     assert sent["q"] == "nuoc mam" and sent["stars"] == "4"
     assert sent["limit"] == "20" and sent["offset"] == "20" and sent["sort"] == "stars:desc"
-    assert "Trang 2 / 3" in html and 'rel="prev"' in html and 'rel="next"' in html
+    pager = html.split('class="pager"')[1].split("</nav>")[0]
+    assert 'rel="prev"' in pager and 'rel="next"' in pager
+    assert '<span class="current" aria-current="page">' in pager
+    assert "took" not in html and " ms)" not in html  # no engine timings for shoppers
 
 
 def test_close_matches_come_after_a_notice_below_the_exact_ones(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -47,6 +49,11 @@ class Channel(BaseModel):
     category_map: dict[str, str]
     attribute_map: dict[str, str] = {}
     shops: list[Shop] = Field(min_length=1)
+    listing_url: str | None = Field(
+        default=None,
+        description="Where shoppers see a listed product: {shop_id}, {item_id}, {slug}.",
+    )
+    listing_url_source: str = ""
 
     @field_validator("code")
     @classmethod
@@ -73,11 +80,24 @@ class Channel(BaseModel):
                 return shop
         return self.shops[0]
 
+    def listing_page(self, shop_id: str, item_id: str | None, name: str = "") -> str | None:
+        """The shopper's page of a listing on this channel, or None where it cannot be known."""
+        if not self.listing_url or not item_id:
+            return None
+        return self.listing_url.format(shop_id=shop_id, item_id=item_id, slug=name_slug(name))
+
     def shop(self, shop_id: str) -> Shop:
         for shop in self.shops:
             if shop.shop_id == shop_id:
                 return shop
         raise KeyError(shop_id)
+
+
+def name_slug(name: str) -> str:
+    """`Nước mắm Hải Đông` → `nuoc-mam-hai-dong`, as marketplaces write names in addresses."""
+    plain = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "san-pham"
 
 
 class ChannelFile(BaseModel):

@@ -275,14 +275,22 @@ def where_to_buy(product_id: str, request: Request, session: DbSession) -> list[
     )
     shops: dict[str, PlaceToBuy] = {}
     for row in rows:
+        channel = channels.get(row.channel)
+        # The price last sent to the channel is the one shoppers see there.
+        shown = row.pushed_payload or row.payload or {}
         shops.setdefault(
             row.channel,
             PlaceToBuy(
                 channel=row.channel,
-                channel_name=channels[row.channel].name if row.channel in channels else row.channel,
+                channel_name=channel.name if channel else row.channel,
                 external_id=row.external_id,
-                price_vnd=(row.payload or {}).get("price_vnd"),
+                price_vnd=shown.get("price_vnd"),
                 synced_at=row.synced_at,
+                listing_url=channel.listing_page(
+                    row.shop_id, row.external_id, shown.get("name", "")
+                )
+                if channel
+                else None,
             ),
         )
     return list(shops.values())

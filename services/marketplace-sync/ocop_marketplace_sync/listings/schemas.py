@@ -59,6 +59,9 @@ class PlaceToBuy(BaseModel):
     external_id: str | None
     price_vnd: int | None
     synced_at: datetime | None
+    listing_url: str | None = Field(
+        default=None, description="The product's page on the channel, where it can be bought."
+    )
 
 
 class ListingDetail(ListingOut):

@@ -6,7 +6,13 @@ import segno
 
 
 def product_page_url(base_url: str, product_id: str) -> str:
+    """The product page's full address (what stamps printed before short codes encode)."""
     return f"{base_url.rstrip('/')}/products/{product_id}"
+
+
+def short_page_url(base_url: str, code: str) -> str:
+    """The short address a QR code encodes: fewer modules, easier to scan from a small stamp."""
+    return f"{base_url.rstrip('/')}/q/{code}"
 
 
 def qr_svg(url: str, scale: int = 4, inline: bool = True) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-FACETS = ("stars", "group", "province_code", "certification")
+FACETS = ("stars", "group", "province_code", "certification", "product_set")
 # Orders the search service offers (its `sort`), with how the page names them.
 SORTS: dict[str, tuple[str, str]] = {
     "": ("Phù hợp nhất", "Best match"),
@@ -27,10 +27,13 @@ class SearchQuery:
     certification: str = ""
     sort: str = ""
     page: int = 1
+    product_set: str = ""
 
     @property
     def filtered(self) -> bool:
-        return bool(self.province_code or self.stars or self.group or self.certification)
+        return bool(
+            self.province_code or self.stars or self.group or self.certification or self.product_set
+        )
 
     @property
     def asked(self) -> bool:
@@ -43,6 +46,7 @@ class SearchQuery:
             "stars": self.stars,
             "group": self.group,
             "certification": self.certification,
+            "product_set": self.product_set,
             "sort": self.sort if self.sort in SORTS else "",
             "limit": page_size,
             "offset": (self.page - 1) * page_size,
@@ -114,3 +118,25 @@ def read_suggestions(payload: Any) -> list[str]:
 
 def page_count(total: int, page_size: int) -> int:
     return max(1, -(-total // page_size))
+
+
+def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
+    """The page links a pager shows: the first, the last and `around` pages either side of the
+    current one, with `None` where pages are left out (`1 … 4 5 [6] 7 8 … 20`).
+
+    A gap of a single page is shown as that page rather than as `…`, which would take as much room.
+    """
+    if last <= 1:
+        return [1]
+    current = max(1, min(current, last))
+    shown = {1, last, *range(max(1, current - around), min(last, current + around) + 1)}
+    numbers: list[int | None] = []
+    previous = 0
+    for number in sorted(shown):
+        if number - previous == 2:
+            numbers.append(number - 1)
+        elif number - previous > 2:
+            numbers.append(None)
+        numbers.append(number)
+        previous = number
+    return numbers
