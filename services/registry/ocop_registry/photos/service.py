@@ -33,10 +33,10 @@ from ocop_kit.media import (
     photo_keys,
     thumbnail_url,
 )
+from ocop_registry.access import ensure_may_write_producer
 from ocop_registry.events import announce
 from ocop_registry.photos.images import PreparedPhoto
 from ocop_registry.producers.models import Producer
-from ocop_registry.producers.service import ensure_may_write_producer
 from ocop_registry.products.models import Product
 from ocop_registry.products.service import get_product
 
