@@ -211,7 +211,8 @@ class EvaluationDecided(EventBase):
 
 
 class ListingChanged(EventBase):
-    """A marketplace listing changed status (the registry counts products sold online)."""
+    """A marketplace listing went on sale (`listed`) or came off it (the registry counts
+    products sold online)."""
 
     type: Literal["listing.changed"] = "listing.changed"
     aggregate_type: str = "listing"

@@ -1,7 +1,11 @@
-"""The events marketplace sync sends: `listing.changed`, whenever a listing's status changes.
+"""The events marketplace sync sends: `listing.changed`, when a listing goes on a marketplace
+(`listed`) or comes off it (the status it left `listed` for).
 
-Published through the outbox in the caller's transaction, with a version that increases per
-listing, so the registry (which counts the products sold online) can drop stale ones.
+Published through the outbox in the caller's transaction, with a version that increases with
+every status change of the listing, so the registry (which counts the products sold online) can
+drop stale ones. The steps on the way (`pending`, `syncing`, `failed`, `blocked`) stay here: no
+other service counts them, and a province's bulk import would otherwise announce each of its
+listings two or three times before any of them is on sale.
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ from ocop_marketplace_sync.listings.models import Listing
 
 
 def set_status(session: Session, listing: Listing, status: str) -> None:
-    """Move a listing to `status`, telling the other services when it really changed."""
+    """Move a listing to `status`, telling the other services when it goes on or comes off the
+    marketplace."""
     if listing.status == status and listing.version > 0:
         return
+    was_listed = listing.status == "listed"
     listing.status = status
     listing.version += 1
+    if (status == "listed") == was_listed:
+        return
     publish(
         session,
         ListingChanged(

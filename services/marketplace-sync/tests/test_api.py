@@ -71,11 +71,20 @@ def test_certified_product_gets_a_pending_listing_on_each_chosen_channel(api):
         ("voso", "pending"),
     }
     assert all(r["sku"] == product.id and r["external_id"] is None for r in rows)
+    # Nothing is on sale yet, so nothing is announced (`listing.changed` is for going on or
+    # coming off a marketplace).
+    assert announced(api) == []
+
+
+def announced(api: Api) -> list[tuple[str, str]]:
+    """The `listing.changed` events published so far: (channel, status), oldest first."""
     with api.deliver.db.session() as session:
         events = session.scalars(
-            select(OutboxEvent).where(OutboxEvent.event_type == "listing.changed")
+            select(OutboxEvent)
+            .where(OutboxEvent.event_type == "listing.changed")
+            .order_by(OutboxEvent.seq)
         ).all()
-    assert {e.body["payload"]["channel"] for e in events} == {"shopee", "voso"}
+        return [(e.body["payload"]["channel"], e.body["payload"]["status"]) for e in events]
 
 
 def test_uncertified_product_gets_no_listing(api):
@@ -168,9 +177,12 @@ def test_voso_upload_sheet_holds_pending_rows_and_uploaded_marks_them_listed(api
     everything = api.client.post("/v1/channels/voso/uploaded", json={}, headers=api.headers())
     assert everything.json()["listed"] == 2
     assert {r["status"] for r in api.listings(channel="voso")} == {"listed"}
+    assert announced(api) == [("voso", "listed")] * 3
 
     api.deliver(ProductChanged, products[0].model_copy(update={"price_vnd": 150_000}))
     api.deliver(CertificateExpired, with_status(products[1], "expired"))
+    # The expired product's listing comes off the marketplace: announced; a new price is not.
+    assert announced(api)[3:] == [("voso", "delisted")]
     csv_sheet = api.client.get(
         "/v1/channels/voso/upload-sheet", params={"format": "csv"}, headers=api.headers()
     )

@@ -4,7 +4,7 @@ The steps, each in a module of its own: take the channel's lease (`lease.py`), c
 listings in batches, plan one job per listing (`plan.py`: pushes for a product stay in order),
 group price/stock changes into the calls the dialect allows and push them concurrently through
 the shared rate limiter (`push.py`), then write the outcomes back in one transaction per batch
-(`transitions.after_push`, which publishes every status change).
+(`transitions.after_push`; `events.set_status` announces a listing going on or off sale).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The desired state: product snapshots in, listings per product × channel out.
 
-The rules of each status change live in `transitions.py`; every change is published as
-`ListingChanged` (`events.set_status`) in the same transaction.
+The rules of each status change live in `transitions.py`; a listing going on or coming off
+sale is published as `ListingChanged` (`events.set_status`) in the same transaction.
 """
 
 from __future__ import annotations
