@@ -123,7 +123,14 @@ def check_labels() -> Callable[[Any], None]:
     return check
 
 
-def sign_in(page: Any, portal: str, role: str, name: str = "", province_code: str = "") -> None:
+def sign_in(
+    page: Any,
+    portal: str,
+    role: str,
+    name: str = "",
+    province_code: str = "",
+    producer_id: str = "",
+) -> None:
     """Sign in through the portal's development sign-in form, as a person would."""
     page.goto(f"{portal}/sign-in")
     # The other ways to sign in are tucked away under a summary: open it as a person would.
@@ -141,6 +148,8 @@ def sign_in(page: Any, portal: str, role: str, name: str = "", province_code: st
         page.fill("#dev-name", name)
     if province_code:
         page.fill("#dev-province", province_code)
+    if producer_id:
+        page.fill("#dev-producer", producer_id)
     page.click("#dev-sign-in button[type=submit]")
     page.wait_for_load_state()
 

@@ -31,17 +31,14 @@ def fits_the_screen(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def sign_in_as_producer(page: Any, portal: str, producer_id: str) -> None:
-    page.goto(f"{portal}/sign-in")
-    page.select_option("#dev-role", "producer")
-    page.fill("#dev-name", "chu-the")
-    page.fill("#dev-producer", producer_id)
-    page.click("#dev-sign-in button[type=submit]")
-    page.wait_for_load_state()
-
-
 def test_producer_adds_and_removes_a_photo_and_a_wrong_file_is_refused(
-    page: Any, system: Any, catalog: Any, shot: Any, check_labels: Any, tmp_path: Path
+    page: Any,
+    system: Any,
+    catalog: Any,
+    signed_in: Any,
+    shot: Any,
+    check_labels: Any,
+    tmp_path: Path,
 ) -> None:
     portal = system.urls["portal"]
     producer = catalog.producer(
@@ -49,7 +46,7 @@ def test_producer_adds_and_removes_a_photo_and_a_wrong_file_is_refused(
     )
     product = catalog.product(producer["id"], "Mật ong rừng Lục Ngạn")
 
-    sign_in_as_producer(page, portal, producer["id"])
+    signed_in(page, portal, "producer", name="chu-the", producer_id=producer["id"])
     page.goto(f"{portal}/my-products")
     page.click(f"a[href='/my-products/{product['id']}/photos']")
     check_labels(page)

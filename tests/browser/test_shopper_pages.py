@@ -371,7 +371,7 @@ def test_every_portal_page_fits_a_360_pixel_screen(
         context.set_default_timeout(15_000)
         try:
             page = context.new_page()
-            sign_in_as(page, portal, role, **scope)
+            signed_in(page, portal, role, **scope)
             for path in paths:
                 visit(page, role, path)
         finally:
@@ -379,15 +379,3 @@ def test_every_portal_page_fits_a_360_pixel_screen(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "narrow-360-too-wide.json").write_text(json.dumps(too_wide, indent=1))
     assert too_wide == {}
-
-
-def sign_in_as(page: Any, portal: str, role: str, name: str = "", producer_id: str = "") -> None:
-    """The development sign-in form, with the producer id a producer needs."""
-    page.goto(f"{portal}/sign-in")
-    page.select_option("#dev-role", role)
-    if name:
-        page.fill("#dev-name", name)
-    if producer_id:
-        page.fill("#dev-producer", producer_id)
-    page.click("#dev-sign-in button[type=submit]")
-    page.wait_for_load_state()
