@@ -30,7 +30,7 @@ PRODUCT = {
     "group": "thuc_pham",
     "price_vnd": 85000,
     "unit": "chai 500 ml",
-    "images": ["https://picsum.photos/seed/ocop-1/800/800"],
+    "images": ["http://127.0.0.1:8001/v1/media/products/p1/f1/original.jpg"],
     "description": "Nước mắm truyền thống ủ chượp 12 tháng",
     "producer": {"id": "pr1", "name": "HTX Hải Đông", "kind": "cooperative"},
     "address": {
@@ -55,7 +55,7 @@ HIT = {
     "stars": 4,
     "group": "thuc_pham",
     "price_vnd": 85000,
-    "image": "https://picsum.photos/seed/1/800/800",
+    "image": "http://127.0.0.1:8001/v1/media/products/p1/f1/original.jpg",
 }
 SEARCH = {
     "hits": [{**HIT, "id": f"p{i}", "name": f"Nước mắm {i}"} for i in range(20)],

@@ -174,7 +174,15 @@ class Catalog:
         return response.json()
 
     def product(self, producer_id: str, name: str, **fields: Any) -> dict[str, Any]:
-        body = {"producer_id": producer_id, "name": name, "group": "thuc_pham", **fields}
+        # Tests share one system and some name look-alikes on purpose (close matches): each is
+        # a product of its own, so the registry's duplicate question is answered up front.
+        body = {
+            "producer_id": producer_id,
+            "name": name,
+            "group": "thuc_pham",
+            "confirm_not_duplicate": True,
+            **fields,
+        }
         response = self.registry.post("/v1/products", json=body)
         assert response.status_code == 201, response.text
         return response.json()
