@@ -101,25 +101,33 @@ def main() -> None:
     used = {name: seconds - cpu_before.get(name, 0.0) for name, seconds in cpu.items()}
     print(
         "CPU seconds by process over the run: "
-        + ", ".join(f"{n} {s:.1f}" for n, s in sorted(used.items(), key=lambda i: -i[1])[:8])
+        + ", ".join(f"{n} {s:.1f}" for n, s in sorted(used.items(), key=lambda i: -i[1])[:10])
     )
 
 
 def process_cpu(parent: int) -> dict[str, float]:
-    """CPU seconds (user + system) so far of each child of `ocop up`, by its role."""
+    """CPU seconds (user + system) so far of each child of `ocop up`, by its role, and of the
+    machine's PostgreSQL and Redis servers (with their ended children: backends come and go)."""
     found: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command, rest = (entry / "stat").read_text().rsplit(")", 1)
+            fields = rest.split()
             cmdline = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
+            continue
+        server = command.rsplit("(", 1)[1]
+        if server in ("postgres", "redis-server"):
+            seconds = sum(int(field) for field in fields[11:15]) / tick
+            found[server] = found.get(server, 0.0) + seconds
             continue
         if int(fields[1]) != parent:
             continue
         name = " ".join(part.decode() for part in cmdline[2:4] if part)  # `-m ocop_x worker`
-        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        seconds = (int(fields[11]) + int(fields[12])) / tick
         found[name] = found.get(name, 0.0) + seconds
     return found
 
