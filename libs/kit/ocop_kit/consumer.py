@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from celery import Celery
 from pydantic import ValidationError
-from sqlalchemy import select, tuple_
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -119,11 +119,22 @@ def _lock_versions(
 ) -> dict[tuple[str, str], AggregateVersion]:
     """The known versions of the batch's aggregates, locked until the transaction ends (in
     key order, so that two workers locking overlapping batches cannot deadlock)."""
-    keys = list({(e.aggregate_type, e.aggregate_id) for e in events})
-    key = tuple_(AggregateVersion.aggregate_type, AggregateVersion.aggregate_id)
+    # One `IN` list per aggregate type, not a list of (type, id) pairs: PostgreSQL hashes a
+    # list of values but tries a list of pairs one by one on every row it reads.
+    ids_by_type: dict[str, set[str]] = {}
+    for event in events:
+        ids_by_type.setdefault(event.aggregate_type, set()).add(event.aggregate_id)
     rows = session.scalars(
         select(AggregateVersion)
-        .where(key.in_(keys))
+        .where(
+            or_(
+                *(
+                    (AggregateVersion.aggregate_type == kind)
+                    & AggregateVersion.aggregate_id.in_(ids)
+                    for kind, ids in ids_by_type.items()
+                )
+            )
+        )
         .order_by(AggregateVersion.aggregate_type, AggregateVersion.aggregate_id)
         .with_for_update()
     )
