@@ -1,5 +1,6 @@
 """`insert_rows`, the kit's bulk insert (COPY on PostgreSQL, executemany on SQLite): it stores
-what an ordinary INSERT of the same rows stores, and a refused row fails the whole call."""
+what an ordinary INSERT of the same rows stores, and a refused row fails the whole call.
+`upsert_rows`: new rows inserted, existing ones updated or left alone."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ocop_kit.db import JSONType, UTCDateTime, insert_rows, make_engine, new_id
+from ocop_kit.db import JSONType, UTCDateTime, insert_rows, make_engine, new_id, upsert_rows
 
 
 def _table(name: str, metadata: MetaData) -> Table:
@@ -104,3 +105,23 @@ def test_no_rows_is_no_statement(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         insert_rows(session, BULK, [])
         assert session.scalar(select(func.count()).select_from(BULK)) == 0
+
+
+def test_upsert_inserts_new_rows_and_updates_or_skips_existing_ones(engine: Engine) -> None:
+    rows = [{"id": f"p{n}", "name": f"Sản phẩm {n}", "current": True} for n in range(1200)]
+    with Session(engine) as session, session.begin():
+        upsert_rows(session, BULK, rows[:700], key=["id"])
+    changed = [{**row, "name": row["name"] + " (mới)", "current": False} for row in rows]
+    with Session(engine) as session, session.begin():
+        # Pages of VALUES (more than one here) under one statement; existing keys update.
+        upsert_rows(session, BULK, changed, key=["id"], update=["name"])
+        # Without columns to update an existing row is left as it is.
+        upsert_rows(session, BULK, [{"id": "p0", "name": "bỏ qua", "current": True}], key=["id"])
+    with Session(engine) as session:
+        stored = session.execute(
+            select(BULK.c.id, BULK.c.name, BULK.c.current).order_by(BULK.c.seq)
+        ).all()
+    assert len(stored) == 1200
+    assert stored[0] == ("p0", "Sản phẩm 0 (mới)", True)  # `current` was not to be updated
+    assert stored[699] == ("p699", "Sản phẩm 699 (mới)", True)
+    assert stored[700] == ("p700", "Sản phẩm 700 (mới)", False)  # new: every column given
