@@ -174,14 +174,30 @@ def match_group(text: str) -> str | None:
 
 def product_set_name(code: str | None) -> str | None:
     """The Vietnamese name of a product set code."""
-    product_set = product_groups().product_sets().get(code or "")
+    product_set = _product_sets().get(code or "")
     return product_set.name_vi if product_set else None
+
+
+# The data file's tables, made once: an import asks them for every row.
+@lru_cache(maxsize=1)
+def _product_sets() -> dict[str, ProductSet]:
+    return product_groups().product_sets()
+
+
+@lru_cache(maxsize=1)
+def _sets_under() -> dict[str, tuple[str, ...]]:
+    return product_groups().sets_under()
+
+
+@lru_cache(maxsize=1)
+def _subgroup_of_set() -> dict[str, str]:
+    return product_groups().subgroup_of_set()
 
 
 @lru_cache(maxsize=1)
 def _set_lookup() -> dict[str, str]:
     table: dict[str, str] = {}
-    for code, product_set in product_groups().product_sets().items():
+    for code, product_set in _product_sets().items():
         for text in (code, product_set.name_vi, product_set.name_en, *product_set.aliases):
             table[matching_key(text)] = code
     return table
@@ -195,7 +211,7 @@ def match_product_set(text: str) -> str | None:
 
 def sets_for_group(group: str) -> tuple[str, ...]:
     """The product sets a product of this group or sub-group may belong to."""
-    return product_groups().sets_under().get(group, ())
+    return _sets_under().get(group, ())
 
 
 def infer_product_set(group: str) -> str | None:
@@ -207,4 +223,4 @@ def infer_product_set(group: str) -> str | None:
 
 def subgroup_of_set(product_set: str) -> str:
     """The sub-group (nhóm) a product set sits in: `ruou_trang` → `do_uong.co_con`."""
-    return product_groups().subgroup_of_set()[product_set]
+    return _subgroup_of_set()[product_set]
