@@ -89,3 +89,26 @@ def test_an_import_reports_its_products_searchable_and_listed_as_they_propagate(
     assert found.json()["total"] == PRODUCTS
     listings = httpx.get(f"{system.urls['simulator']}/_sim/listings").json()
     assert len({item["sku"] for item in listings if item["channel"] == "postmart"}) == PRODUCTS
+
+
+def test_the_registry_counts_an_imports_products_searchable_while_the_import_runs(system):
+    # The import runs on the registry's jobs worker; its event worker meanwhile applies the
+    # search service's `search.indexed` for the chunks already written. (On one worker the
+    # count stayed at 0 until the last row was written, and so did a council's decision.)
+    with system.client("registry", "admin") as registry:
+        response = registry.post(
+            "/v1/imports", files={"file": ("danh-sach.csv", certified_sheet(6000, []))}
+        )
+        assert response.status_code == 202, response.text
+        job_id = response.json()["id"]
+        seen: list[tuple[str, int]] = []
+
+        def finished() -> bool:
+            body = registry.get(f"/v1/imports/{job_id}").json()
+            seen.append((body["status"], body["searchable"]))
+            return body["status"] in ("done", "failed")
+
+        wait_for(finished, timeout=300, interval=0.2, message="the import to finish")
+    assert seen[-1][0] == "done"
+    running = [searchable for status, searchable in seen if status == "running"]
+    assert running and max(running) > 0, seen

@@ -24,7 +24,7 @@ import httpx
 import pytest
 from redis import Redis
 
-from ocop_contracts import queue_for
+from ocop_contracts import jobs_queue_for, queue_for
 from ocop_kit.testing import System, start_system, wait_for
 
 # Enough for two batches a consumer (a worker killed mid-batch has more to come).
@@ -69,8 +69,9 @@ def sheet(rows: int, first: int = 0) -> bytes:
     return out.getvalue().encode()
 
 
-def child_pid(system: System, *words: str) -> int:
-    """The pid of the `ocop up` child whose command line holds all the words."""
+def child_pid(system: System, *words: str, unless: str | None = None) -> int:
+    """The pid of the `ocop up` child whose command line holds all the words (and not
+    `unless`)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -79,7 +80,11 @@ def child_pid(system: System, *words: str) -> int:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == system.process.pid and all(word in cmdline for word in words):
+        if (
+            ppid == system.process.pid
+            and all(word in cmdline for word in words)
+            and (unless is None or unless not in cmdline)
+        ):
             return int(entry.name)
     raise LookupError(f"no child process with {words}")
 
@@ -89,9 +94,10 @@ def kill_child(system: System, *words: str) -> None:
 
 
 def kill_worker_mid_task(
-    system: System, redis_url: str, service: str, more_work: Callable[[], None]
+    system: System, redis_url: str, service: str, more_work: Callable[[], None], jobs: bool = False
 ) -> None:
-    """SIGKILL the service's worker while it holds a task: delivered, not yet acknowledged.
+    """SIGKILL the service's worker (or its jobs worker) while it holds a task: delivered, not
+    yet acknowledged.
 
     The worker is paused (SIGSTOP) and killed only if it then holds a task it had not when we
     began, so this tests kombu's redelivery of a held task. Events travel in batches, so a
@@ -100,6 +106,7 @@ def kill_worker_mid_task(
     (celery/kombu#305) is the relay's to repair (ocop_kit/redelivery.py;
     tests/platform/test_event_delivery.py loses a message on purpose).
     """
+    queue = jobs_queue_for(service) if jobs else queue_for(service)
     client = Redis.from_url(redis_url)
     # What is held already may be a killed worker's, waiting to be delivered again.
     earlier = set(client.hkeys("unacked"))
@@ -110,23 +117,23 @@ def kill_worker_mid_task(
             more_work()
             extra += 1
         try:
-            pid = child_pid(system, f"ocop_{service}", "worker")
+            pid = (
+                child_pid(system, f"ocop_{service}", "worker", "--jobs")
+                if jobs
+                else child_pid(system, f"ocop_{service}", "worker", unless="--jobs")
+            )
         except LookupError:  # killed a moment ago: `ocop up` is starting it again
             time.sleep(0.1)
             continue
         os.kill(pid, signal.SIGSTOP)
         held = client.hgetall("unacked")
         # Each entry is [message, exchange, routing key]; the routing key is the queue.
-        if any(
-            json.loads(entry)[2] == queue_for(service)
-            for tag, entry in held.items()
-            if tag not in earlier
-        ):
+        if any(json.loads(entry)[2] == queue for tag, entry in held.items() if tag not in earlier):
             os.kill(pid, signal.SIGKILL)
             return
         os.kill(pid, signal.SIGCONT)
         time.sleep(0.01)
-    pytest.fail(f"the {service} worker held no task for 60 s: nothing to kill mid-task")
+    pytest.fail(f"the {queue} worker held no task for 60 s: nothing to kill mid-task")
 
 
 class Lists:
@@ -221,11 +228,17 @@ def system(tmp_path, private_postgres, private_redis):
 def test_workers_killed_mid_task_lose_and_duplicate_nothing(system, private_redis):
     lists = Lists(system)
     lists.import_one()
-    # Search killed holding a batch, the registry holding the import or a batch of listing
-    # changes, marketplace sync holding a batch, and search once more; each while another
-    # list is on its way if none is caught at once.
-    for service in ("search", "registry", "marketplace_sync", "search"):
-        kill_worker_mid_task(system, private_redis.url, service, lists.import_one)
+    # Search killed holding a batch, the registry's jobs worker holding the import, its worker
+    # a batch of listing changes, marketplace sync a batch, and search once more; each while
+    # another list is on its way if none is caught at once.
+    for service, jobs in (
+        ("search", False),
+        ("registry", True),
+        ("registry", False),
+        ("marketplace_sync", False),
+        ("search", False),
+    ):
+        kill_worker_mid_task(system, private_redis.url, service, lists.import_one, jobs)
     assert_converges(system, rows=lists.rows)
 
 

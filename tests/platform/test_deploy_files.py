@@ -18,6 +18,8 @@ from pathlib import Path
 import yaml
 from pydantic import AliasChoices
 
+from ocop_cli.supervisor import plan_children
+from ocop_contracts import SERVICES_WITH_JOBS
 from ocop_kit.settings import KitSettings
 from ocop_kit.testing import unavailable
 
@@ -43,6 +45,27 @@ def test_compose_runs_an_api_and_a_worker_of_every_service_plus_relay_and_beat()
         assert f"python -m {package} worker" in commands, package
     assert any(c.startswith("python -m ocop_kit.relay") for c in commands)
     assert "python -m ocop_kit.beat" in commands
+
+
+def test_a_service_with_long_jobs_has_a_jobs_worker_in_every_deployment():
+    compose = yaml.safe_load((ROOT / "deploy/docker-compose.yml").read_text())
+    manifests = yaml.safe_load_all((ROOT / "deploy/k8s/ocop-hub.yaml").read_text())
+    started = {
+        "compose": {" ".join(s.get("command", [])) for s in compose["services"].values()},
+        "procfile": set((ROOT / "deploy/Procfile").read_text().splitlines()),
+        "kubernetes": {
+            " ".join(container["args"])
+            for d in manifests
+            if d["kind"] == "Deployment"
+            for container in d["spec"]["template"]["spec"]["containers"]
+        },
+        "ocop up": {" ".join(child.argv[1:]) for child in plan_children(8000, False)},
+    }
+    assert SERVICES_WITH_JOBS
+    for service in SERVICES_WITH_JOBS:
+        jobs = f"-m ocop_{service} worker --jobs"
+        for where, commands in started.items():
+            assert any(c.endswith(jobs) for c in commands), (where, service)
 
 
 def test_every_module_named_by_a_deployment_file_exists():

@@ -20,6 +20,7 @@ from types import FrameType
 
 import httpx
 
+from ocop_contracts import SERVICES_WITH_JOBS
 from ocop_kit.ports import SERVICE_PORT_OFFSETS, SIMULATOR_PORT_OFFSET
 from ocop_kit.settings import KitSettings
 
@@ -73,6 +74,10 @@ def plan_children(port: int, with_simulator: bool) -> list[Child]:
             )
         )
         children.append(Child(f"{service.name}-worker", [python, "-m", service.package, "worker"]))
+        if service.name in SERVICES_WITH_JOBS:
+            children.append(
+                Child(f"{service.name}-jobs", [python, "-m", service.package, "worker", "--jobs"])
+            )
     children.append(Child("relay", [python, "-m", "ocop_kit.relay", *[s.name for s in SERVICES]]))
     children.append(Child("beat", [python, "-m", "ocop_kit.beat"]))
     if with_simulator:

@@ -40,10 +40,12 @@ from ocop_contracts.reference import (
 from ocop_contracts.routing import (
     SCHEDULE,
     SERVICES,
+    SERVICES_WITH_JOBS,
     SUBSCRIPTIONS,
     ScheduledJob,
     event_task,
     events_task,
+    jobs_queue_for,
     queue_for,
     subscribers,
 )
@@ -57,6 +59,7 @@ __all__ = [
     "PRODUCT_SET_CODES",
     "SCHEDULE",
     "SERVICES",
+    "SERVICES_WITH_JOBS",
     "SUBSCRIPTIONS",
     "VIETNAM_TZ",
     "AddressSnapshot",
@@ -85,6 +88,7 @@ __all__ = [
     "event_task",
     "events_task",
     "is_province_code",
+    "jobs_queue_for",
     "parse_event",
     "province_codes",
     "queue_for",

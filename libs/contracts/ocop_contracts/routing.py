@@ -2,6 +2,9 @@
 
 Each consuming service has one queue named after it and two event tasks on that queue (a batch,
 and one event); the outbox relay sends every event to the queue of each subscriber listed here.
+A service with long jobs (a sheet import of 20,000 rows runs for most of a minute) runs them from a
+queue of their own, consumed by a worker of their own, so that its events keep being applied
+meanwhile (a council's decision certified, the import's products counted as they turn searchable).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 from ocop_contracts.events import PRODUCT_EVENTS
 
 SERVICES = ("portal", "registry", "evaluation", "marketplace_sync", "search")
+SERVICES_WITH_JOBS = ("registry",)
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     # Product events carry the full snapshot; `product.merged` (a duplicate merged into another
@@ -31,6 +35,11 @@ def subscribers(event_type: str) -> tuple[str, ...]:
 def queue_for(service: str) -> str:
     """The queue a service consumes."""
     return service
+
+
+def jobs_queue_for(service: str) -> str:
+    """The queue of a service's long jobs, consumed by its jobs worker (`worker --jobs`)."""
+    return f"{service}.jobs"
 
 
 def event_task(service: str) -> str:

@@ -15,7 +15,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from ocop_contracts import SERVICES, queue_for
+from ocop_contracts import SERVICES, SERVICES_WITH_JOBS, jobs_queue_for, queue_for
 from ocop_kit.db import ServiceDatabase, utc_now
 from ocop_kit.tables import DeadLetter, OutboxEvent
 
@@ -79,20 +79,23 @@ class _StateCollector(Collector):
 
 
 def queue_depths(celery: Celery | None) -> dict[str, int] | None:
-    """Messages waiting in each service's queue, or None when the broker cannot say."""
+    """Messages waiting in each service's queue (and jobs queue), or None when the broker
+    cannot say."""
     if celery is None:
         return None
     try:
         with celery.connection_for_read() as connection:
             channel: Any = connection.default_channel
             depths = {}
-            for service in SERVICES:
+            queues = [queue_for(s) for s in SERVICES] + [
+                jobs_queue_for(s) for s in SERVICES_WITH_JOBS
+            ]
+            for queue in queues:
                 try:
-                    declared = channel.queue_declare(queue_for(service), passive=True)
-                    depths[queue_for(service)] = declared.message_count
+                    depths[queue] = channel.queue_declare(queue, passive=True).message_count
                 except Exception:
                     # A queue nobody has used yet does not exist: nothing waits in it.
-                    depths[queue_for(service)] = 0
+                    depths[queue] = 0
             return depths
     except Exception:
         return None

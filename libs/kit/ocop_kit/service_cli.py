@@ -16,6 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 
+from ocop_contracts import jobs_queue_for, queue_for
 from ocop_kit.db import ServiceDatabase, run_migrations
 from ocop_kit.logging import configure_logging
 from ocop_kit.settings import KitSettings
@@ -32,7 +33,10 @@ def main(service: str, package: str, argv: list[str] | None = None) -> None:
     api = sub.add_parser("api", help="serve the HTTP API")
     api.add_argument("--host", help="listen address (default: OCOP_LISTEN_HOST, else 127.0.0.1)")
     api.add_argument("--port", type=int, required=True)
-    sub.add_parser("worker", help="consume this service's queue")
+    worker = sub.add_parser("worker", help="consume this service's queue")
+    worker.add_argument(
+        "--jobs", action="store_true", help="consume the service's long jobs instead (imports)"
+    )
     sub.add_parser("migrate", help="bring the database to the newest revision")
     make = sub.add_parser("makemigration", help="autogenerate a migration from the models")
     make.add_argument("message")
@@ -73,13 +77,13 @@ def main(service: str, package: str, argv: list[str] | None = None) -> None:
             [
                 "worker",
                 "--queues",
-                service,
+                jobs_queue_for(service) if args.jobs else queue_for(service),
                 "--pool",
                 pool,
                 "--concurrency",
                 str(settings.worker_concurrency),
                 "--hostname",
-                f"{service}@%h",
+                f"{service}-jobs@%h" if args.jobs else f"{service}@%h",
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel",

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ocop_contracts import queue_for
+from ocop_contracts import jobs_queue_for
 from ocop_kit.app import DbSession
 from ocop_kit.auth import Principal
 from ocop_kit.errors import FieldError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
@@ -110,7 +110,7 @@ def post_import(
     session.add(job)
     session.commit()
     celery: Celery = request.app.state.celery
-    celery.send_task(IMPORT_TASK, args=[job.id], queue=queue_for(SERVICE))
+    celery.send_task(IMPORT_TASK, args=[job.id], queue=jobs_queue_for(SERVICE))
     return ImportJobOut.model_validate(import_job_out(session, job))
 
 
