@@ -126,7 +126,7 @@ def process_cpu(parent: int) -> dict[str, float]:
             continue
         if int(fields[1]) != parent:
             continue
-        name = " ".join(part.decode() for part in cmdline[2:4] if part)  # `-m ocop_x worker`
+        name = " ".join(part.decode() for part in cmdline[2:5] if part)  # `ocop_x worker --jobs`
         seconds = (int(fields[11]) + int(fields[12])) / tick
         found[name] = found.get(name, 0.0) + seconds
     return found
