@@ -7,8 +7,10 @@ running, tests that need it skip with the reason — except under CI=true, where
 
 from __future__ import annotations
 
+import ctypes
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -141,6 +143,7 @@ def start_system(
             env=full_env,
             stdout=handle,
             stderr=subprocess.STDOUT,
+            preexec_fn=stop_with_parent,
         )
     system = System(
         data_dir,
@@ -162,6 +165,15 @@ def start_system(
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def stop_with_parent() -> None:
+    """Run in a child before it starts: the kernel sends it SIGTERM when the process that
+    started it dies, even by SIGKILL (a test run or bench killed at its timeout), so no
+    `ocop up` is left running (Linux; elsewhere nothing happens)."""
+    if sys.platform == "linux":
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def wait_for(
