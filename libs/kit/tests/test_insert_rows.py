@@ -1,5 +1,6 @@
 """`insert_rows`, the kit's bulk insert (COPY on PostgreSQL, executemany on SQLite): it stores
-what an ordinary INSERT of the same rows stores, and a refused row fails the whole call."""
+what an ordinary INSERT of the same rows stores, and a refused row fails the whole call. Likewise
+`upsert_rows` (arrays through `unnest` on PostgreSQL, a VALUES list on SQLite)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ocop_kit.db import JSONType, UTCDateTime, insert_rows, make_engine, new_id
+from ocop_kit.db import JSONType, UTCDateTime, insert_rows, make_engine, new_id, upsert_rows
 
 
 def _table(name: str, metadata: MetaData) -> Table:
@@ -103,4 +104,57 @@ def test_a_refused_row_fails_the_whole_call_and_writes_nothing(engine: Engine) -
 def test_no_rows_is_no_statement(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         insert_rows(session, BULK, [])
+        assert session.scalar(select(func.count()).select_from(BULK)) == 0
+
+
+def test_upserted_rows_are_stored_as_an_insert_stores_them(engine: Engine) -> None:
+    keyed = [{**row, "id": f"key-{n}"} for n, row in enumerate(ROWS)]
+    with Session(engine) as session, session.begin():
+        for row in keyed:
+            upsert_rows(session, BULK, [row], key=["id"])
+            session.execute(insert(PLAIN), [row])
+    with Session(engine) as session:
+        assert _stored(session, BULK) == _stored(session, PLAIN)
+
+
+def test_an_upsert_updates_the_named_columns_of_rows_whose_key_exists(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        upsert_rows(
+            session,
+            BULK,
+            [
+                {"id": "a", "name": "Gạo", "tags": ["VietGAP"], "before": {"giá": 1}},
+                {"id": "b", "name": "Chè", "tags": [], "before": None},
+            ],
+            key=["id"],
+        )
+    with Session(engine) as session, session.begin():
+        upsert_rows(
+            session,
+            BULK,
+            [
+                {"id": "b", "name": "Chè Tân Cương", "tags": ["OCOP 4★"], "before": {"x": 2}},
+                {"id": "c", "name": "Mắm", "tags": ["HACCP"], "before": None},
+                {"id": "a", "name": "Gạo tám", "tags": [], "before": None},
+            ],
+            key=["id"],
+            update=["name", "tags"],
+        )
+        # Without columns to update, an existing key is left as it is.
+        upsert_rows(session, BULK, [{"id": "c", "name": "Mật ong", "tags": []}], key=["id"])
+    with Session(engine) as session:
+        c = BULK.c
+        stored = session.execute(select(c.id, c.name, c.tags, c.before).order_by(c.id)).all()
+    assert [tuple(row) for row in stored] == [
+        ("a", "Gạo tám", [], {"giá": 1}),
+        ("b", "Chè Tân Cương", ["OCOP 4★"], None),
+        ("c", "Mắm", ["HACCP"], None),
+    ]
+
+
+def test_a_refused_upsert_fails_the_whole_call(engine: Engine) -> None:
+    rows = [{"id": "x", "name": "Gạo"}, {"id": "y", "name": None}]
+    with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+        upsert_rows(session, BULK, rows, key=["id"])
+    with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(BULK)) == 0
