@@ -25,6 +25,7 @@ from ocop_contracts.events import (
     SearchIndexed,
     SearchIndexedPayload,
     parse_event,
+    parse_events,
 )
 from ocop_contracts.reference import (
     CERTIFICATE_EXPIRING_WITHIN_DAYS,
@@ -86,6 +87,7 @@ __all__ = [
     "events_task",
     "is_province_code",
     "parse_event",
+    "parse_events",
     "province_codes",
     "queue_for",
     "subscribers",
