@@ -19,14 +19,13 @@ from typing import Any, Literal, TypeVar
 
 from celery import Celery
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, any_, bindparam, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ocop_contracts import Event, event_task, events_task, parse_event, parse_events, queue_for
 from ocop_kit.celery_app import PermanentError, ReliableTask, record_dead_letter
-from ocop_kit.db import KitBase, ServiceDatabase, insert_rows, utc_now
+from ocop_kit.db import KitBase, ServiceDatabase, among, insert_rows, utc_now
 from ocop_kit.logging import correlation_id
 from ocop_kit.redelivery import batch_bodies, confirm, delivery_id
 from ocop_kit.tables import AggregateVersion, ProcessedEvent
@@ -116,14 +115,6 @@ def consume_batch(
         raise
 
 
-def _among(session: Session, column: Any, values: list[str]) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `= ANY(array)`, one parameter whatever the count (a
-    few hundred placeholders cost more CPU to expand and parse than the query itself)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
-
-
 def _lock_versions(session: Session, events: Sequence[Event]) -> dict[tuple[str, str], int]:
     """The known versions of the batch's aggregates, locked until the transaction ends (in
     key order, so that two workers locking overlapping batches cannot deadlock)."""
@@ -137,7 +128,7 @@ def _lock_versions(session: Session, events: Sequence[Event]) -> dict[tuple[str,
             select(versions.aggregate_id, versions.version)
             .where(
                 versions.aggregate_type == aggregate_type,
-                _among(session, versions.aggregate_id, sorted(ids_by_type[aggregate_type])),
+                among(session, versions.aggregate_id, sorted(ids_by_type[aggregate_type])),
             )
             .order_by(versions.aggregate_id)
             .with_for_update()
@@ -155,7 +146,7 @@ def _sort_out(
     inbox = ProcessedEvent.__table__.c
     ids = list({event.id for event in events})
     consumed = set(
-        session.scalars(select(inbox.event_id).where(_among(session, inbox.event_id, ids)))
+        session.scalars(select(inbox.event_id).where(among(session, inbox.event_id, ids)))
     )
     newest: dict[tuple[str, str], int] = {}
     for event in events:

@@ -162,7 +162,7 @@ def test_a_malformed_event_in_a_batch_is_dead_lettered_alone_and_the_others_appl
     good = [Ping(aggregate_id=f"g{n}", version=1) for n in range(3)]
     bodies = [e.model_dump(mode="json") for e in good]
     bodies.insert(1, {"id": "bad-1", "type": "system.ping", "aggregate_id": "x", "version": 0})
-    assert receive_events(batch_text(bodies)) == {"applied": 3}
+    assert receive_events(batch_text([json.dumps(b) for b in bodies])) == {"applied": 3}
     assert outcomes(db) == {e.id: "applied" for e in good}
     [letter] = _dead_letters(db)
     assert letter.task_name == event_task(SERVICE) and letter.args == [bodies[1]]
