@@ -25,6 +25,7 @@ from ocop_contracts.events import (
     SearchIndexed,
     SearchIndexedPayload,
     parse_event,
+    parse_events,
 )
 from ocop_contracts.reference import (
     CERTIFICATE_EXPIRING_WITHIN_DAYS,
@@ -90,6 +91,7 @@ __all__ = [
     "is_province_code",
     "jobs_queue_for",
     "parse_event",
+    "parse_events",
     "province_codes",
     "queue_for",
     "subscribers",

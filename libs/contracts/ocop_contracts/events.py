@@ -265,3 +265,12 @@ def parse_event(data: dict[str, Any] | str | bytes) -> Event:
     if isinstance(data, dict):
         return _event_adapter.validate_python(data)
     return _event_adapter.validate_json(data)
+
+
+_events_adapter: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
+def parse_events(data: str | bytes) -> list[Event]:
+    """Parse a JSON array of events in one pass; raises pydantic.ValidationError if any one of
+    them is malformed (then parse them one by one to tell which)."""
+    return _events_adapter.validate_json(data)

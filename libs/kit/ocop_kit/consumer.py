@@ -19,15 +19,15 @@ from typing import Any, Literal, TypeVar
 
 from celery import Celery
 from pydantic import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ocop_contracts import Event, event_task, events_task, parse_event, queue_for
+from ocop_contracts import Event, event_task, events_task, parse_event, parse_events, queue_for
 from ocop_kit.celery_app import PermanentError, ReliableTask, record_dead_letter
-from ocop_kit.db import KitBase, ServiceDatabase, insert_rows, utc_now
+from ocop_kit.db import KitBase, ServiceDatabase, among, insert_rows, utc_now
 from ocop_kit.logging import correlation_id
-from ocop_kit.redelivery import confirm, delivery_id
+from ocop_kit.redelivery import batch_bodies, confirm, delivery_id
 from ocop_kit.tables import AggregateVersion, ProcessedEvent
 
 log = logging.getLogger(__name__)
@@ -67,10 +67,11 @@ class EventHandlers:
         """Run the handlers of these events (already checked as new and newest), in order."""
         batches: dict[BatchHandler, list[Event]] = {}
         for event in events:
-            with _correlated(event):
-                for handler in self._handlers.get(event.type, []):
-                    handler(session, event)
-            for batch_handler in self._batch_handlers.get(event.type, []):
+            if handlers := self._handlers.get(event.type):
+                with _correlated(event):
+                    for handler in handlers:
+                        handler(session, event)
+            for batch_handler in self._batch_handlers.get(event.type, ()):
                 batches.setdefault(batch_handler, []).append(event)
         for batch_handler, batch in batches.items():
             batch_handler(session, batch)
@@ -114,42 +115,38 @@ def consume_batch(
         raise
 
 
-def _lock_versions(
-    session: Session, events: Sequence[Event]
-) -> dict[tuple[str, str], AggregateVersion]:
+def _lock_versions(session: Session, events: Sequence[Event]) -> dict[tuple[str, str], int]:
     """The known versions of the batch's aggregates, locked until the transaction ends (in
     key order, so that two workers locking overlapping batches cannot deadlock)."""
-    # One `IN` list per aggregate type, not a list of (type, id) pairs: PostgreSQL hashes a
-    # list of values but tries a list of pairs one by one on every row it reads.
     ids_by_type: dict[str, set[str]] = {}
     for event in events:
         ids_by_type.setdefault(event.aggregate_type, set()).add(event.aggregate_id)
-    rows = session.scalars(
-        select(AggregateVersion)
-        .where(
-            or_(
-                *(
-                    (AggregateVersion.aggregate_type == kind)
-                    & AggregateVersion.aggregate_id.in_(ids)
-                    for kind, ids in ids_by_type.items()
-                )
+    versions = AggregateVersion.__table__.c
+    known: dict[tuple[str, str], int] = {}
+    for aggregate_type in sorted(ids_by_type):
+        rows = session.execute(
+            select(versions.aggregate_id, versions.version)
+            .where(
+                versions.aggregate_type == aggregate_type,
+                among(session, versions.aggregate_id, sorted(ids_by_type[aggregate_type])),
             )
+            .order_by(versions.aggregate_id)
+            .with_for_update()
         )
-        .order_by(AggregateVersion.aggregate_type, AggregateVersion.aggregate_id)
-        .with_for_update()
-    )
-    return {(row.aggregate_type, row.aggregate_id): row for row in rows}
+        known.update(((aggregate_type, aggregate_id), v) for aggregate_id, v in rows)
+    return known
 
 
 def _sort_out(
-    session: Session, events: Sequence[Event], known: dict[tuple[str, str], AggregateVersion]
+    session: Session, events: Sequence[Event], known: dict[tuple[str, str], int]
 ) -> list[Outcome]:
     """Each event's fate: a duplicate (already consumed, or earlier in the batch), stale (an
     aggregate version no newer than one applied, or than a newer one in this batch), or
     applied."""
+    inbox = ProcessedEvent.__table__.c
     ids = list({event.id for event in events})
     consumed = set(
-        session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(ids)))
+        session.scalars(select(inbox.event_id).where(among(session, inbox.event_id, ids)))
     )
     newest: dict[tuple[str, str], int] = {}
     for event in events:
@@ -160,11 +157,13 @@ def _sort_out(
     applied: set[tuple[str, str]] = set()
     for event in events:
         key = (event.aggregate_type, event.aggregate_id)
-        row = known.get(key)
+        version = known.get(key)
         if event.id in consumed or event.id in seen:
             outcomes.append("duplicate")
         elif (
-            (row and event.version <= row.version) or event.version < newest[key] or key in applied
+            (version is not None and event.version <= version)
+            or event.version < newest[key]
+            or key in applied
         ):
             outcomes.append("stale")
         else:
@@ -178,7 +177,7 @@ def _record(
     session: Session,
     events: Sequence[Event],
     outcomes: Sequence[Outcome],
-    known: dict[tuple[str, str], AggregateVersion],
+    known: dict[tuple[str, str], int],
 ) -> None:
     """The inbox records of the batch's new events and the new versions of its aggregates."""
     session.flush()  # the handlers' changes first: `insert_rows` may bypass the session
@@ -192,18 +191,35 @@ def _record(
             for e, o in new
         ],
     )
-    added = []
+    added, changed = [], []
     for event, outcome in new:
-        key = (event.aggregate_type, event.aggregate_id)
         if outcome != "applied":
             continue
+        key = (event.aggregate_type, event.aggregate_id)
         if key in known:
-            known[key].version = event.version
+            changed.append({"type_": key[0], "id_": key[1], "version_": event.version})
         else:
             added.append(
                 {"aggregate_type": key[0], "aggregate_id": key[1], "version": event.version}
             )
-    insert_rows(session, KitBase.metadata.tables[AggregateVersion.__tablename__], added)
+    table = KitBase.metadata.tables[AggregateVersion.__tablename__]
+    # New aggregates are inserted, never upserted: a worker that recorded the same one
+    # meanwhile makes this batch fail (and retry, finding it known), rather than be overwritten.
+    insert_rows(session, table, added)
+    if changed:
+        session.execute(_SET_VERSION, changed)
+
+
+_versions = AggregateVersion.__table__.c
+# Known aggregates, locked by `_lock_versions`: one statement for all (executemany).
+_SET_VERSION = (
+    update(AggregateVersion.__table__)
+    .where(
+        _versions.aggregate_type == bindparam("type_"),
+        _versions.aggregate_id == bindparam("id_"),
+    )
+    .values(version=bindparam("version_"))
+)
 
 
 class DeliveryTask(ReliableTask):
@@ -231,8 +247,14 @@ class BatchDeliveryTask(ReliableTask):
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
         super().on_failure(exc, task_id, args, kwargs, einfo)
-        bodies = args[0] if args else []
-        confirm(self.app, [delivery_id(str(b.get("id")), self.service) for b in bodies])
+        try:
+            bodies = batch_bodies(args[0]) if args else []
+        except ValueError:
+            return  # not even JSON: no event to confirm
+        confirm(
+            self.app,
+            [delivery_id(str(b.get("id")), self.service) for b in bodies if isinstance(b, dict)],
+        )
 
 
 def register_event_consumer(
@@ -253,7 +275,36 @@ def register_event_consumer(
         return outcome
 
     @celery.task(name=events_task(service), base=BatchDeliveryTask, service=service, shared=False)
-    def receive_events(bodies: list[dict[str, Any]]) -> dict[str, int]:
+    def receive_events(batch: str | list[dict[str, Any]]) -> dict[str, int]:
+        events, done = _parse_batch(batch)
+        try:
+            outcomes: list[str] = list(consume_batch(db, events, handlers))
+        except Exception:
+            log.warning("event batch failed; one event at a time", exc_info=True)
+            outcomes = [
+                _consume_or_hand_on(celery, db, event, handlers, service) for event in events
+            ]
+        _log_outcomes(events, outcomes)
+        done += [
+            delivery_id(e.id, service)
+            for e, o in zip(events, outcomes, strict=True)
+            if o != "handed_on"
+        ]
+        confirm(celery, done)
+        return dict(Counter(outcomes))
+
+    def _parse_batch(batch: str | list[dict[str, Any]]) -> tuple[list[Event], list[str]]:
+        """The batch's events, in one pass when they are all well formed; a malformed one is
+        dead-lettered alone (its delivery returned as done) and the others go on."""
+        if isinstance(batch, str):
+            try:
+                return parse_events(batch), []
+            except ValidationError:
+                pass
+        try:
+            bodies = batch_bodies(batch)
+        except ValueError as exc:
+            raise PermanentError(f"malformed event batch: {exc}") from exc
         events: list[Event] = []
         done: list[str] = []
         for body in bodies:
@@ -272,21 +323,7 @@ def register_event_consumer(
                 )
                 log.error("malformed event dead-lettered", extra={"task_id": task_id})
                 done.append(task_id)
-        try:
-            outcomes: list[str] = list(consume_batch(db, events, handlers))
-        except Exception:
-            log.warning("event batch failed; one event at a time", exc_info=True)
-            outcomes = [
-                _consume_or_hand_on(celery, db, event, handlers, service) for event in events
-            ]
-        _log_outcomes(events, outcomes)
-        done += [
-            delivery_id(e.id, service)
-            for e, o in zip(events, outcomes, strict=True)
-            if o != "handed_on"
-        ]
-        confirm(celery, done)
-        return dict(Counter(outcomes))
+        return events, done
 
     return receive_events
 
@@ -314,6 +351,8 @@ def _consume_or_hand_on(
 
 
 def _log_outcomes(events: Sequence[Event], outcomes: Sequence[str]) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return  # spares a correlation id set and reset an event
     for event, outcome in zip(events, outcomes, strict=True):
         with _correlated(event):
             log.info(

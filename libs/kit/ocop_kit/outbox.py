@@ -25,9 +25,9 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from ocop_contracts import EventBase, subscribers
-from ocop_kit.db import KitBase, ServiceDatabase, insert_rows, utc_now
+from ocop_kit.db import KitBase, ServiceDatabase, among, insert_rows, utc_now
 from ocop_kit.logging import correlation_id
-from ocop_kit.redelivery import send_deliveries, send_unconfirmed_again
+from ocop_kit.redelivery import Delivery, outbox_bodies, send_deliveries, send_unconfirmed_again
 from ocop_kit.tables import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -95,14 +95,20 @@ def relay_once(db: ServiceDatabase, celery: Celery, batch: int = 500) -> int:
         query = select(OutboxEvent).where(OutboxEvent.sent_at.is_(None)).order_by(OutboxEvent.seq)
         if session.bind is not None and session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        pending = session.scalars(query.limit(batch)).all()
+        pending = outbox_bodies(session, query.limit(batch))
         if not pending:
             return 0
-        deliveries = [(row, service) for row in pending for service in subscribers(row.event_type)]
-        send_deliveries(celery, deliveries)
+        send_deliveries(
+            celery,
+            [
+                Delivery(event_id, body, service)
+                for _, event_id, event_type, body in pending
+                for service in subscribers(event_type)
+            ],
+        )
         session.execute(
             update(OutboxEvent)
-            .where(OutboxEvent.seq.in_([row.seq for row in pending]))
+            .where(among(session, OutboxEvent.seq, [seq for seq, *_ in pending]))
             .values(sent_at=utc_now())
         )
         return len(pending)

@@ -19,7 +19,7 @@ from ocop_kit.celery_app import make_celery
 from ocop_kit.consumer import EventHandlers, consume, consume_batch, register_event_consumer
 from ocop_kit.db import KitBase, ServiceDatabase
 from ocop_kit.outbox import publish_many, relay_once
-from ocop_kit.redelivery import LEDGER, delivery_id
+from ocop_kit.redelivery import LEDGER, batch_bodies, batch_text, delivery_id
 from ocop_kit.settings import KitSettings
 from ocop_kit.tables import AggregateVersion, DeadLetter, ProcessedEvent
 from ocop_kit.testing import wait_for
@@ -153,6 +153,26 @@ def test_a_poison_event_is_retried_and_dead_lettered_alone_while_its_batch_is_ap
     publisher.dispose()
 
 
+def test_a_malformed_event_in_a_batch_is_dead_lettered_alone_and_the_others_applied(
+    db: ServiceDatabase, tmp_path: Path
+):
+    recorder = Recorder()
+    celery = make_celery(SERVICE, KitSettings(data_dir=tmp_path), db)
+    receive_events = register_event_consumer(celery, db, recorder.handlers, SERVICE)
+    good = [Ping(aggregate_id=f"g{n}", version=1) for n in range(3)]
+    bodies = [e.model_dump(mode="json") for e in good]
+    bodies.insert(1, {"id": "bad-1", "type": "system.ping", "aggregate_id": "x", "version": 0})
+    assert receive_events(batch_text([json.dumps(b) for b in bodies])) == {"applied": 3}
+    assert outcomes(db) == {e.id: "applied" for e in good}
+    [letter] = _dead_letters(db)
+    assert letter.task_name == event_task(SERVICE) and letter.args == [bodies[1]]
+    assert letter.task_id == delivery_id("bad-1", SERVICE) and "malformed event" in letter.error
+    # The same batch as a list of bodies (as relays sent it before) is applied alike.
+    again = [Ping(aggregate_id=f"h{n}", version=1) for n in range(2)]
+    assert receive_events([e.model_dump(mode="json") for e in again]) == {"applied": 2}
+    assert all(outcomes(db)[e.id] == "applied" for e in again)
+
+
 def _dead_letters(db: ServiceDatabase) -> list[DeadLetter]:
     with db.session() as session:
         return list(session.scalars(select(DeadLetter)))
@@ -172,7 +192,10 @@ def test_the_relay_sends_a_consumer_its_events_in_batches_in_outbox_order(
     # Kombu's Redis transport pushes on the left: the oldest message is the last element.
     messages = [json.loads(m) for m in reversed(Redis.from_url(redis_url).lrange("search", 0, -1))]
     assert {m["headers"]["task"] for m in messages} == {events_task("search")}
-    batches = [json.loads(base64.b64decode(m["body"]))[0][0] for m in messages]
+    # Each task carries its events as one JSON array in text, validated in one pass.
+    texts = [json.loads(base64.b64decode(m["body"]))[0][0] for m in messages]
+    assert all(isinstance(t, str) for t in texts)
+    batches = [batch_bodies(t) for t in texts]
     assert [len(bodies) for bodies in batches] == [250, 250, 100]
     assert [body["id"] for bodies in batches for body in bodies] == [e.id for e in events]
     publisher.dispose()

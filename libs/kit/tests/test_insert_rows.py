@@ -1,6 +1,6 @@
 """`insert_rows`, the kit's bulk insert (COPY on PostgreSQL, executemany on SQLite): it stores
-what an ordinary INSERT of the same rows stores, and a refused row fails the whole call.
-`upsert_rows`: new rows inserted, existing ones updated or left alone."""
+what an ordinary INSERT of the same rows stores, and a refused row fails the whole call. Likewise
+`upsert_rows` (arrays through `unnest` on PostgreSQL, a VALUES list on SQLite)."""
 
 from __future__ import annotations
 
@@ -107,21 +107,54 @@ def test_no_rows_is_no_statement(engine: Engine) -> None:
         assert session.scalar(select(func.count()).select_from(BULK)) == 0
 
 
-def test_upsert_inserts_new_rows_and_updates_or_skips_existing_ones(engine: Engine) -> None:
-    rows = [{"id": f"p{n}", "name": f"Sản phẩm {n}", "current": True} for n in range(1200)]
+def test_upserted_rows_are_stored_as_an_insert_stores_them(engine: Engine) -> None:
+    keyed = [{**row, "id": f"key-{n}"} for n, row in enumerate(ROWS)]
     with Session(engine) as session, session.begin():
-        upsert_rows(session, BULK, rows[:700], key=["id"])
-    changed = [{**row, "name": row["name"] + " (mới)", "current": False} for row in rows]
-    with Session(engine) as session, session.begin():
-        # Pages of VALUES (more than one here) under one statement; existing keys update.
-        upsert_rows(session, BULK, changed, key=["id"], update=["name"])
-        # Without columns to update an existing row is left as it is.
-        upsert_rows(session, BULK, [{"id": "p0", "name": "bỏ qua", "current": True}], key=["id"])
+        for row in keyed:
+            upsert_rows(session, BULK, [row], key=["id"])
+            session.execute(insert(PLAIN), [row])
     with Session(engine) as session:
-        stored = session.execute(
-            select(BULK.c.id, BULK.c.name, BULK.c.current).order_by(BULK.c.seq)
-        ).all()
-    assert len(stored) == 1200
-    assert stored[0] == ("p0", "Sản phẩm 0 (mới)", True)  # `current` was not to be updated
-    assert stored[699] == ("p699", "Sản phẩm 699 (mới)", True)
-    assert stored[700] == ("p700", "Sản phẩm 700 (mới)", False)  # new: every column given
+        assert _stored(session, BULK) == _stored(session, PLAIN)
+
+
+def test_an_upsert_updates_the_named_columns_of_rows_whose_key_exists(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        upsert_rows(
+            session,
+            BULK,
+            [
+                {"id": "a", "name": "Gạo", "tags": ["VietGAP"], "before": {"giá": 1}},
+                {"id": "b", "name": "Chè", "tags": [], "before": None},
+            ],
+            key=["id"],
+        )
+    with Session(engine) as session, session.begin():
+        upsert_rows(
+            session,
+            BULK,
+            [
+                {"id": "b", "name": "Chè Tân Cương", "tags": ["OCOP 4★"], "before": {"x": 2}},
+                {"id": "c", "name": "Mắm", "tags": ["HACCP"], "before": None},
+                {"id": "a", "name": "Gạo tám", "tags": [], "before": None},
+            ],
+            key=["id"],
+            update=["name", "tags"],
+        )
+        # Without columns to update, an existing key is left as it is.
+        upsert_rows(session, BULK, [{"id": "c", "name": "Mật ong", "tags": []}], key=["id"])
+    with Session(engine) as session:
+        c = BULK.c
+        stored = session.execute(select(c.id, c.name, c.tags, c.before).order_by(c.id)).all()
+    assert [tuple(row) for row in stored] == [
+        ("a", "Gạo tám", [], {"giá": 1}),
+        ("b", "Chè Tân Cương", ["OCOP 4★"], None),
+        ("c", "Mắm", ["HACCP"], None),
+    ]
+
+
+def test_a_refused_upsert_fails_the_whole_call(engine: Engine) -> None:
+    rows = [{"id": "x", "name": "Gạo"}, {"id": "y", "name": None}]
+    with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+        upsert_rows(session, BULK, rows, key=["id"])
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(BULK)) == 0

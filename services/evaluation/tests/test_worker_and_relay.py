@@ -23,6 +23,7 @@ from ocop_evaluation.products.models import KnownProduct
 from ocop_evaluation.settings import Settings
 from ocop_kit.celery_app import make_celery
 from ocop_kit.db import ServiceDatabase
+from ocop_kit.redelivery import batch_bodies
 from ocop_kit.tables import OutboxEvent
 from ocop_kit.testing import wait_for
 
@@ -80,7 +81,7 @@ def registry_queue_events(redis_url: str) -> list[dict]:
         if message.get("properties", {}).get("body_encoding") == "base64":
             body = base64.b64decode(body)
         args, _kwargs, _embed = json.loads(body)
-        events.extend(args[0])
+        events.extend(batch_bodies(args[0]))
     client.close()
     return events
 
