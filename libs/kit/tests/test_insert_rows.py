@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ocop_kit.db import JSONType, UTCDateTime, insert_rows, make_engine, new_id
+from ocop_kit.db import JSONType, UTCDateTime, insert_rows, make_engine, new_id, upsert_rows
 
 
 def _table(name: str, metadata: MetaData) -> Table:
@@ -104,3 +104,26 @@ def test_no_rows_is_no_statement(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         insert_rows(session, BULK, [])
         assert session.scalar(select(func.count()).select_from(BULK)) == 0
+
+
+def test_upsert_inserts_new_rows_and_updates_only_the_named_columns_of_known_ones(
+    engine: Engine,
+) -> None:
+    c = BULK.c
+    with Session(engine) as session, session.begin():
+        insert_rows(session, BULK, [{"name": "Gạo", "id": "known", "tags": ["cũ"]}])
+        upsert_rows(
+            session,
+            BULK,
+            [
+                {"id": "known", "name": "Gạo tám", "tags": ["mới"]},
+                {"id": "new", "name": "Chè", "tags": []},
+            ],
+            key=["id"],
+            update=["tags"],
+        )
+        # Without columns to update a known key is left as it is.
+        upsert_rows(session, BULK, [{"id": "new", "name": "Mắm", "tags": ["x"]}], key=["id"])
+    with Session(engine) as session:
+        rows = session.execute(select(c.id, c.name, c.tags).order_by(c.id)).all()
+    assert [tuple(row) for row in rows] == [("known", "Gạo", ["mới"]), ("new", "Chè", [])]
