@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from ocop_contracts import ListingChanged, ListingPayload
 from ocop_kit.outbox import publish
-from ocop_marketplace_sync.listings.models import Listing
+from ocop_marketplace_sync.listings.transitions import ListingState
 
 
-def set_status(session: Session, listing: Listing, status: str) -> None:
+def set_status(session: Session, listing: ListingState, status: str) -> None:
     """Move a listing to `status`, telling the other services when it goes on or comes off the
     marketplace."""
     if listing.status == status and listing.version > 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from ocop_marketplace_sync.listings.desired import DesiredListing
 from ocop_marketplace_sync.listings.models import Listing
@@ -20,6 +20,30 @@ Result = Literal["listed", "in_review", "rejected", "retry_later", "delisted", "
 UploadKind = Literal["listed", "updated", "delisted"]
 # A Tiki product request is polled at most every ten minutes while it waits for review.
 REVIEW_POLL_CAP_SECONDS = 600.0
+
+
+class ListingState(Protocol):
+    """What the rules of a desired state read and write of a listing: a `Listing` row, or a new
+    listing not yet written (`service.NewListing`: a batch's new listings go in at once)."""
+
+    id: str
+    product_id: str
+    channel: str
+    producer_id: str | None
+    province_code: str | None
+    status: str
+    version: int
+    desired_present: bool
+    remote_present: bool
+    dirty: bool
+    create_attempted: bool
+    external_id: str | None
+    request_id: str | None
+    payload: dict[str, Any]
+    payload_hash: str
+    pushed_hash: str | None
+    missing: list[str]
+    next_attempt_at: datetime | None
 
 
 @dataclass
@@ -48,7 +72,7 @@ def backoff_delay(attempts: int, base: float, cap: float) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** min(attempts, 16)))
 
 
-def desire_listed(listing: Listing, desired: DesiredListing) -> Status:
+def desire_listed(listing: ListingState, desired: DesiredListing) -> Status:
     """A product snapshot says the listing should show `desired`."""
     unchanged_failure = listing.status == "failed" and listing.payload_hash == desired.payload_hash
     listing.desired_present = True
@@ -75,7 +99,7 @@ def desire_listed(listing: Listing, desired: DesiredListing) -> Status:
     return "pending"
 
 
-def desire_delisted(listing: Listing) -> Status:
+def desire_delisted(listing: ListingState) -> Status:
     """Expired, revoked, deleted or no longer chosen: off the channel."""
     listing.desired_present = False
     listing.next_attempt_at = None
