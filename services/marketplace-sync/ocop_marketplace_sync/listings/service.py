@@ -30,8 +30,6 @@ from ocop_marketplace_sync.listings.transitions import (
 LISTINGS = Base.metadata.tables[Listing.__tablename__]
 SNAPSHOTS = Base.metadata.tables[ProductSnapshotRow.__tablename__]
 COLUMNS = tuple(column.key for column in LISTINGS.columns)
-# Four parameters a row: well within what one statement may carry on SQLite and PostgreSQL.
-SNAPSHOTS_PER_STATEMENT = 1000
 
 
 def apply_products(
@@ -94,14 +92,7 @@ def save_snapshots(session: Session, products: list[ProductSnapshot]) -> None:
         }
         for product_id, product in sorted(newest.items())
     ]
-    for start in range(0, len(rows), SNAPSHOTS_PER_STATEMENT):
-        upsert_rows(
-            session,
-            SNAPSHOTS,
-            rows[start : start + SNAPSHOTS_PER_STATEMENT],
-            ["product_id"],
-            ["snapshot", "is_public", "updated_at"],
-        )
+    upsert_rows(session, SNAPSHOTS, rows, ["product_id"], ["snapshot", "is_public", "updated_at"])
 
 
 @dataclass(slots=True)
