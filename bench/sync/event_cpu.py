@@ -30,13 +30,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
-from run_bench import CHANNELS, POSTGRES, SIM_RATE_LIMIT, product, scheduler_seconds
+from run_bench import (
+    CHANNELS,
+    POSTGRES,
+    SIM_RATE_LIMIT,
+    product,
+    production_parts,
+    scheduler_seconds,
+)
 from sqlalchemy import func, select
 
 from ocop_contracts import CertificateIssued, EventBase, Ping, ProductChanged
@@ -316,16 +322,7 @@ def main() -> None:
     }
     if args.no_push:
         env["OCOP_CHANNELS_FILE"] = str(bulk_file_channels(data_dir / "channels.json"))
-    pg_db = None
-    if args.broker == "redis":
-        import redis
-
-        pg_db = f"ocop_sync_cpu_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(POSTGRES, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{pg_db}"')
-        env["OCOP_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1/{pg_db}"
-        env["OCOP_BROKER_URL"] = args.redis_url
-        redis.Redis.from_url(args.redis_url).flushdb()
+    pg_db = production_parts(args.broker, args.redis_url, env, "ocop_sync_cpu")
     settings = Settings(
         data_dir=data_dir,
         database_url=env.get("OCOP_DATABASE_URL"),

@@ -139,6 +139,22 @@ def listing_counts(sync_db: ServiceDatabase) -> dict[str, tuple[int, int]]:
     return {code: (total, listed) for code, (total, listed) in counts.items()}
 
 
+def production_parts(broker: str, redis_url: str, env: dict[str, str], prefix: str) -> str | None:
+    """For `--broker redis`: a fresh PostgreSQL database (its name returned, to drop after) and
+    the emptied Redis database, set in `env`; None on the embedded default."""
+    if broker != "redis":
+        return None
+    import redis
+
+    pg_db = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{pg_db}"')
+    env["OCOP_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1/{pg_db}"
+    env["OCOP_BROKER_URL"] = redis_url
+    redis.Redis.from_url(redis_url).flushdb()
+    return pg_db
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--broker", choices=["embedded", "redis"], default="embedded")
@@ -163,16 +179,7 @@ def main() -> None:
         "OCOP_CHANNEL_BASE_URLS": json.dumps(channel_urls(sim)),
         "OCOP_CHANNEL_RATE_LIMIT_CAP": str(SIM_RATE_LIMIT),
     }
-    pg_db = None
-    if args.broker == "redis":
-        import redis
-
-        pg_db = f"ocop_sync_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(POSTGRES, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{pg_db}"')
-        env["OCOP_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1/{pg_db}"
-        env["OCOP_BROKER_URL"] = args.redis_url
-        redis.Redis.from_url(args.redis_url).flushdb()
+    pg_db = production_parts(args.broker, args.redis_url, env, "ocop_sync_bench")
     settings = Settings(
         data_dir=data_dir,
         database_url=env.get("OCOP_DATABASE_URL"),
