@@ -373,26 +373,11 @@ def main() -> None:
         n = args.products
         issued, changed = the_events(n)
         rounds = [
-            round_of(
-                "certificate.issued (new listings)",
-                registry,
-                sync_db,
-                worker,
-                backends,
-                statements,
-                sim,
-                issued,
-            ),
-            round_of(
-                "product.changed (price)",
-                registry,
-                sync_db,
-                worker,
-                backends,
-                statements,
-                sim,
-                changed,
-            ),
+            round_of(name, registry, sync_db, worker, backends, statements, sim, events)
+            for name, events in (
+                ("certificate.issued (new listings)", issued),
+                ("product.changed (price)", changed),
+            )
         ]
         with sync_db.session() as session:
             listings = session.scalar(select(func.count()).select_from(Listing))
