@@ -1,5 +1,5 @@
-"""The registry's real Celery worker (PostgreSQL + Redis): it runs imports posted to the API and
-issues certificates from `evaluation.decided` events."""
+"""The registry's real Celery workers (PostgreSQL + Redis): its jobs worker runs imports posted to
+the API, its worker issues certificates from `evaluation.decided` events."""
 
 from __future__ import annotations
 
@@ -35,12 +35,15 @@ def test_worker_runs_imports_and_issues_certificates_from_decisions(
     headers = {"Authorization": f"Bearer {issue_token(settings, 'admin')}"}
     log = (tmp_path / "worker.log").open("wb")
     with TestClient(create_app(settings)) as client:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "ocop_registry", "worker"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "ocop_registry", "worker", *jobs],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            for jobs in ([], ["--jobs"])
+        ]
         try:
             job = client.post(
                 "/v1/imports",
@@ -90,9 +93,11 @@ def test_worker_runs_imports_and_issues_certificates_from_decisions(
             assert product["certificate"]["stars"] == 4
             assert product["certificate"]["decision_no"] == "501/QĐ-UBND"
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
             log.close()
