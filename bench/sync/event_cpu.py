@@ -39,6 +39,7 @@ from run_bench import (
     CHANNELS,
     POSTGRES,
     SIM_RATE_LIMIT,
+    drop_production_database,
     product,
     production_parts,
     scheduler_seconds,
@@ -338,9 +339,7 @@ def main() -> None:
         finally:
             registry.dispose()
             sync_db.dispose()
-            if pg_db:
-                with psycopg.connect(POSTGRES, autocommit=True) as connection:
-                    connection.execute(f'DROP DATABASE "{pg_db}" WITH (FORCE)')
+            drop_production_database(pg_db)
         return
     log = (data_dir / "processes.log").open("wb")
     python = sys.executable
@@ -410,9 +409,7 @@ def main() -> None:
                 process.wait()
         registry.dispose()
         sync_db.dispose()
-        if pg_db:
-            with psycopg.connect(POSTGRES, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE "{pg_db}" WITH (FORCE)')
+        drop_production_database(pg_db)
 
 
 if __name__ == "__main__":

@@ -155,6 +155,13 @@ def production_parts(broker: str, redis_url: str, env: dict[str, str], prefix: s
     return pg_db
 
 
+def drop_production_database(pg_db: str | None) -> None:
+    """Drop what `production_parts` created (nothing on the embedded default)."""
+    if pg_db:
+        with psycopg.connect(POSTGRES, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{pg_db}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--broker", choices=["embedded", "redis"], default="embedded")
@@ -333,9 +340,7 @@ def main() -> None:
             process.wait(timeout=30)
         registry.dispose()
         sync_db.dispose()
-        if pg_db:
-            with psycopg.connect(POSTGRES, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE "{pg_db}" WITH (FORCE)')
+        drop_production_database(pg_db)
 
 
 if __name__ == "__main__":
